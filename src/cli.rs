@@ -1,0 +1,298 @@
+//! The command-line contract: clap derive structs, syntax only.
+//!
+//! Everything a user can type is declared here, with its help text. Nothing
+//! here reads the environment, opens files or decides policy: `config.rs`
+//! turns a parsed [`Cli`] into a [`crate::config::Config`]. The flag names
+//! are an interface that scripts rely on (see DESIGN.md, "The CLI contract").
+
+use clap::{ArgAction, Parser, ValueEnum};
+use std::path::PathBuf;
+
+const AFTER_HELP: &str = "\
+Examples:
+  wsprobe ws://127.0.0.1:8080/chat                 read lines from stdin, print replies
+  printf '%s\\n' a b | wsprobe ws://host/echo -c 2  send two lines, exit after two replies
+  wsprobe -n -d '{\"op\":\"sub\"}' -w 5 wss://host/feed  send one message, listen for 5 s of quiet
+  wsprobe -b --whole ws://host/bin < image.png > echoed.png
+  wsprobe -v wss://host/path                       show DNS, TCP, TLS, the handshake and timings
+
+Exit status:
+  0 clean close (1000/1001) or ended as asked   6 upgrade rejected (status other than 101)
+  1 other error                                 7 invalid handshake response
+  2 usage error                                 8 protocol violation by the server
+  3 name resolution failed                      9 abnormal close (code other than 1000/1001, or none)
+  4 TCP connect failed or timed out             10 timeout during the session
+  5 TLS failed                                  130 interrupted";
+
+/// A WebSocket client for scripts and people, and a diagnostic tool for
+/// handshakes that fail.
+///
+/// wsprobe connects to a WebSocket URL, sends each line of standard input as
+/// a message and writes every message it receives to standard output, one per
+/// line. Diagnostics go to standard error; the exit status says how the
+/// session ended.
+#[derive(Debug, Parser)]
+#[command(
+    name = "wsprobe",
+    version,
+    after_help = AFTER_HELP,
+    max_term_width = 100
+)]
+pub struct Cli {
+    /// The WebSocket URL: ws://, wss://, http:// or https:// (aliases), or
+    /// host:port for ws://.
+    #[arg(value_name = "URL", required_unless_present = "generate")]
+    pub url: Option<String>,
+
+    // ----- request -----
+    /// Add a request header, 'Name: value' (repeatable).
+    ///
+    /// The header is sent as typed, in its case. Headers that the WebSocket
+    /// handshake owns (Host, Upgrade, Connection, Sec-WebSocket-Key,
+    /// Sec-WebSocket-Version) cannot be replaced.
+    #[arg(short = 'H', long = "header", value_name = "HEADER", action = ArgAction::Append,
+          num_args = 1, help_heading = "Request")]
+    pub headers: Vec<String>,
+
+    /// Send an Origin header.
+    #[arg(long, value_name = "URL", help_heading = "Request")]
+    pub origin: Option<String>,
+
+    /// Offer a subprotocol in Sec-WebSocket-Protocol (repeatable, in order of
+    /// preference).
+    #[arg(short = 's', long = "subprotocol", value_name = "NAME", action = ArgAction::Append,
+          num_args = 1, help_heading = "Request")]
+    pub subprotocols: Vec<String>,
+
+    /// Basic authentication, USER:PASS (user:pass@ in the URL works too).
+    #[arg(short = 'u', long = "user", value_name = "USER:PASS", help_heading = "Request")]
+    pub user: Option<String>,
+
+    /// The User-Agent header (default: wsprobe/VERSION; empty to send none).
+    #[arg(short = 'A', long = "user-agent", value_name = "NAME", help_heading = "Request")]
+    pub user_agent: Option<String>,
+
+    // ----- tls -----
+    /// Do not verify the server's certificate chain or name.
+    #[arg(short = 'k', long, help_heading = "TLS")]
+    pub insecure: bool,
+
+    /// Trust the certificates in this PEM file, in addition to the built-in
+    /// roots.
+    #[arg(long, value_name = "FILE", help_heading = "TLS")]
+    pub cacert: Option<PathBuf>,
+
+    // ----- network -----
+    /// Give up connecting (name resolution, TCP and TLS) after SECS seconds.
+    #[arg(long, value_name = "SECS", default_value = "10", value_parser = parse_secs,
+          help_heading = "Network")]
+    pub connect_timeout: f64,
+
+    /// Give up waiting for the handshake response after SECS seconds.
+    #[arg(long, value_name = "SECS", default_value = "10", value_parser = parse_secs,
+          help_heading = "Network")]
+    pub handshake_timeout: f64,
+
+    // ----- input -----
+    /// Send MSG first, before standard input (repeatable). @FILE sends the
+    /// contents of FILE as one message.
+    #[arg(short = 'd', long = "data", value_name = "MSG", action = ArgAction::Append,
+          num_args = 1, help_heading = "Input")]
+    pub data: Vec<String>,
+
+    /// Do not read standard input: send only the --data messages.
+    #[arg(short = 'n', long = "no-input", help_heading = "Input")]
+    pub no_input: bool,
+
+    /// Send binary messages instead of text, and write received binary
+    /// messages to stdout byte for byte.
+    #[arg(short = 'b', long, help_heading = "Input")]
+    pub binary: bool,
+
+    /// Standard input holds NUL-separated records, not lines.
+    #[arg(short = '0', long = "null", conflicts_with = "whole", help_heading = "Input")]
+    pub null: bool,
+
+    /// Send all of standard input as one message.
+    #[arg(long, help_heading = "Input")]
+    pub whole: bool,
+
+    // ----- ending -----
+    /// Exit after N messages have been received.
+    #[arg(short = 'c', long, value_name = "N", help_heading = "Ending")]
+    pub count: Option<u64>,
+
+    /// After input ends, close once no message has arrived for SECS seconds.
+    ///
+    /// The timer restarts with every message received, so replies in flight
+    /// are not lost. 0 closes as soon as input ends (replies sent before the
+    /// server's Close are still printed).
+    #[arg(short = 'w', long, value_name = "SECS", default_value = "1", value_parser = parse_secs,
+          help_heading = "Ending")]
+    pub wait: f64,
+
+    /// Close the session after SECS seconds in all (exit status 10).
+    #[arg(long, value_name = "SECS", value_parser = parse_secs, help_heading = "Ending")]
+    pub max_time: Option<f64>,
+
+    /// The code of the Close frame wsprobe sends.
+    #[arg(long, value_name = "N", default_value = "1000", value_parser = parse_close_code,
+          help_heading = "Ending")]
+    pub close_code: u16,
+
+    /// The reason text of the Close frame wsprobe sends (at most 123 bytes).
+    #[arg(long, value_name = "TEXT", help_heading = "Ending")]
+    pub close_reason: Option<String>,
+
+    /// How long to wait for the server's Close after sending ours.
+    #[arg(long, value_name = "SECS", default_value = "2", value_parser = parse_secs,
+          help_heading = "Ending")]
+    pub close_timeout: f64,
+
+    /// The largest message (and frame) accepted from the server, in bytes.
+    #[arg(long, value_name = "BYTES", default_value = "67108864", help_heading = "Ending")]
+    pub max_message_size: usize,
+
+    // ----- output -----
+    /// Show the connection and handshake (-v); repeat for more.
+    #[arg(short = 'v', long = "verbose", action = ArgAction::Count, help_heading = "Output")]
+    pub verbose: u8,
+
+    /// Print nothing on stderr but errors.
+    #[arg(short = 'q', long, conflicts_with = "verbose", help_heading = "Output")]
+    pub quiet: bool,
+
+    /// When to use colour on stderr.
+    #[arg(long, value_name = "WHEN", default_value = "auto", help_heading = "Output")]
+    pub color: ColorChoice,
+
+    /// Write shell completions or the man page to stdout.
+    #[arg(long, value_name = "KIND", hide = true, exclusive = true)]
+    pub generate: Option<Generate>,
+
+    /// Testing only: fixed keys and masks, for byte-exact output.
+    #[arg(long, hide = true)]
+    pub deterministic: bool,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// Colour when stderr is a terminal and NO_COLOR is not set.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+/// `--generate`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Generate {
+    /// bash completions.
+    Bash,
+    /// zsh completions.
+    Zsh,
+    /// fish completions.
+    Fish,
+    /// PowerShell completions.
+    Powershell,
+    /// elvish completions.
+    Elvish,
+    /// The man page (roff).
+    Man,
+}
+
+/// A duration in seconds: a finite, non-negative decimal number.
+fn parse_secs(s: &str) -> Result<f64, String> {
+    let v: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{s}' is not a number of seconds"))?;
+    if !v.is_finite() || v < 0.0 {
+        return Err(format!("'{s}' is not a number of seconds (0 or more)"));
+    }
+    if v > 1.0e9 {
+        return Err(format!("'{s}' seconds is too long"));
+    }
+    Ok(v)
+}
+
+/// A Close code we may send (RFC 6455 section 7.4): 1000-1003, 1007-1014,
+/// or 3000-4999. 1004-1006 and 1015 must never appear on the wire.
+fn parse_close_code(s: &str) -> Result<u16, String> {
+    let v: u16 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{s}' is not a close code"))?;
+    match v {
+        1000..=1003 | 1007..=1014 | 3000..=4999 => Ok(v),
+        _ => Err(format!(
+            "{v} may not be sent: use 1000-1003, 1007-1014 or 3000-4999 (RFC 6455 section 7.4)"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("wsprobe").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn header_never_swallows_the_url() {
+        let cli = parse(&["-H", "X-A: 1", "ws://h/", "-H", "X-B: 2"]).expect("parses");
+        assert_eq!(cli.url.as_deref(), Some("ws://h/"));
+        assert_eq!(cli.headers, ["X-A: 1", "X-B: 2"]);
+    }
+
+    #[test]
+    fn repeatable_flags_keep_order() {
+        let cli = parse(&["-s", "b", "-s", "a", "-d", "1", "-d", "@f", "h:1"]).expect("parses");
+        assert_eq!(cli.subprotocols, ["b", "a"]);
+        assert_eq!(cli.data, ["1", "@f"]);
+    }
+
+    #[test]
+    fn verbosity_counts() {
+        assert_eq!(parse(&["-vvv", "h:1"]).expect("parses").verbose, 3);
+        assert!(parse(&["-v", "-q", "h:1"]).is_err());
+    }
+
+    #[test]
+    fn seconds_are_validated() {
+        assert_eq!(parse(&["-w", "0.25", "h:1"]).expect("parses").wait, 0.25);
+        assert!(parse(&["-w", "-1", "h:1"]).is_err());
+        assert!(parse(&["-w", "soon", "h:1"]).is_err());
+        assert!(parse(&["--max-time", "inf", "h:1"]).is_err());
+    }
+
+    #[test]
+    fn close_codes_are_validated() {
+        assert_eq!(parse(&["--close-code", "4000", "h:1"]).expect("ok").close_code, 4000);
+        for bad in ["1005", "1006", "1015", "999", "2999", "5000", "x"] {
+            assert!(parse(&["--close-code", bad, "h:1"]).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn url_is_required_except_for_generate() {
+        assert!(parse(&[]).is_err());
+        assert!(parse(&["--generate", "man"]).is_ok());
+        assert!(parse(&["--generate", "man", "h:1"]).is_err());
+    }
+
+    #[test]
+    fn null_and_whole_conflict() {
+        assert!(parse(&["-0", "--whole", "h:1"]).is_err());
+        assert!(parse(&["-0", "-b", "h:1"]).is_ok());
+    }
+}

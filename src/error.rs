@@ -1,0 +1,605 @@
+//! Every way a run can fail, one variant per class a user can tell apart,
+//! each with its exit status ([`Error::exit_code`]), the facts
+//! ([`Error::facts`]) and what to try next ([`Error::hints`]).
+//!
+//! This module only describes failures; it never prints. `main.rs` renders
+//! an `Error` through `output::report_error`. Exit statuses are the table in
+//! DESIGN.md and must not change: scripts depend on them.
+
+use std::fmt;
+use std::io;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// The result type of everything that can fail in wsprobe.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// One failed TCP connection attempt.
+#[derive(Debug)]
+pub struct Attempt {
+    /// The address tried.
+    pub addr: SocketAddr,
+    /// Why it failed (refused, unreachable, timed out, ...).
+    pub error: io::Error,
+    /// How long the attempt took.
+    pub took: Duration,
+}
+
+/// What was wrong with a 101 response (RFC 6455 section 4.1, the client's
+/// checks of the server's handshake).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HandshakeProblem {
+    /// Sec-WebSocket-Accept is missing or is not the value derived from our key.
+    AcceptMismatch {
+        /// The Sec-WebSocket-Key we sent.
+        key: String,
+        /// base64(SHA-1(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")).
+        expected: String,
+        /// What the server sent, if anything.
+        received: Option<String>,
+    },
+    /// The Upgrade header is missing or does not name websocket.
+    BadUpgrade(Option<String>),
+    /// The Connection header is missing or lacks the upgrade token.
+    BadConnection(Option<String>),
+    /// The server selected a subprotocol we did not offer.
+    SubprotocolNotOffered {
+        /// The server's choice.
+        chosen: String,
+        /// What we offered (possibly nothing).
+        offered: Vec<String>,
+    },
+    /// The server enabled an extension we did not offer.
+    ExtensionNotOffered(String),
+    /// The status line is not HTTP/1.1.
+    BadVersion(String),
+}
+
+/// Why a response to the upgrade request could not be used at all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MalformedResponse {
+    /// The peer closed the connection before sending a complete response head.
+    ClosedEarly {
+        /// The bytes that did arrive (possibly none).
+        received: Vec<u8>,
+    },
+    /// The bytes are not an HTTP response.
+    NotHttp {
+        /// What the parser said.
+        reason: String,
+        /// The first bytes that came back.
+        received: Vec<u8>,
+    },
+    /// The response head is larger than we accept.
+    TooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+}
+
+/// A non-101 answer, kept whole for diagnosis.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    /// The status code.
+    pub status: u16,
+    /// The reason phrase as sent.
+    pub reason: String,
+    /// Headers in wire order and case.
+    pub headers: Vec<(String, String)>,
+    /// The body (possibly truncated to the cap).
+    pub body: Vec<u8>,
+    /// True when the body was cut at the cap or by the timeout.
+    pub body_truncated: bool,
+}
+
+impl Rejection {
+    /// The first header with this name, compared case-insensitively.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Every failure class a user can meet, each with a documented exit status.
+#[derive(Debug)]
+pub enum Error {
+    /// The command line is wrong (bad URL, bad header, bad flag value): exit 2.
+    Usage(String),
+    /// A file named on the command line could not be read: exit 2.
+    ReadFile {
+        /// What the file was for ("--data", "--cacert").
+        what: &'static str,
+        /// The path as given.
+        path: PathBuf,
+        /// Why it could not be read.
+        source: io::Error,
+    },
+    /// A PEM file held no usable certificate: exit 2.
+    BadCertificateFile {
+        /// The path as given.
+        path: PathBuf,
+        /// What was wrong.
+        detail: String,
+    },
+    /// Name resolution failed or timed out: exit 3.
+    Resolve {
+        /// The name looked up.
+        host: String,
+        /// The resolver's error, or a timeout.
+        source: io::Error,
+    },
+    /// Every TCP connection attempt failed, or the connect phase timed out: exit 4.
+    Connect {
+        /// The host as named in the URL.
+        host: String,
+        /// The port.
+        port: u16,
+        /// Every attempt, in order.
+        attempts: Vec<Attempt>,
+        /// True when the --connect-timeout budget ran out.
+        timed_out: bool,
+    },
+    /// The TLS handshake failed: exit 5.
+    Tls {
+        /// The server name we asked for.
+        server: String,
+        /// rustls's error, or the I/O error during the TLS handshake.
+        source: Box<dyn std::error::Error + Send + Sync>,
+        /// The first bytes the peer sent, when they show it does not speak TLS.
+        plaintext_reply: Option<Vec<u8>>,
+    },
+    /// The server answered the upgrade request with a status other than 101: exit 6.
+    Rejected(Box<Rejection>),
+    /// The response could not be read as HTTP, or the peer closed before it: exit 7.
+    Malformed(MalformedResponse),
+    /// The 101 response does not complete a valid WebSocket handshake: exit 7.
+    Handshake(HandshakeProblem),
+    /// The server broke RFC 6455 during the session: exit 8.
+    Protocol {
+        /// Which rule was broken, in words.
+        rule: String,
+        /// The close code we sent in answer (1002, 1007, 1009).
+        sent_code: u16,
+    },
+    /// The connection ended without a clean close: exit 9.
+    AbnormalClose {
+        /// The close code (1006 when no Close frame arrived).
+        code: u16,
+        /// The close reason, as sent by the server.
+        reason: String,
+        /// Who closed first, and what happened on TCP.
+        detail: String,
+    },
+    /// A timeout after the connection was made: exit 10.
+    Timeout {
+        /// What we waited for.
+        what: String,
+        /// How long we waited.
+        after: Duration,
+    },
+    /// An I/O error that fits no class above: exit 1.
+    Io {
+        /// What we were doing.
+        context: String,
+        /// The error.
+        source: io::Error,
+    },
+    /// Standard input could not be sent as asked (for example, a line that is
+    /// not UTF-8 in text mode): exit 1.
+    Input(String),
+}
+
+impl Error {
+    /// The exit status, from the table in DESIGN.md.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Usage(_) | Error::ReadFile { .. } | Error::BadCertificateFile { .. } => 2,
+            Error::Resolve { .. } => 3,
+            Error::Connect { .. } => 4,
+            Error::Tls { .. } => 5,
+            Error::Rejected(_) => 6,
+            Error::Malformed(_) | Error::Handshake(_) => 7,
+            Error::Protocol { .. } => 8,
+            Error::AbnormalClose { .. } => 9,
+            Error::Timeout { .. } => 10,
+            Error::Io { .. } | Error::Input(_) => 1,
+        }
+    }
+
+    /// Lines of facts shown under the headline (status, headers, body,
+    /// attempts, expected and received values).
+    pub fn facts(&self) -> Vec<String> {
+        match self {
+            Error::Connect { attempts, .. } => attempts
+                .iter()
+                .map(|a| {
+                    format!(
+                        "{}: {} (after {})",
+                        a.addr,
+                        describe_io(&a.error),
+                        crate::output::ms(a.took)
+                    )
+                })
+                .collect(),
+            Error::Handshake(HandshakeProblem::AcceptMismatch {
+                key,
+                expected,
+                received,
+            }) => vec![
+                format!("sent Sec-WebSocket-Key: {key}"),
+                format!("expected Sec-WebSocket-Accept: {expected}"),
+                match received {
+                    Some(r) => format!("received Sec-WebSocket-Accept: {r}"),
+                    None => "received no Sec-WebSocket-Accept header".to_string(),
+                },
+                "expected = base64(SHA-1(key + \"258EAFA5-E914-47DA-95CA-C5AB0DC85B11\"))"
+                    .to_string(),
+            ],
+            Error::Malformed(
+                MalformedResponse::NotHttp { received, .. }
+                | MalformedResponse::ClosedEarly { received },
+            ) if !received.is_empty() => {
+                vec![format!(
+                    "received {} bytes: {}",
+                    received.len(),
+                    crate::output::sanitize::escape_preview(received, 200)
+                )]
+            }
+            Error::Tls {
+                plaintext_reply: Some(bytes),
+                ..
+            } => vec![format!(
+                "the server answered in plain text: {}",
+                crate::output::sanitize::escape_preview(bytes, 120)
+            )],
+            _ => Vec::new(),
+        }
+    }
+
+    /// What to try next.
+    pub fn hints(&self) -> Vec<String> {
+        match self {
+            Error::Usage(_) => vec!["see wsprobe --help".into()],
+            Error::Resolve { host, .. } => vec![format!(
+                "check the spelling of '{host}' and your DNS settings; \
+                 an address in the URL skips name resolution"
+            )],
+            Error::Connect {
+                attempts,
+                timed_out,
+                ..
+            } => {
+                let mut h = Vec::new();
+                if attempts
+                    .iter()
+                    .any(|a| a.error.kind() == io::ErrorKind::ConnectionRefused)
+                {
+                    h.push("nothing listens on that port: check the port and that the server runs".into());
+                }
+                if *timed_out {
+                    h.push("a firewall may drop the packets; raise --connect-timeout if the network is slow".into());
+                }
+                h
+            }
+            Error::Tls {
+                plaintext_reply, ..
+            } => {
+                if plaintext_reply.is_some() {
+                    vec!["this port speaks plain HTTP: use ws:// instead of wss://".into()]
+                } else {
+                    vec!["--cacert FILE trusts a private CA; -k skips verification (testing only)".into()]
+                }
+            }
+            Error::Rejected(r) => rejection_hints(r),
+            Error::Malformed(MalformedResponse::ClosedEarly { .. }) => vec![
+                "the server closed the connection without answering: check the path, and wss:// if the port expects TLS"
+                    .into(),
+            ],
+            Error::Malformed(MalformedResponse::NotHttp { received, .. }) => {
+                if received.first() == Some(&0x16) || received.first() == Some(&0x15) {
+                    vec!["these bytes are TLS: use wss:// for this port".into()]
+                } else {
+                    vec!["this port does not speak HTTP: check the port".into()]
+                }
+            }
+            Error::Handshake(HandshakeProblem::BadUpgrade(_) | HandshakeProblem::BadConnection(_)) => vec![
+                "a proxy between you and the server may strip the hop-by-hop Upgrade and Connection headers".into(),
+            ],
+            Error::Handshake(HandshakeProblem::AcceptMismatch { .. }) => vec![
+                "the server (or a proxy in between) computes the Accept key wrongly or answers for another request".into(),
+            ],
+            Error::Handshake(HandshakeProblem::SubprotocolNotOffered { .. }) => {
+                vec!["offer the server's choice with -s NAME".into()]
+            }
+            Error::AbnormalClose { code: 1006, .. } => vec![
+                "the server or something in between dropped the connection; -v shows what happened before".into(),
+            ],
+            Error::Timeout { what, .. } if what.contains("Close") => {
+                vec!["raise --close-timeout if the server is slow to close".into()]
+            }
+            Error::Timeout { what, .. } if what.contains("handshake") => {
+                vec!["raise --handshake-timeout; check that the port serves HTTP".into()]
+            }
+            Error::Input(_) => vec!["-b sends binary messages, which need not be UTF-8".into()],
+            _ => Vec::new(),
+        }
+    }
+}
+
+fn rejection_hints(r: &Rejection) -> Vec<String> {
+    let mut h = Vec::new();
+    match r.status {
+        200 => h.push(
+            "the server answered 200, not 101: this URL serves plain HTTP; check the path and port"
+                .into(),
+        ),
+        301 | 302 | 303 | 307 | 308 => match r.header("Location") {
+            Some(loc) => h.push(format!("the server redirects to {loc}: try that URL")),
+            None => h.push("the server redirects but sent no Location header".into()),
+        },
+        400 => h.push(
+            "the server found the upgrade request malformed; -v shows the request as sent".into(),
+        ),
+        401 => {
+            let scheme = r
+                .header("WWW-Authenticate")
+                .and_then(|v| v.split_whitespace().next())
+                .unwrap_or("an unnamed");
+            h.push(format!(
+                "the server wants {scheme} authentication: try -u USER:PASS or -H 'Authorization: ...'"
+            ));
+        }
+        403 => h.push(
+            "forbidden: servers often check the Origin header; try --origin https://the-site".into(),
+        ),
+        404 => h.push("no WebSocket endpoint at this path: check the path".into()),
+        426 => {
+            let v = r.header("Sec-WebSocket-Version").unwrap_or("(not said)");
+            h.push(format!(
+                "the server wants another WebSocket version: {v}; wsprobe speaks 13"
+            ));
+        }
+        429 => match r.header("Retry-After") {
+            Some(s) => h.push(format!("rate limited: retry after {s}")),
+            None => h.push("rate limited: retry later".into()),
+        },
+        500..=599 => h.push("the server failed: its body may say why".into()),
+        _ => {}
+    }
+    h
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Usage(msg) => write!(f, "{msg}"),
+            Error::ReadFile { what, path, source } => {
+                write!(
+                    f,
+                    "cannot read {} (for {what}): {}",
+                    path.display(),
+                    describe_io(source)
+                )
+            }
+            Error::BadCertificateFile { path, detail } => {
+                write!(f, "{}: {detail}", path.display())
+            }
+            Error::Resolve { host, source } => {
+                write!(f, "cannot resolve '{host}': {}", describe_io(source))
+            }
+            Error::Connect {
+                host,
+                port,
+                attempts,
+                timed_out,
+            } => {
+                if *timed_out {
+                    write!(f, "connecting to {host} port {port} timed out")
+                } else if attempts.len() == 1 {
+                    write!(
+                        f,
+                        "cannot connect to {host} port {port}: {}",
+                        describe_io(&attempts[0].error)
+                    )
+                } else {
+                    write!(
+                        f,
+                        "cannot connect to {host} port {port}: all {} addresses failed",
+                        attempts.len()
+                    )
+                }
+            }
+            Error::Tls {
+                server,
+                source,
+                plaintext_reply,
+            } => {
+                if plaintext_reply.is_some() {
+                    write!(f, "TLS handshake with {server} failed: the server does not speak TLS on this port")
+                } else {
+                    write!(f, "TLS handshake with {server} failed: {source}")
+                }
+            }
+            Error::Rejected(r) => write!(
+                f,
+                "the server refused the WebSocket upgrade: {} {}",
+                r.status, r.reason
+            ),
+            Error::Malformed(MalformedResponse::ClosedEarly { received }) => {
+                if received.is_empty() {
+                    write!(f, "the server closed the connection before sending any response")
+                } else {
+                    write!(f, "the server closed the connection in the middle of its response")
+                }
+            }
+            Error::Malformed(MalformedResponse::NotHttp { reason, .. }) => {
+                write!(f, "the reply is not an HTTP response ({reason})")
+            }
+            Error::Malformed(MalformedResponse::TooLarge { limit }) => {
+                write!(f, "the response head is larger than {limit} bytes")
+            }
+            Error::Handshake(p) => match p {
+                HandshakeProblem::AcceptMismatch { received: None, .. } => {
+                    write!(f, "invalid handshake: the 101 response has no Sec-WebSocket-Accept header")
+                }
+                HandshakeProblem::AcceptMismatch { .. } => {
+                    write!(f, "invalid handshake: Sec-WebSocket-Accept does not match our key")
+                }
+                HandshakeProblem::BadUpgrade(None) => {
+                    write!(f, "invalid handshake: the 101 response has no Upgrade header")
+                }
+                HandshakeProblem::BadUpgrade(Some(v)) => {
+                    write!(f, "invalid handshake: Upgrade is '{v}', not 'websocket'")
+                }
+                HandshakeProblem::BadConnection(None) => {
+                    write!(f, "invalid handshake: the 101 response has no Connection header")
+                }
+                HandshakeProblem::BadConnection(Some(v)) => {
+                    write!(f, "invalid handshake: Connection is '{v}', which lacks 'Upgrade'")
+                }
+                HandshakeProblem::SubprotocolNotOffered { chosen, offered } => {
+                    if offered.is_empty() {
+                        write!(f, "invalid handshake: the server chose subprotocol '{chosen}', but we offered none")
+                    } else {
+                        write!(
+                            f,
+                            "invalid handshake: the server chose subprotocol '{chosen}', which is not among those offered ({})",
+                            offered.join(", ")
+                        )
+                    }
+                }
+                HandshakeProblem::ExtensionNotOffered(e) => {
+                    write!(f, "invalid handshake: the server enabled extension '{e}', which we did not offer")
+                }
+                HandshakeProblem::BadVersion(v) => {
+                    write!(f, "invalid handshake: the response is {v}, not HTTP/1.1")
+                }
+            },
+            Error::Protocol { rule, sent_code } => write!(
+                f,
+                "protocol violation by the server: {rule} (closed with {sent_code} {})",
+                crate::output::close_code_name(*sent_code)
+            ),
+            Error::AbnormalClose {
+                code,
+                reason,
+                detail,
+            } => {
+                write!(
+                    f,
+                    "connection closed abnormally: {code} {}",
+                    crate::output::close_code_name(*code)
+                )?;
+                if !reason.is_empty() {
+                    write!(
+                        f,
+                        " \"{}\"",
+                        crate::output::sanitize::escape_preview(reason.as_bytes(), 123)
+                    )?;
+                }
+                if !detail.is_empty() {
+                    write!(f, " ({detail})")?;
+                }
+                Ok(())
+            }
+            Error::Timeout { what, after } => {
+                write!(
+                    f,
+                    "timed out after {}: {what}",
+                    crate::output::secs(*after)
+                )
+            }
+            Error::Io { context, source } => write!(f, "{context}: {}", describe_io(source)),
+            Error::Input(msg) => write!(f, "{msg}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// An I/O error in words, without Rust's "(os error N)" noise for the
+/// common kinds.
+pub fn describe_io(e: &io::Error) -> String {
+    match e.kind() {
+        io::ErrorKind::ConnectionRefused => "connection refused".into(),
+        io::ErrorKind::ConnectionReset => "connection reset by peer".into(),
+        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => "timed out".into(),
+        io::ErrorKind::NotFound if e.raw_os_error().is_some() => "no such file".into(),
+        io::ErrorKind::PermissionDenied => "permission denied".into(),
+        io::ErrorKind::HostUnreachable => "host unreachable".into(),
+        io::ErrorKind::NetworkUnreachable => "network unreachable".into(),
+        io::ErrorKind::UnexpectedEof => "unexpected end of stream".into(),
+        _ => {
+            let s = e.to_string();
+            match s.find(" (os error") {
+                Some(i) => s[..i].to_string(),
+                None => s,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_codes_follow_the_table() {
+        let io = || io::Error::from(io::ErrorKind::Other);
+        assert_eq!(Error::Usage("x".into()).exit_code(), 2);
+        assert_eq!(
+            Error::Resolve {
+                host: "h".into(),
+                source: io()
+            }
+            .exit_code(),
+            3
+        );
+        assert_eq!(
+            Error::Connect {
+                host: "h".into(),
+                port: 1,
+                attempts: vec![],
+                timed_out: true
+            }
+            .exit_code(),
+            4
+        );
+        assert_eq!(
+            Error::Handshake(HandshakeProblem::BadUpgrade(None)).exit_code(),
+            7
+        );
+        assert_eq!(
+            Error::AbnormalClose {
+                code: 1006,
+                reason: String::new(),
+                detail: String::new()
+            }
+            .exit_code(),
+            9
+        );
+    }
+
+    #[test]
+    fn rejection_hints_name_the_next_step() {
+        let r = |status, headers: Vec<(&str, &str)>| Rejection {
+            status,
+            reason: String::new(),
+            headers: headers
+                .into_iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect(),
+            body: vec![],
+            body_truncated: false,
+        };
+        let h = rejection_hints(&r(401, vec![("www-authenticate", "Bearer realm=x")]));
+        assert!(h[0].contains("Bearer"), "{h:?}");
+        let h = rejection_hints(&r(302, vec![("Location", "ws://other/")]));
+        assert!(h[0].contains("ws://other/"), "{h:?}");
+        assert!(rejection_hints(&r(403, vec![]))[0].contains("--origin"));
+        assert!(rejection_hints(&r(200, vec![]))[0].contains("plain HTTP"));
+    }
+}

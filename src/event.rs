@@ -1,0 +1,180 @@
+//! The vocabulary that logic uses to tell output what happened.
+//!
+//! Events are data only: the connect pipeline, the handshake and the session
+//! emit them through an [`Emit`] sink, and `output/` alone decides how they
+//! look (or whether they are shown at all). Nothing here does I/O.
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+/// The durations of the phases before the connection opened.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Timing {
+    /// Name resolution (zero for an address literal).
+    pub dns: Duration,
+    /// TCP connect, successful attempt and failed ones before it.
+    pub tcp: Duration,
+    /// TLS handshake (None for ws://).
+    pub tls: Option<Duration>,
+    /// From writing the upgrade request to reading the whole 101 response.
+    pub upgrade: Duration,
+    /// From start to open.
+    pub total: Duration,
+}
+
+/// The kind of a data message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageKind {
+    /// UTF-8 text (opcode 0x1).
+    Text,
+    /// Binary data (opcode 0x2).
+    Binary,
+}
+
+/// Who sent the first Close frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Initiator {
+    /// wsprobe sent Close first.
+    Client,
+    /// The server sent Close first.
+    Server,
+}
+
+/// Something that happened, for output to render.
+#[derive(Debug)]
+pub enum Event<'a> {
+    /// A name was resolved.
+    Resolved {
+        /// The name.
+        host: &'a str,
+        /// The addresses, in the order they will be tried.
+        addrs: &'a [IpAddr],
+        /// How long resolution took.
+        took: Duration,
+    },
+    /// A TCP connection attempt is starting.
+    Connecting {
+        /// The address.
+        addr: SocketAddr,
+    },
+    /// A TCP connection attempt failed (the next address is tried).
+    ConnectFailed {
+        /// The address.
+        addr: SocketAddr,
+        /// The error in words.
+        error: &'a str,
+        /// How long the attempt took.
+        took: Duration,
+    },
+    /// A TCP connection was made.
+    Connected {
+        /// The peer address.
+        addr: SocketAddr,
+        /// How long the successful attempt took.
+        took: Duration,
+    },
+    /// The TLS handshake completed.
+    TlsEstablished {
+        /// "TLS 1.3", "TLS 1.2".
+        version: &'a str,
+        /// The cipher suite name.
+        suite: &'a str,
+        /// The key exchange group, when known.
+        group: Option<&'a str>,
+        /// The ALPN protocol, when one was agreed.
+        alpn: Option<&'a str>,
+        /// How long the handshake took.
+        took: Duration,
+    },
+    /// Certificate verification found a problem that -k told us to ignore.
+    TlsVerificationSkipped {
+        /// What verification would have said.
+        problem: &'a str,
+    },
+    /// The upgrade request, exactly as written to the wire.
+    RequestSent {
+        /// The raw request head.
+        raw: &'a [u8],
+    },
+    /// The response head (and body, for a non-101), exactly as received.
+    ResponseReceived {
+        /// The raw response head, up to and including the blank line.
+        head: &'a [u8],
+        /// The body of a non-101 response (empty for 101).
+        body: &'a [u8],
+        /// Whether the Accept key was verified (101 only).
+        accept_verified: bool,
+    },
+    /// The WebSocket connection is open.
+    Open {
+        /// Phase durations.
+        timing: Timing,
+        /// The subprotocol the server chose, if any.
+        subprotocol: Option<&'a str>,
+        /// Bytes of frames that arrived with the 101 response.
+        early_bytes: usize,
+    },
+    /// A data message arrived.
+    Message {
+        /// Text or binary.
+        kind: MessageKind,
+        /// The payload (UTF-8 for text).
+        data: &'a [u8],
+    },
+    /// A ping arrived (and was answered).
+    PingReceived {
+        /// Its payload.
+        data: &'a [u8],
+    },
+    /// A pong arrived.
+    PongReceived {
+        /// Its payload.
+        data: &'a [u8],
+    },
+    /// We sent (queued) a Close frame.
+    CloseSent {
+        /// The code.
+        code: u16,
+        /// The reason.
+        reason: &'a str,
+    },
+    /// A Close frame arrived.
+    CloseReceived {
+        /// The code (1005 when the frame had none).
+        code: u16,
+        /// The reason.
+        reason: &'a str,
+    },
+    /// The session ended.
+    Closed {
+        /// True when the close handshake completed with 1000/1001 (or no code).
+        clean: bool,
+        /// Who sent Close first (None when no Close was exchanged).
+        initiator: Option<Initiator>,
+        /// The server's close code, if one arrived.
+        code: Option<u16>,
+        /// How long the session lasted after open.
+        after: Duration,
+    },
+    /// Standard input ended; the session will close after the --wait quiet period.
+    InputEnded {
+        /// The messages sent in all.
+        sent: u64,
+        /// The quiet period before closing (--wait).
+        wait: Duration,
+    },
+    /// A warning worth showing even without -v.
+    Warning(&'a str),
+}
+
+/// A sink for events. Output implements it; tests collect into a `Vec`.
+pub trait Emit {
+    /// Render (or record) one event. An error means the destination is gone
+    /// (for example, stdout closed): the caller stops the session.
+    fn emit(&mut self, event: &Event<'_>) -> std::io::Result<()>;
+
+    /// Flush buffered output: called when the event loop goes idle.
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}

@@ -1,0 +1,272 @@
+//! Standard input to messages: lines (`\n` or `\r\n`, not sent), NUL-separated
+//! records, or everything as one message; text or binary.
+//!
+//! Runs on its own thread, reading large chunks and slicing messages out of
+//! them without copying (`Bytes::slice`). Each chunk's messages go to the
+//! session as one batch over a bounded channel; after each send the thread
+//! wakes the event loop. It never touches the socket or stdout.
+
+use super::Input;
+use crate::config::Framing;
+use crate::error::Error;
+use std::io::{self, Read};
+use std::sync::mpsc::SyncSender;
+use tungstenite::{Bytes, Message, Utf8Bytes};
+
+/// How much is read from stdin at a time.
+const CHUNK: usize = 256 * 1024;
+
+/// Cuts a byte stream into messages.
+pub struct Splitter {
+    framing: Framing,
+    binary: bool,
+    /// Bytes read and not yet part of a complete record.
+    buf: Vec<u8>,
+    /// Where the search for the next separator resumes in `buf`.
+    scanned: usize,
+    /// Records produced so far (for error messages).
+    records: u64,
+}
+
+impl Splitter {
+    /// A splitter for this framing and message type.
+    pub fn new(framing: Framing, binary: bool) -> Splitter {
+        Splitter {
+            framing,
+            binary,
+            buf: Vec::new(),
+            scanned: 0,
+            records: 0,
+        }
+    }
+
+    /// Read once from `r` into the buffer. Returns the bytes read (0 at EOF).
+    pub fn fill(&mut self, r: &mut dyn Read) -> io::Result<usize> {
+        let len = self.buf.len();
+        self.buf.resize(len + CHUNK, 0);
+        let n = loop {
+            match r.read(&mut self.buf[len..]) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                other => break other,
+            }
+        };
+        self.buf.truncate(len + *n.as_ref().unwrap_or(&0));
+        n
+    }
+
+    /// Take the complete records now in the buffer.
+    pub fn records(&mut self) -> Result<Vec<Message>, Error> {
+        let sep = match self.framing {
+            Framing::Lines => b'\n',
+            Framing::Null => 0,
+            Framing::Whole => return Ok(Vec::new()),
+        };
+        let last = match self.buf[self.scanned..].iter().rposition(|&c| c == sep) {
+            Some(i) => self.scanned + i,
+            None => {
+                self.scanned = self.buf.len();
+                return Ok(Vec::new());
+            }
+        };
+        let rest = self.buf[last + 1..].to_vec();
+        self.buf.truncate(last + 1);
+        let whole = Bytes::from(std::mem::replace(&mut self.buf, rest));
+        self.scanned = 0;
+        let mut out = Vec::new();
+        let mut start = 0;
+        while start < whole.len() {
+            let end = start
+                + whole[start..]
+                    .iter()
+                    .position(|&c| c == sep)
+                    .unwrap_or(whole.len() - start);
+            let mut stop = end;
+            if sep == b'\n' && stop > start && whole[stop - 1] == b'\r' {
+                stop -= 1;
+            }
+            out.push(self.message(whole.slice(start..stop))?);
+            start = end + 1;
+        }
+        Ok(out)
+    }
+
+    /// At end of input: the final record, if any (a last line without a
+    /// newline, or all of the input for --whole, even when empty).
+    pub fn finish(&mut self) -> Result<Option<Message>, Error> {
+        let rest = Bytes::from(std::mem::take(&mut self.buf));
+        match self.framing {
+            Framing::Whole => self.message(rest).map(Some),
+            _ if rest.is_empty() => Ok(None),
+            Framing::Lines if rest.ends_with(b"\r") => {
+                let n = rest.len() - 1;
+                self.message(rest.slice(..n)).map(Some)
+            }
+            _ => self.message(rest).map(Some),
+        }
+    }
+
+    fn message(&mut self, data: Bytes) -> Result<Message, Error> {
+        self.records += 1;
+        if self.binary {
+            return Ok(Message::Binary(data));
+        }
+        Utf8Bytes::try_from(data).map(Message::Text).map_err(|_| {
+            let what = match self.framing {
+                Framing::Lines => "line",
+                Framing::Null => "record",
+                Framing::Whole => "input",
+            };
+            Error::Input(format!(
+                "{what} {} of standard input is not valid UTF-8, so it cannot be sent as text",
+                self.records
+            ))
+        })
+    }
+}
+
+/// Read `r` to its end on the current thread, sending batches to `tx` and
+/// calling `wake` after each. Stops early if the session has gone away.
+pub fn pump(
+    mut r: impl Read,
+    framing: Framing,
+    binary: bool,
+    tx: SyncSender<Input>,
+    wake: impl Fn(),
+) {
+    let mut split = Splitter::new(framing, binary);
+    let send = |item: Input| {
+        let ok = tx.send(item).is_ok();
+        wake();
+        ok
+    };
+    loop {
+        match split.fill(&mut r) {
+            Ok(0) => {
+                let last = match split.finish() {
+                    Ok(m) => m,
+                    Err(e) => {
+                        send(Input::Failed(e));
+                        return;
+                    }
+                };
+                if let Some(m) = last {
+                    if !send(Input::Batch(vec![m])) {
+                        return;
+                    }
+                }
+                send(Input::End);
+                return;
+            }
+            Ok(_) => match split.records() {
+                Ok(batch) if batch.is_empty() => {}
+                Ok(batch) => {
+                    if !send(Input::Batch(batch)) {
+                        return;
+                    }
+                }
+                Err(e) => {
+                    send(Input::Failed(e));
+                    return;
+                }
+            },
+            Err(source) => {
+                send(Input::Failed(Error::Io {
+                    context: "cannot read standard input".into(),
+                    source,
+                }));
+                return;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A reader that returns at most `step` bytes per read.
+    struct Trickle<'a> {
+        data: &'a [u8],
+        step: usize,
+    }
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = self.step.min(buf.len()).min(self.data.len());
+            buf[..n].copy_from_slice(&self.data[..n]);
+            self.data = &self.data[n..];
+            Ok(n)
+        }
+    }
+
+    fn split(input: &[u8], framing: Framing, binary: bool, step: usize) -> Vec<Vec<u8>> {
+        let mut s = Splitter::new(framing, binary);
+        let mut r = Trickle { data: input, step };
+        let mut out = Vec::new();
+        while s.fill(&mut r).expect("read") > 0 {
+            for m in s.records().expect("records") {
+                out.push(m.into_data().to_vec());
+            }
+        }
+        if let Some(m) = s.finish().expect("finish") {
+            out.push(m.into_data().to_vec());
+        }
+        out
+    }
+
+    #[test]
+    fn lines_strip_lf_and_crlf_at_any_chunking() {
+        let input = b"a\r\nbb\n\nlast";
+        for step in 1..=input.len() {
+            assert_eq!(
+                split(input, Framing::Lines, false, step),
+                [&b"a"[..], b"bb", b"", b"last"],
+                "step {step}"
+            );
+        }
+    }
+
+    #[test]
+    fn trailing_newline_adds_no_empty_message() {
+        assert_eq!(split(b"x\ny\n", Framing::Lines, false, 3), [b"x", b"y"]);
+        assert!(split(b"", Framing::Lines, false, 1).is_empty());
+    }
+
+    #[test]
+    fn nul_records_keep_newlines() {
+        assert_eq!(
+            split(b"a\nb\0c\0", Framing::Null, false, 2),
+            [&b"a\nb"[..], b"c"]
+        );
+    }
+
+    #[test]
+    fn whole_is_one_message_even_when_empty() {
+        assert_eq!(split(b"a\nb\0", Framing::Whole, true, 1), [b"a\nb\0"]);
+        assert_eq!(split(b"", Framing::Whole, false, 1), [b""]);
+    }
+
+    #[test]
+    fn invalid_utf8_names_the_line() {
+        let mut s = Splitter::new(Framing::Lines, false);
+        let mut r = Trickle {
+            data: b"ok\n\xff\xfe\n",
+            step: 100,
+        };
+        s.fill(&mut r).expect("read");
+        let e = s.records().expect_err("invalid");
+        assert!(e.to_string().contains("line 2"), "{e}");
+        // The same bytes are fine as binary.
+        assert_eq!(split(b"ok\n\xff\xfe\n", Framing::Lines, true, 4).len(), 2);
+    }
+
+    #[test]
+    fn long_lines_span_many_reads() {
+        let long = vec![b'x'; CHUNK * 3 + 7];
+        let mut input = long.clone();
+        input.extend_from_slice(b"\nshort\n");
+        let out = split(&input, Framing::Lines, false, CHUNK);
+        assert_eq!(out.len(), 2);
+        assert_eq!(out[0], long);
+    }
+}

@@ -1,0 +1,602 @@
+//! The event loop: the only code that reads or writes the socket once the
+//! connection is open.
+//!
+//! One thread owns the `WebSocket`. The socket is non-blocking and
+//! registered with `polling`; input threads send batches over a bounded
+//! channel and wake the poller. Each turn reads everything available, writes
+//! as many queued messages as the socket takes, flushes once, and then
+//! sleeps until the socket, the input or the next deadline needs it.
+//!
+//! Ending (RFC 6455 section 7): after input ends the session stays until it
+//! has been quiet for `--wait`, then sends Close and keeps reading (and
+//! printing) until the server's Close or `--close-timeout`. A Close from the
+//! server is answered at once. Every wait has a deadline.
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::event::{Emit, Event, Initiator, MessageKind};
+use crate::input::Input;
+use crate::net::Stream;
+use polling::Poller;
+use std::collections::VecDeque;
+use std::io;
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, TryRecvError};
+use std::time::{Duration, Instant};
+use tungstenite::error::{CapacityError, ProtocolError};
+use tungstenite::protocol::CloseFrame;
+use tungstenite::protocol::frame::coding::CloseCode;
+use tungstenite::{Message, WebSocket};
+
+/// The poller key of the socket.
+const SOCKET: usize = 0;
+/// Messages read (or written) in one turn before the other direction gets
+/// its chance.
+const TURN_BUDGET: usize = 4096;
+
+/// What the session needs besides the socket.
+pub struct Session<'a> {
+    ws: WebSocket<Stream>,
+    cfg: &'a Config,
+    out: &'a mut dyn Emit,
+    poller: Arc<Poller>,
+    input: Option<Receiver<Input>>,
+    /// Messages taken from input (or -d) and not yet given to the socket.
+    pending: VecDeque<Message>,
+    /// The last write or flush would have blocked: wait for writability and
+    /// take no more input until then.
+    write_blocked: bool,
+    /// tungstenite may hold bytes it already read; poll without sleeping.
+    more_to_read: bool,
+    opened: Instant,
+    last_rx: Instant,
+    input_done_at: Option<Instant>,
+    received: u64,
+    sent: u64,
+    /// When we sent Close.
+    closing_since: Option<Instant>,
+    /// What to report once the close handshake ends, if not a clean close.
+    after_close: Option<Error>,
+    /// stdout is gone: finish quietly.
+    output_gone: bool,
+}
+
+/// How one turn of reading ended the session, if it did.
+enum Finish {
+    /// The close handshake completed (or the server closed and we answered).
+    Closed {
+        code: u16,
+        reason: String,
+        initiator: Initiator,
+    },
+    /// The session failed.
+    Failed(Error),
+}
+
+impl<'a> Session<'a> {
+    /// Prepare a session over an open WebSocket. `data` messages are sent
+    /// before anything from `input`.
+    pub fn new(
+        ws: WebSocket<Stream>,
+        cfg: &'a Config,
+        out: &'a mut dyn Emit,
+        poller: Arc<Poller>,
+        input: Option<Receiver<Input>>,
+        data: Vec<Message>,
+    ) -> Session<'a> {
+        let now = Instant::now();
+        Session {
+            ws,
+            cfg,
+            out,
+            poller,
+            input,
+            pending: data.into(),
+            write_blocked: false,
+            more_to_read: true,
+            opened: now,
+            last_rx: now,
+            input_done_at: None,
+            received: 0,
+            sent: 0,
+            closing_since: None,
+            after_close: None,
+            output_gone: false,
+        }
+    }
+
+    /// Run until the session ends.
+    pub fn run(mut self) -> Result<()> {
+        let io_err = |context: &str| {
+            let context = context.to_string();
+            move |source| Error::Io { context, source }
+        };
+        self.ws
+            .get_ref()
+            .tcp()
+            .set_nonblocking(true)
+            .map_err(io_err("cannot make the socket non-blocking"))?;
+        // SAFETY: the socket is deleted from the poller below, before the
+        // WebSocket (and so the socket) is dropped.
+        unsafe {
+            self.poller
+                .add(self.ws.get_ref().tcp(), polling::Event::readable(SOCKET))
+                .map_err(io_err("cannot register the socket with the poller"))?;
+        }
+        let result = self.event_loop();
+        let _ = self.poller.delete(self.ws.get_ref().tcp());
+        let _ = self.out.flush();
+        self.ws.get_mut().shutdown();
+        result
+    }
+
+    fn event_loop(&mut self) -> Result<()> {
+        let mut events = polling::Events::new();
+        let max_deadline = self.cfg.ending.max_time.map(|d| self.opened + d);
+        loop {
+            if let Some(finish) = self.read_available() {
+                return self.finish(finish);
+            }
+            if self.output_gone {
+                // stdout closed (e.g. `| head`): end quietly.
+                self.start_close();
+                let _ = self.ws.flush();
+                return Ok(());
+            }
+            if let Err(e) = self.write_input() {
+                return self.finish(Finish::Failed(e));
+            }
+            if let Err(e) = self.flush_socket() {
+                return self.finish(Finish::Failed(e));
+            }
+
+            let now = Instant::now();
+            if self.closing_since.is_none()
+                && self.input_done_at.is_none()
+                && self.pending.is_empty()
+                && !self.write_blocked
+                && self.input.is_none()
+            {
+                self.input_done_at = Some(now);
+                let (sent, wait) = (self.sent, self.cfg.ending.wait);
+                self.emit(&Event::InputEnded { sent, wait });
+            }
+            let mut deadline: Option<Instant> = None;
+            if self.closing_since.is_none() {
+                if let Some(max) = max_deadline {
+                    if now >= max {
+                        self.after_close = Some(Error::Timeout {
+                            what: "--max-time reached".into(),
+                            after: self.cfg.ending.max_time.unwrap_or_default(),
+                        });
+                        self.start_close();
+                        continue;
+                    }
+                    deadline = Some(max);
+                }
+                if let Some(done) = self.input_done_at {
+                    let quiet_until = done.max(self.last_rx) + self.cfg.ending.wait;
+                    if now >= quiet_until {
+                        self.start_close();
+                        continue;
+                    }
+                    deadline = Some(deadline.map_or(quiet_until, |d| d.min(quiet_until)));
+                }
+            }
+            if let Some(since) = self.closing_since {
+                let limit = since + self.cfg.ending.close_timeout;
+                if now >= limit {
+                    let e = self.after_close.take().unwrap_or(Error::Timeout {
+                        what: "the server did not answer our Close".into(),
+                        after: self.cfg.ending.close_timeout,
+                    });
+                    return Err(e);
+                }
+                deadline = Some(limit);
+            }
+
+            if let Err(e) = self.out.flush() {
+                if e.kind() == io::ErrorKind::BrokenPipe {
+                    self.output_gone = true;
+                    continue;
+                }
+                return Err(Error::Io {
+                    context: "cannot write to standard output".into(),
+                    source: e,
+                });
+            }
+            let timeout = if self.more_to_read {
+                Some(Duration::ZERO)
+            } else {
+                deadline.map(|d| d.saturating_duration_since(Instant::now()))
+            };
+            let interest = polling::Event::new(SOCKET, true, self.write_blocked);
+            self.poller
+                .modify(self.ws.get_ref().tcp(), interest)
+                .map_err(|source| Error::Io {
+                    context: "cannot poll the socket".into(),
+                    source,
+                })?;
+            events.clear();
+            match self.poller.wait(&mut events, timeout) {
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(source) => {
+                    return Err(Error::Io {
+                        context: "cannot poll the socket".into(),
+                        source,
+                    });
+                }
+            }
+            if events.iter().any(|e| e.writable) {
+                self.write_blocked = false;
+            }
+            // Reading is always attempted: a readable event, a wake-up from
+            // input or a timeout all lead to the same cheap non-blocking read.
+            self.more_to_read = true;
+        }
+    }
+
+    /// Read everything the socket has now.
+    fn read_available(&mut self) -> Option<Finish> {
+        if !self.more_to_read {
+            return None;
+        }
+        for _ in 0..TURN_BUDGET {
+            match self.ws.read() {
+                Ok(msg) => {
+                    if let Some(f) = self.on_message(msg) {
+                        return Some(f);
+                    }
+                    if self.output_gone {
+                        return None;
+                    }
+                }
+                Err(tungstenite::Error::Io(e)) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.more_to_read = false;
+                    return None;
+                }
+                Err(tungstenite::Error::Io(e)) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Some(self.on_read_error(e)),
+            }
+        }
+        // Budget spent with data possibly still buffered: come back at once.
+        self.more_to_read = true;
+        None
+    }
+
+    fn on_message(&mut self, msg: Message) -> Option<Finish> {
+        let (kind, data) = match &msg {
+            Message::Text(t) => (MessageKind::Text, t.as_bytes()),
+            Message::Binary(b) => (MessageKind::Binary, &b[..]),
+            Message::Ping(p) => {
+                self.emit(&Event::PingReceived { data: p });
+                return None;
+            }
+            Message::Pong(p) => {
+                self.emit(&Event::PongReceived { data: p });
+                return None;
+            }
+            Message::Close(frame) => {
+                let (code, reason) = match frame {
+                    Some(f) => (u16::from(f.code), f.reason.as_str().to_string()),
+                    None => (1005, String::new()),
+                };
+                self.emit(&Event::CloseReceived {
+                    code,
+                    reason: &reason,
+                });
+                let initiator = if self.closing_since.is_some() {
+                    Initiator::Client
+                } else {
+                    // tungstenite queued our answer; send it now.
+                    let _ = self.ws.flush();
+                    self.emit(&Event::CloseSent {
+                        code,
+                        reason: &reason,
+                    });
+                    Initiator::Server
+                };
+                return Some(Finish::Closed {
+                    code,
+                    reason,
+                    initiator,
+                });
+            }
+            Message::Frame(_) => return None,
+        };
+        self.last_rx = Instant::now();
+        if let Some(n) = self.cfg.ending.count {
+            if self.received >= n {
+                // Already have what was asked for; closing now.
+                return None;
+            }
+        }
+        self.received += 1;
+        if let Err(e) = self.out.emit(&Event::Message { kind, data }) {
+            if e.kind() == io::ErrorKind::BrokenPipe {
+                self.output_gone = true;
+                return None;
+            }
+            return Some(Finish::Failed(Error::Io {
+                context: "cannot write to standard output".into(),
+                source: e,
+            }));
+        }
+        if self.cfg.ending.count == Some(self.received) {
+            self.start_close();
+        }
+        None
+    }
+
+    fn on_read_error(&mut self, e: tungstenite::Error) -> Finish {
+        use tungstenite::Error as W;
+        let abnormal = |detail: &str| {
+            Finish::Failed(Error::AbnormalClose {
+                code: 1006,
+                reason: String::new(),
+                detail: detail.to_string(),
+            })
+        };
+        let closing = self.closing_since.is_some();
+        match e {
+            W::ConnectionClosed | W::AlreadyClosed => {
+                abnormal("the connection ended after the close handshake began")
+            }
+            W::Protocol(ProtocolError::ResetWithoutClosingHandshake) => {
+                if closing {
+                    abnormal("the server closed the TCP connection without answering our Close")
+                } else {
+                    abnormal("the server closed the TCP connection without a Close frame (EOF)")
+                }
+            }
+            W::Io(e) if e.kind() == io::ErrorKind::ConnectionReset => {
+                abnormal("the connection was reset (TCP RST)")
+            }
+            W::Io(e) if e.kind() == io::ErrorKind::UnexpectedEof => abnormal(
+                "the connection ended without a Close frame (EOF, and no TLS close_notify)",
+            ),
+            W::Io(e) if e.kind() == io::ErrorKind::InvalidData => Finish::Failed(Error::Io {
+                context: "TLS failed during the session".into(),
+                source: e,
+            }),
+            W::Io(e) => Finish::Failed(Error::Io {
+                context: "cannot read from the connection".into(),
+                source: e,
+            }),
+            W::Protocol(p) => self.fail_protocol(1002, describe_protocol(&p)),
+            W::Utf8(_) => self.fail_protocol(1007, "a text message is not valid UTF-8".into()),
+            W::Capacity(c) => {
+                let rule = match c {
+                    CapacityError::MessageTooLong { size, max_size } => format!(
+                        "a message or frame of {size} bytes is over the limit of {max_size} (--max-message-size)"
+                    ),
+                    CapacityError::TooManyHeaders => "too many headers".into(),
+                };
+                self.fail_protocol(1009, rule)
+            }
+            other => Finish::Failed(Error::Io {
+                context: "the WebSocket session failed".into(),
+                source: io::Error::other(other.to_string()),
+            }),
+        }
+    }
+
+    /// Close with `code` because the server broke a rule.
+    fn fail_protocol(&mut self, code: u16, rule: String) -> Finish {
+        if self.closing_since.is_none() {
+            let frame = CloseFrame {
+                code: CloseCode::from(code),
+                reason: "".into(),
+            };
+            let _ = self.ws.close(Some(frame));
+            let _ = self.ws.flush();
+            self.emit(&Event::CloseSent { code, reason: "" });
+        }
+        Finish::Failed(Error::Protocol {
+            rule,
+            sent_code: code,
+        })
+    }
+
+    /// Move queued input into the socket until it would block.
+    fn write_input(&mut self) -> Result<()> {
+        if self.closing_since.is_some() {
+            return Ok(());
+        }
+        let mut budget = TURN_BUDGET;
+        while !self.write_blocked && budget > 0 {
+            let Some(msg) = self.pending.pop_front() else {
+                if !self.take_input()? {
+                    break;
+                }
+                continue;
+            };
+            budget -= 1;
+            self.sent += 1;
+            match self.ws.write(msg) {
+                Ok(()) => {}
+                // The message is queued inside tungstenite: never resend it.
+                Err(tungstenite::Error::Io(e)) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.write_blocked = true;
+                }
+                Err(e) => return Err(self.write_error(e)),
+            }
+        }
+        Ok(())
+    }
+
+    /// Take the next batch from input. False when nothing is waiting.
+    fn take_input(&mut self) -> Result<bool> {
+        let Some(rx) = &self.input else {
+            return Ok(false);
+        };
+        match rx.try_recv() {
+            Ok(Input::Batch(b)) => {
+                self.pending.extend(b);
+                Ok(true)
+            }
+            Ok(Input::End) | Err(TryRecvError::Disconnected) => {
+                self.input = None;
+                Ok(false)
+            }
+            Ok(Input::Failed(e)) => {
+                self.input = None;
+                self.after_close = Some(e);
+                self.start_close();
+                Ok(false)
+            }
+            Err(TryRecvError::Empty) => Ok(false),
+        }
+    }
+
+    fn flush_socket(&mut self) -> Result<()> {
+        if self.write_blocked {
+            return Ok(());
+        }
+        match self.ws.flush() {
+            Ok(()) => Ok(()),
+            Err(tungstenite::Error::Io(e)) if e.kind() == io::ErrorKind::WouldBlock => {
+                self.write_blocked = true;
+                Ok(())
+            }
+            Err(e) => Err(self.write_error(e)),
+        }
+    }
+
+    fn write_error(&mut self, e: tungstenite::Error) -> Error {
+        use tungstenite::Error as W;
+        match e {
+            W::Io(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset
+                ) =>
+            {
+                Error::AbnormalClose {
+                    code: 1006,
+                    reason: String::new(),
+                    detail: "the connection was reset while sending".into(),
+                }
+            }
+            W::ConnectionClosed | W::AlreadyClosed | W::Protocol(ProtocolError::SendAfterClosing) => {
+                Error::AbnormalClose {
+                    code: 1006,
+                    reason: String::new(),
+                    detail: "the connection closed while sending".into(),
+                }
+            }
+            other => Error::Io {
+                context: "cannot send".into(),
+                source: io::Error::other(other.to_string()),
+            },
+        }
+    }
+
+    /// Send our Close (once) and start the close timer.
+    fn start_close(&mut self) {
+        if self.closing_since.is_some() {
+            return;
+        }
+        self.closing_since = Some(Instant::now());
+        let e = &self.cfg.ending;
+        let frame = CloseFrame {
+            code: CloseCode::from(e.close_code),
+            reason: e.close_reason.as_str().into(),
+        };
+        match self.ws.close(Some(frame)) {
+            Err(tungstenite::Error::Io(err)) if err.kind() == io::ErrorKind::WouldBlock => {
+                self.write_blocked = true;
+            }
+            _ => {}
+        }
+        let (code, reason) = (e.close_code, e.close_reason.clone());
+        self.emit(&Event::CloseSent {
+            code,
+            reason: &reason,
+        });
+    }
+
+    fn finish(&mut self, f: Finish) -> Result<()> {
+        let after = self.opened.elapsed();
+        match f {
+            Finish::Closed {
+                code,
+                reason,
+                initiator,
+            } => {
+                let clean = matches!(code, 1000 | 1001 | 1005);
+                self.emit(&Event::Closed {
+                    clean,
+                    initiator: Some(initiator),
+                    code: Some(code),
+                    after,
+                });
+                if let Some(e) = self.after_close.take() {
+                    return Err(e);
+                }
+                if clean || self.output_gone {
+                    Ok(())
+                } else {
+                    let who = match initiator {
+                        Initiator::Server => "closed by the server",
+                        Initiator::Client => "the server's answer to our Close",
+                    };
+                    Err(Error::AbnormalClose {
+                        code,
+                        reason,
+                        detail: who.into(),
+                    })
+                }
+            }
+            Finish::Failed(e) => {
+                self.emit(&Event::Closed {
+                    clean: false,
+                    initiator: None,
+                    code: None,
+                    after,
+                });
+                Err(self.after_close.take().unwrap_or(e))
+            }
+        }
+    }
+
+    /// Show an informational event; stderr trouble never stops a session.
+    fn emit(&mut self, ev: &Event<'_>) {
+        let _ = self.out.emit(ev);
+    }
+}
+
+/// A protocol error in words, naming the rule (RFC 6455 section).
+pub fn describe_protocol(p: &ProtocolError) -> String {
+    match p {
+        ProtocolError::MaskedFrameFromServer => {
+            "the server sent a masked frame (section 5.1: servers must not mask)".into()
+        }
+        ProtocolError::NonZeroReservedBits => {
+            "a frame has RSV bits set but no extension was negotiated (section 5.2)".into()
+        }
+        ProtocolError::UnknownControlFrameType(op) => {
+            format!("reserved control opcode 0x{op:x} (section 5.2)")
+        }
+        ProtocolError::UnknownDataFrameType(op) => {
+            format!("reserved data opcode 0x{op:x} (section 5.2)")
+        }
+        ProtocolError::FragmentedControlFrame => {
+            "a control frame is fragmented (section 5.5: control frames must have FIN)".into()
+        }
+        ProtocolError::ControlFrameTooBig => {
+            "a control frame is longer than 125 bytes (section 5.5)".into()
+        }
+        ProtocolError::UnexpectedContinueFrame => {
+            "a continuation frame arrived with no message to continue (section 5.4)".into()
+        }
+        ProtocolError::ExpectedFragment(_) => {
+            "a new message began before the fragmented one ended (section 5.4)".into()
+        }
+        ProtocolError::InvalidCloseSequence => {
+            "the Close frame has an invalid code (section 7.4)".into()
+        }
+        other => format!("{other}"),
+    }
+}
