@@ -47,9 +47,13 @@ pub struct Cli {
     // ----- request -----
     /// Add a request header, 'Name: value' (repeatable).
     ///
-    /// The header is sent as typed, in its case. Headers that the WebSocket
-    /// handshake owns (Host, Upgrade, Connection, Sec-WebSocket-Key,
-    /// Sec-WebSocket-Version) cannot be replaced.
+    /// The header is sent as typed, in its case. Host replaces the default
+    /// Host header. The headers the WebSocket handshake owns (Upgrade,
+    /// Connection, Sec-WebSocket-Key, Sec-WebSocket-Version,
+    /// Sec-WebSocket-Extensions) cannot be set; Sec-WebSocket-Protocol adds
+    /// to the subprotocols offered, like -s.
+    ///
+    /// Example: -H 'Authorization: Bearer TOKEN'
     #[arg(short = 'H', long = "header", value_name = "HEADER", action = ArgAction::Append,
           num_args = 1, help_heading = "Request")]
     pub headers: Vec<String>,
@@ -65,11 +69,21 @@ pub struct Cli {
     pub subprotocols: Vec<String>,
 
     /// Basic authentication, USER:PASS (user:pass@ in the URL works too).
-    #[arg(short = 'u', long = "user", value_name = "USER:PASS", help_heading = "Request")]
+    #[arg(
+        short = 'u',
+        long = "user",
+        value_name = "USER:PASS",
+        help_heading = "Request"
+    )]
     pub user: Option<String>,
 
     /// The User-Agent header (default: wsprobe/VERSION; empty to send none).
-    #[arg(short = 'A', long = "user-agent", value_name = "NAME", help_heading = "Request")]
+    #[arg(
+        short = 'A',
+        long = "user-agent",
+        value_name = "NAME",
+        help_heading = "Request"
+    )]
     pub user_agent: Option<String>,
 
     // ----- tls -----
@@ -110,7 +124,12 @@ pub struct Cli {
     pub binary: bool,
 
     /// Standard input holds NUL-separated records, not lines.
-    #[arg(short = '0', long = "null", conflicts_with = "whole", help_heading = "Input")]
+    #[arg(
+        short = '0',
+        long = "null",
+        conflicts_with = "whole",
+        help_heading = "Input"
+    )]
     pub null: bool,
 
     /// Send all of standard input as one message.
@@ -150,7 +169,12 @@ pub struct Cli {
     pub close_timeout: f64,
 
     /// The largest message (and frame) accepted from the server, in bytes.
-    #[arg(long, value_name = "BYTES", default_value = "67108864", help_heading = "Ending")]
+    #[arg(
+        long,
+        value_name = "BYTES",
+        default_value = "67108864",
+        help_heading = "Ending"
+    )]
     pub max_message_size: usize,
 
     // ----- output -----
@@ -163,7 +187,12 @@ pub struct Cli {
     pub quiet: bool,
 
     /// When to use colour on stderr.
-    #[arg(long, value_name = "WHEN", default_value = "auto", help_heading = "Output")]
+    #[arg(
+        long,
+        value_name = "WHEN",
+        default_value = "auto",
+        help_heading = "Output"
+    )]
     pub color: ColorChoice,
 
     /// Write shell completions or the man page to stdout.
@@ -277,7 +306,12 @@ mod tests {
 
     #[test]
     fn close_codes_are_validated() {
-        assert_eq!(parse(&["--close-code", "4000", "h:1"]).expect("ok").close_code, 4000);
+        assert_eq!(
+            parse(&["--close-code", "4000", "h:1"])
+                .expect("ok")
+                .close_code,
+            4000
+        );
         for bad in ["1005", "1006", "1015", "999", "2999", "5000", "x"] {
             assert!(parse(&["--close-code", bad, "h:1"]).is_err(), "{bad}");
         }

@@ -206,12 +206,12 @@ impl Config {
             }
             request.subprotocols.push(p.clone());
         }
-        let has = |req: &RequestSpec, n: &str| {
-            req.headers.iter().any(|(k, _)| k.eq_ignore_ascii_case(n))
-        };
+        let has =
+            |req: &RequestSpec, n: &str| req.headers.iter().any(|(k, _)| k.eq_ignore_ascii_case(n));
         if let Some(origin) = &cli.origin {
             if has(&request, "Origin") {
-                warnings.push("both --origin and -H 'Origin: ...' given; sending the -H one".into());
+                warnings
+                    .push("both --origin and -H 'Origin: ...' given; sending the -H one".into());
             } else {
                 check_header_value("--origin", origin)?;
                 request.headers.push(("Origin".into(), origin.clone()));
@@ -276,9 +276,6 @@ impl Config {
         } else {
             Framing::Lines
         };
-        if cli.no_input && data.is_empty() {
-            warnings.push("-n without -d sends nothing; wsprobe only listens".into());
-        }
         if cli.no_input && (cli.whole || cli.null) {
             warnings.push("-0 and --whole do nothing with -n (stdin is not read)".into());
         }
@@ -291,7 +288,10 @@ impl Config {
             )));
         }
         if cli.count == Some(0) {
-            return Err(Error::Usage("--count 0 would exit before anything arrives: use -n -w 0 to connect and close".into()));
+            return Err(Error::Usage(
+                "--count 0 would exit before anything arrives: use -n -w 0 to connect and close"
+                    .into(),
+            ));
         }
 
         let color = match cli.color {
@@ -376,7 +376,9 @@ pub fn parse_target(raw: &str, warnings: &mut Vec<String>) -> Result<(Target, Op
     let default_port = if secure { 443 } else { 80 };
     let port = url.port().unwrap_or(default_port);
     if port == 0 {
-        return Err(Error::Usage(format!("'{raw}': port 0 cannot be connected to")));
+        return Err(Error::Usage(format!(
+            "'{raw}': port 0 cannot be connected to"
+        )));
     }
     let bracketed = if host.contains(':') {
         format!("[{host}]")
@@ -433,12 +435,13 @@ fn percent_decode(s: &str) -> std::result::Result<String, std::string::FromUtf8E
     let mut i = 0;
     while i < b.len() {
         let hex = |c: u8| (c as char).to_digit(16);
-        if b[i] == b'%' && i + 2 < b.len() {
-            if let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2])) {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-                continue;
-            }
+        if b[i] == b'%'
+            && i + 2 < b.len()
+            && let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2]))
+        {
+            out.push((h * 16 + l) as u8);
+            i += 3;
+            continue;
         }
         out.push(b[i]);
         i += 1;
@@ -529,7 +532,14 @@ mod tests {
 
     #[test]
     fn bad_urls_are_usage_errors() {
-        for bad in ["", "ftp://h/", "ws://", "ws://h:99999/", "ws://h:0/", "ws://exa mple/"] {
+        for bad in [
+            "",
+            "ftp://h/",
+            "ws://",
+            "ws://h:99999/",
+            "ws://h:0/",
+            "ws://exa mple/",
+        ] {
             let e = target(bad).expect_err(bad);
             assert_eq!(e.exit_code(), 2, "{bad}");
         }
@@ -555,7 +565,13 @@ mod tests {
     fn headers_are_validated_and_keep_case() {
         let c = config(&["-H", "X-Token:  abc ", "h:1"]).expect("ok");
         assert_eq!(c.request.headers[0], ("X-Token".into(), "abc".into()));
-        for bad in ["NoColon", "Bad Name: x", ": x", "Upgrade: h2c", "sec-websocket-key: x"] {
+        for bad in [
+            "NoColon",
+            "Bad Name: x",
+            ": x",
+            "Upgrade: h2c",
+            "sec-websocket-key: x",
+        ] {
             let e = config(&["-H", bad, "h:1"]).expect_err(bad);
             assert_eq!(e.exit_code(), 2, "{bad}");
         }
@@ -571,7 +587,12 @@ mod tests {
     #[test]
     fn user_agent_default_and_override() {
         let c = config(&["h:1"]).expect("ok");
-        assert!(c.request.headers.iter().any(|(k, v)| k == "User-Agent" && v.starts_with("wsprobe/")));
+        assert!(
+            c.request
+                .headers
+                .iter()
+                .any(|(k, v)| k == "User-Agent" && v.starts_with("wsprobe/"))
+        );
         let c = config(&["-A", "", "h:1"]).expect("ok");
         assert!(!c.request.headers.iter().any(|(k, _)| k == "User-Agent"));
     }

@@ -353,7 +353,8 @@ fn rejection_hints(r: &Rejection) -> Vec<String> {
             ));
         }
         403 => h.push(
-            "forbidden: servers often check the Origin header; try --origin https://the-site".into(),
+            "forbidden: servers often check the Origin header; try --origin https://the-site"
+                .into(),
         ),
         404 => h.push("no WebSocket endpoint at this path: check the path".into()),
         426 => {
@@ -418,7 +419,10 @@ impl fmt::Display for Error {
                 plaintext_reply,
             } => {
                 if plaintext_reply.is_some() {
-                    write!(f, "TLS handshake with {server} failed: the server does not speak TLS on this port")
+                    write!(
+                        f,
+                        "TLS handshake with {server} failed: the server does not speak TLS on this port"
+                    )
                 } else {
                     write!(f, "TLS handshake with {server} failed: {source}")
                 }
@@ -430,9 +434,15 @@ impl fmt::Display for Error {
             ),
             Error::Malformed(MalformedResponse::ClosedEarly { received }) => {
                 if received.is_empty() {
-                    write!(f, "the server closed the connection before sending any response")
+                    write!(
+                        f,
+                        "the server closed the connection before sending any response"
+                    )
                 } else {
-                    write!(f, "the server closed the connection in the middle of its response")
+                    write!(
+                        f,
+                        "the server closed the connection in the middle of its response"
+                    )
                 }
             }
             Error::Malformed(MalformedResponse::NotHttp { reason, .. }) => {
@@ -443,26 +453,44 @@ impl fmt::Display for Error {
             }
             Error::Handshake(p) => match p {
                 HandshakeProblem::AcceptMismatch { received: None, .. } => {
-                    write!(f, "invalid handshake: the 101 response has no Sec-WebSocket-Accept header")
+                    write!(
+                        f,
+                        "invalid handshake: the 101 response has no Sec-WebSocket-Accept header"
+                    )
                 }
                 HandshakeProblem::AcceptMismatch { .. } => {
-                    write!(f, "invalid handshake: Sec-WebSocket-Accept does not match our key")
+                    write!(
+                        f,
+                        "invalid handshake: Sec-WebSocket-Accept does not match our key"
+                    )
                 }
                 HandshakeProblem::BadUpgrade(None) => {
-                    write!(f, "invalid handshake: the 101 response has no Upgrade header")
+                    write!(
+                        f,
+                        "invalid handshake: the 101 response has no Upgrade header"
+                    )
                 }
                 HandshakeProblem::BadUpgrade(Some(v)) => {
                     write!(f, "invalid handshake: Upgrade is '{v}', not 'websocket'")
                 }
                 HandshakeProblem::BadConnection(None) => {
-                    write!(f, "invalid handshake: the 101 response has no Connection header")
+                    write!(
+                        f,
+                        "invalid handshake: the 101 response has no Connection header"
+                    )
                 }
                 HandshakeProblem::BadConnection(Some(v)) => {
-                    write!(f, "invalid handshake: Connection is '{v}', which lacks 'Upgrade'")
+                    write!(
+                        f,
+                        "invalid handshake: Connection is '{v}', which lacks 'Upgrade'"
+                    )
                 }
                 HandshakeProblem::SubprotocolNotOffered { chosen, offered } => {
                     if offered.is_empty() {
-                        write!(f, "invalid handshake: the server chose subprotocol '{chosen}', but we offered none")
+                        write!(
+                            f,
+                            "invalid handshake: the server chose subprotocol '{chosen}', but we offered none"
+                        )
                     } else {
                         write!(
                             f,
@@ -472,7 +500,10 @@ impl fmt::Display for Error {
                     }
                 }
                 HandshakeProblem::ExtensionNotOffered(e) => {
-                    write!(f, "invalid handshake: the server enabled extension '{e}', which we did not offer")
+                    write!(
+                        f,
+                        "invalid handshake: the server enabled extension '{e}', which we did not offer"
+                    )
                 }
                 HandshakeProblem::BadVersion(v) => {
                     write!(f, "invalid handshake: the response is {v}, not HTTP/1.1")
@@ -506,11 +537,7 @@ impl fmt::Display for Error {
                 Ok(())
             }
             Error::Timeout { what, after } => {
-                write!(
-                    f,
-                    "timed out after {}: {what}",
-                    crate::output::secs(*after)
-                )
+                write!(f, "timed out after {}: {what}", crate::output::secs(*after))
             }
             Error::Io { context, source } => write!(f, "{context}: {}", describe_io(source)),
             Error::Input(msg) => write!(f, "{msg}"),

@@ -138,16 +138,19 @@ pub fn upgrade(mut stream: Stream, cfg: &Config, out: &mut dyn Emit) -> Result<U
         .tcp()
         .set_write_timeout(Some(cfg.handshake_timeout))
         .ok();
-    stream.write_all(&request).and_then(|()| stream.flush()).map_err(|e| {
-        if is_timeout(&e) {
-            timeout("writing the handshake request")
-        } else {
-            Error::Io {
-                context: "cannot send the handshake request".into(),
-                source: e,
+    stream
+        .write_all(&request)
+        .and_then(|()| stream.flush())
+        .map_err(|e| {
+            if is_timeout(&e) {
+                timeout("writing the handshake request")
+            } else {
+                Error::Io {
+                    context: "cannot send the handshake request".into(),
+                    source: e,
+                }
             }
-        }
-    })?;
+        })?;
     emit(out, &Event::RequestSent { raw: &request });
 
     let (head_len, buf, head) = read_head(&mut stream, deadline, &timeout)?;
@@ -221,7 +224,9 @@ fn read_head(
             return Ok((n, buf, head));
         }
         if buf.len() > MAX_HEAD {
-            return Err(Error::Malformed(MalformedResponse::TooLarge { limit: MAX_HEAD }));
+            return Err(Error::Malformed(MalformedResponse::TooLarge {
+                limit: MAX_HEAD,
+            }));
         }
         let Some(left) = remaining(deadline) else {
             return Err(timeout(if buf.is_empty() {
@@ -297,9 +302,7 @@ pub fn parse_head(buf: &[u8]) -> Result<Option<(usize, ResponseHead)>> {
             };
             Ok(Some((n, head)))
         }
-        Err(httparse::Error::TooManyHeaders) => {
-            Err(not_http("more than 128 header lines".into()))
-        }
+        Err(httparse::Error::TooManyHeaders) => Err(not_http("more than 128 header lines".into())),
         Err(e) => Err(not_http(e.to_string())),
     }
 }
@@ -371,7 +374,10 @@ fn read_body(
     let mut chunk = [0u8; 8192];
     let raw_cap = MAX_BODY * 2;
     let mut eof = false;
-    while !no_body {
+    loop {
+        if no_body {
+            break;
+        }
         let done = if chunked {
             decode_chunked(raw).1
         } else if let Some(len) = length {
@@ -476,7 +482,9 @@ mod tests {
 
     #[test]
     fn accept_mismatch_reports_both_values() {
-        let h = head("HTTP/1.1 101 OK\r\nUpgrade: websocket\r\nConnection: upgrade\r\nSec-WebSocket-Accept: AAAA\r\n\r\n");
+        let h = head(
+            "HTTP/1.1 101 OK\r\nUpgrade: websocket\r\nConnection: upgrade\r\nSec-WebSocket-Accept: AAAA\r\n\r\n",
+        );
         match validate(&h, KEY, &[]) {
             Err(Error::Handshake(HandshakeProblem::AcceptMismatch {
                 expected, received, ..
@@ -490,9 +498,13 @@ mod tests {
 
     #[test]
     fn connection_token_list_is_understood() {
-        let h = head("HTTP/1.1 101 OK\r\nUpgrade: WebSocket\r\nConnection: keep-alive, Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n");
+        let h = head(
+            "HTTP/1.1 101 OK\r\nUpgrade: WebSocket\r\nConnection: keep-alive, Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n",
+        );
         assert!(validate(&h, KEY, &[]).is_ok());
-        let h = head("HTTP/1.1 101 OK\r\nUpgrade: websocket\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n");
+        let h = head(
+            "HTTP/1.1 101 OK\r\nUpgrade: websocket\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n",
+        );
         assert!(matches!(
             validate(&h, KEY, &[]),
             Err(Error::Handshake(HandshakeProblem::BadConnection(None)))
@@ -512,7 +524,9 @@ mod tests {
 
     #[test]
     fn unoffered_extension_fails() {
-        let h = head(&format!("{GOOD}Sec-WebSocket-Extensions: permessage-deflate\r\n\r\n"));
+        let h = head(&format!(
+            "{GOOD}Sec-WebSocket-Extensions: permessage-deflate\r\n\r\n"
+        ));
         assert!(matches!(
             validate(&h, KEY, &[]),
             Err(Error::Handshake(HandshakeProblem::ExtensionNotOffered(_)))
@@ -524,13 +538,20 @@ mod tests {
         assert!(parse_head(b"SSH-2.0-OpenSSH").is_err());
         assert!(parse_head(b"\x16\x03\x01\x02\x00").is_err());
         assert!(parse_head(b"HTT").expect("prefix ok").is_none());
-        assert!(parse_head(b"HTTP/1.1 200 OK\r\nA: b\r\n").expect("partial").is_none());
+        assert!(
+            parse_head(b"HTTP/1.1 200 OK\r\nA: b\r\n")
+                .expect("partial")
+                .is_none()
+        );
     }
 
     #[test]
     fn headers_keep_wire_order_and_case() {
         let h = head("HTTP/1.1 404 Not Found\r\nX-B: 2\r\nx-a: 1\r\n\r\n");
-        assert_eq!(h.headers, [("X-B".into(), "2".into()), ("x-a".into(), "1".into())]);
+        assert_eq!(
+            h.headers,
+            [("X-B".into(), "2".into()), ("x-a".into(), "1".into())]
+        );
         assert_eq!(h.reason, "Not Found");
     }
 

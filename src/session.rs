@@ -306,11 +306,11 @@ impl<'a> Session<'a> {
             Message::Frame(_) => return None,
         };
         self.last_rx = Instant::now();
-        if let Some(n) = self.cfg.ending.count {
-            if self.received >= n {
-                // Already have what was asked for; closing now.
-                return None;
-            }
+        if let Some(n) = self.cfg.ending.count
+            && self.received >= n
+        {
+            // Already have what was asked for; closing now.
+            return None;
         }
         self.received += 1;
         if let Err(e) = self.out.emit(&Event::Message { kind, data }) {
@@ -479,13 +479,13 @@ impl<'a> Session<'a> {
                     detail: "the connection was reset while sending".into(),
                 }
             }
-            W::ConnectionClosed | W::AlreadyClosed | W::Protocol(ProtocolError::SendAfterClosing) => {
-                Error::AbnormalClose {
-                    code: 1006,
-                    reason: String::new(),
-                    detail: "the connection closed while sending".into(),
-                }
-            }
+            W::ConnectionClosed
+            | W::AlreadyClosed
+            | W::Protocol(ProtocolError::SendAfterClosing) => Error::AbnormalClose {
+                code: 1006,
+                reason: String::new(),
+                detail: "the connection closed while sending".into(),
+            },
             other => Error::Io {
                 context: "cannot send".into(),
                 source: io::Error::other(other.to_string()),

@@ -149,10 +149,10 @@ pub fn pump(
                         return;
                     }
                 };
-                if let Some(m) = last {
-                    if !send(Input::Batch(vec![m])) {
-                        return;
-                    }
+                if let Some(m) = last
+                    && !send(Input::Batch(vec![m]))
+                {
+                    return;
                 }
                 send(Input::End);
                 return;

@@ -33,7 +33,7 @@ pub fn resolve(host: &str, deadline: Instant) -> Result<Vec<IpAddr>> {
                 .map(|it| it.map(|a| a.ip()).collect::<Vec<_>>());
             let _ = tx.send(r);
         })
-        .map_err(|e| fail(e))?;
+        .map_err(fail)?;
     let wait = remaining(deadline)
         .ok_or_else(|| fail(io::Error::new(io::ErrorKind::TimedOut, "timed out")))?;
     let addrs = match rx.recv_timeout(wait) {

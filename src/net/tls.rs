@@ -9,11 +9,13 @@ use super::emit;
 use crate::config::TlsOptions;
 use crate::error::{Error, Result};
 use crate::event::{Emit, Event};
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::WebPkiServerVerifier;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{ClientConfig, ClientConnection, DigitallySignedStruct, RootCertStore, SignatureScheme};
+use rustls::{
+    ClientConfig, ClientConnection, DigitallySignedStruct, RootCertStore, SignatureScheme,
+};
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
 use std::sync::{Arc, Mutex};
@@ -43,13 +45,17 @@ pub fn client_config(opts: &TlsOptions) -> Result<TlsSetup> {
         let mut added = 0;
         for cert in CertificateDer::pem_slice_iter(&bytes) {
             let cert = cert.map_err(|e| bad(format!("not a valid PEM file: {e}")))?;
-            roots
-                .add(cert)
-                .map_err(|e| bad(format!("a certificate cannot be used as a trust anchor: {e}")))?;
+            roots.add(cert).map_err(|e| {
+                bad(format!(
+                    "a certificate cannot be used as a trust anchor: {e}"
+                ))
+            })?;
             added += 1;
         }
         if added == 0 {
-            return Err(bad("holds no PEM certificate (-----BEGIN CERTIFICATE-----)".into()));
+            return Err(bad(
+                "holds no PEM certificate (-----BEGIN CERTIFICATE-----)".into(),
+            ));
         }
     }
     let builder = ClientConfig::builder_with_provider(provider.clone())
@@ -70,7 +76,10 @@ pub fn client_config(opts: &TlsOptions) -> Result<TlsSetup> {
             .with_no_client_auth();
         (c, Some(found))
     } else {
-        (builder.with_root_certificates(roots).with_no_client_auth(), None)
+        (
+            builder.with_root_certificates(roots).with_no_client_auth(),
+            None,
+        )
     };
     // WebSocket upgrades are HTTP/1.1 (RFC 8441 over h2 is another protocol).
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
@@ -90,13 +99,13 @@ pub fn handshake(
     out: &mut dyn Emit,
 ) -> Result<TlsStream> {
     let start = Instant::now();
-    let fail = |source: Box<dyn std::error::Error + Send + Sync>, plain: Option<Vec<u8>>| Error::Tls {
-        server: host.to_string(),
-        source,
-        plaintext_reply: plain,
-    };
-    let name = ServerName::try_from(host.to_string())
-        .map_err(|e| fail(Box::new(e), None))?;
+    let fail =
+        |source: Box<dyn std::error::Error + Send + Sync>, plain: Option<Vec<u8>>| Error::Tls {
+            server: host.to_string(),
+            source,
+            plaintext_reply: plain,
+        };
+    let name = ServerName::try_from(host.to_string()).map_err(|e| fail(Box::new(e), None))?;
     let mut conn =
         ClientConnection::new(setup.config.clone(), name).map_err(|e| fail(Box::new(e), None))?;
     // The first bytes the peer sends, kept to recognise a plain-HTTP reply.
@@ -104,14 +113,18 @@ pub fn handshake(
     while conn.is_handshaking() {
         let Some(left) = super::remaining(deadline) else {
             return Err(fail(
-                Box::new(io::Error::new(io::ErrorKind::TimedOut, "no answer within --connect-timeout")),
+                Box::new(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "no answer within --connect-timeout",
+                )),
                 None,
             ));
         };
         tcp.set_read_timeout(Some(left)).ok();
         tcp.set_write_timeout(Some(left)).ok();
         if conn.wants_write() {
-            conn.write_tls(&mut tcp).map_err(|e| fail(Box::new(e), None))?;
+            conn.write_tls(&mut tcp)
+                .map_err(|e| fail(Box::new(e), None))?;
             continue;
         }
         let mut rec = Recorder {
@@ -120,7 +133,10 @@ pub fn handshake(
         };
         let n = conn.read_tls(&mut rec).map_err(|e| {
             let e = if matches!(e.kind(), io::ErrorKind::WouldBlock) {
-                io::Error::new(io::ErrorKind::TimedOut, "no answer within --connect-timeout")
+                io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "no answer within --connect-timeout",
+                )
             } else {
                 e
             };
@@ -145,10 +161,10 @@ pub fn handshake(
     }
     tcp.set_read_timeout(None).ok();
     tcp.set_write_timeout(None).ok();
-    if let Some(found) = setup.skipped {
-        if let Some(problem) = found.lock().ok().and_then(|mut g| g.take()) {
-            emit(out, &Event::TlsVerificationSkipped { problem: &problem });
-        }
+    if let Some(found) = setup.skipped
+        && let Some(problem) = found.lock().ok().and_then(|mut g| g.take())
+    {
+        emit(out, &Event::TlsVerificationSkipped { problem: &problem });
     }
     let version = match conn.protocol_version() {
         Some(rustls::ProtocolVersion::TLSv1_3) => "TLS 1.3".to_string(),
@@ -182,7 +198,9 @@ pub fn handshake(
 /// HTTP (or other ASCII) instead of a TLS record: TLS records start with
 /// content type 0x14-0x17.
 fn looks_like_plaintext(b: &[u8]) -> bool {
-    !b.is_empty() && !(0x14..=0x17).contains(&b[0]) && b.iter().take(8).all(|c| c.is_ascii_graphic() || *c == b' ')
+    !b.is_empty()
+        && !(0x14..=0x17).contains(&b[0])
+        && b.iter().take(8).all(|c| c.is_ascii_graphic() || *c == b' ')
 }
 
 /// Keeps a copy of the first 256 bytes read through it.
@@ -218,13 +236,15 @@ impl ServerCertVerifier for Permissive {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> std::result::Result<ServerCertVerified, rustls::Error> {
-        if let Err(e) =
-            self.inner
-                .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+        if let Err(e) = self.inner.verify_server_cert(
+            end_entity,
+            intermediates,
+            server_name,
+            ocsp_response,
+            now,
+        ) && let Ok(mut g) = self.found.lock()
         {
-            if let Ok(mut g) = self.found.lock() {
-                *g = Some(e.to_string());
-            }
+            *g = Some(e.to_string());
         }
         Ok(ServerCertVerified::assertion())
     }

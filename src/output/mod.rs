@@ -167,9 +167,10 @@ impl<O: Write, E: Write> Emit for Printer<O, E> {
                 );
             }
             Event::Connecting { addr } => self.info(1, format_args!("Trying {addr}...")),
-            Event::ConnectFailed { addr, error, took } => {
-                self.info(1, format_args!("Connection to {addr} failed: {error} ({})", ms(took)))
-            }
+            Event::ConnectFailed { addr, error, took } => self.info(
+                1,
+                format_args!("Connection to {addr} failed: {error} ({})", ms(took)),
+            ),
             Event::Connected { addr, took } => {
                 self.info(1, format_args!("Connected to {addr} ({})", ms(took)))
             }
@@ -216,7 +217,9 @@ impl<O: Write, E: Write> Emit for Printer<O, E> {
                 subprotocol,
                 early_bytes,
             } => {
-                let tls = timing.tls.map(|t| format!(", tls {:.1}", t.as_secs_f64() * 1e3));
+                let tls = timing
+                    .tls
+                    .map(|t| format!(", tls {:.1}", t.as_secs_f64() * 1e3));
                 self.info(
                     1,
                     format_args!(
@@ -236,9 +239,10 @@ impl<O: Write, E: Write> Emit for Printer<O, E> {
                     );
                 }
             }
-            Event::PingReceived { data } => {
-                self.info(2, format_args!("Ping received ({} bytes), answered", data.len()))
-            }
+            Event::PingReceived { data } => self.info(
+                2,
+                format_args!("Ping received ({} bytes), answered", data.len()),
+            ),
             Event::PongReceived { data } => {
                 self.info(2, format_args!("Pong received ({} bytes)", data.len()))
             }
@@ -271,7 +275,10 @@ impl<O: Write, E: Write> Emit for Printer<O, E> {
                     .map(|c| format!("{c} {}", close_code_name(c)))
                     .unwrap_or_else(|| "no Close frame".into());
                 let how = if clean { "cleanly" } else { "abnormally" };
-                self.info(1, format_args!("Closed {how} ({code}{who}) after {}", secs(after)));
+                self.info(
+                    1,
+                    format_args!("Closed {how} ({code}{who}) after {}", secs(after)),
+                );
             }
             Event::InputEnded { sent, wait } => self.info(
                 1,
@@ -343,7 +350,11 @@ pub fn report_error(err: &Error, w: &mut dyn Write, color: bool, tty: bool, verb
                 }
             }
             if !r.body.is_empty() {
-                s.push_str(&format!("  body ({} bytes{}):\n", r.body.len(), if r.body_truncated { ", truncated" } else { "" }));
+                s.push_str(&format!(
+                    "  body ({} bytes{}):\n",
+                    r.body.len(),
+                    if r.body_truncated { ", truncated" } else { "" }
+                ));
                 let body = safe(&r.body, tty);
                 for line in body.trim_end_matches('\n').split('\n') {
                     s.push_str(&format!("  | {}\n", line.trim_end_matches('\r')));
@@ -408,8 +419,14 @@ mod tests {
         let (out, _) = render(
             spec(),
             &[
-                Event::Message { kind: MessageKind::Text, data: b"hi" },
-                Event::Message { kind: MessageKind::Binary, data: &[0, 0xab] },
+                Event::Message {
+                    kind: MessageKind::Text,
+                    data: b"hi",
+                },
+                Event::Message {
+                    kind: MessageKind::Binary,
+                    data: &[0, 0xab],
+                },
             ],
         );
         assert_eq!(out, b"hi\n00ab\n");
@@ -417,30 +434,62 @@ mod tests {
 
     #[test]
     fn binary_raw_with_b_and_spaced_hex_on_a_terminal() {
-        let raw = OutputSpec { binary_raw: true, ..spec() };
-        let (out, _) = render(raw, &[Event::Message { kind: MessageKind::Binary, data: b"\n\0" }]);
+        let raw = OutputSpec {
+            binary_raw: true,
+            ..spec()
+        };
+        let (out, _) = render(
+            raw,
+            &[Event::Message {
+                kind: MessageKind::Binary,
+                data: b"\n\0",
+            }],
+        );
         assert_eq!(out, b"\n\0");
-        let tty = OutputSpec { stdout_tty: true, ..spec() };
-        let (out, _) = render(tty, &[Event::Message { kind: MessageKind::Binary, data: &[1, 2] }]);
+        let tty = OutputSpec {
+            stdout_tty: true,
+            ..spec()
+        };
+        let (out, _) = render(
+            tty,
+            &[Event::Message {
+                kind: MessageKind::Binary,
+                data: &[1, 2],
+            }],
+        );
         assert_eq!(out, b"[binary 2 bytes] 01 02\n");
     }
 
     #[test]
     fn terminal_text_is_escaped_pipes_are_not() {
-        let ev = [Event::Message { kind: MessageKind::Text, data: b"\x1b]0;pwned\x07" }];
+        let ev = [Event::Message {
+            kind: MessageKind::Text,
+            data: b"\x1b]0;pwned\x07",
+        }];
         let (out, _) = render(spec(), &ev);
         assert_eq!(out, b"\x1b]0;pwned\x07\n");
-        let (out, _) = render(OutputSpec { stdout_tty: true, ..spec() }, &ev);
+        let (out, _) = render(
+            OutputSpec {
+                stdout_tty: true,
+                ..spec()
+            },
+            &ev,
+        );
         assert_eq!(out, b"\\x1b]0;pwned\\x07\n");
     }
 
     #[test]
     fn request_and_response_are_traced_with_accept_marked() {
-        let v = OutputSpec { verbose: 1, ..spec() };
+        let v = OutputSpec {
+            verbose: 1,
+            ..spec()
+        };
         let (_, err) = render(
             v,
             &[
-                Event::RequestSent { raw: b"GET / HTTP/1.1\r\nHost: h\r\n\r\n" },
+                Event::RequestSent {
+                    raw: b"GET / HTTP/1.1\r\nHost: h\r\n\r\n",
+                },
                 Event::ResponseReceived {
                     head: b"HTTP/1.1 101 Switching Protocols\r\nSec-WebSocket-Accept: abc\r\n\r\n",
                     body: b"",
@@ -456,7 +505,13 @@ mod tests {
 
     #[test]
     fn nothing_on_stderr_without_verbose() {
-        let (_, err) = render(spec(), &[Event::CloseSent { code: 1000, reason: "" }]);
+        let (_, err) = render(
+            spec(),
+            &[Event::CloseSent {
+                code: 1000,
+                reason: "",
+            }],
+        );
         assert!(err.is_empty());
     }
 }

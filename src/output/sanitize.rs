@@ -73,7 +73,10 @@ mod tests {
     #[test]
     fn controls_bidi_and_zero_width_are_escaped() {
         assert_eq!(escape(b"a\x1b[31mb", false), "a\\x1b[31mb");
-        assert_eq!(escape("x\u{202e}y\u{200b}z".as_bytes(), false), "x\\u{202e}y\\u{200b}z");
+        assert_eq!(
+            escape("x\u{202e}y\u{200b}z".as_bytes(), false),
+            "x\\u{202e}y\\u{200b}z"
+        );
         assert_eq!(escape("\u{85}".as_bytes(), false), "\\x85");
         assert_eq!(escape(b"\x7f", false), "\\x7f");
     }

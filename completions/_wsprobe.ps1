@@ -1,0 +1,73 @@
+
+using namespace System.Management.Automation
+using namespace System.Management.Automation.Language
+
+Register-ArgumentCompleter -Native -CommandName 'wsprobe' -ScriptBlock {
+    param($wordToComplete, $commandAst, $cursorPosition)
+
+    $commandElements = $commandAst.CommandElements
+    $command = @(
+        'wsprobe'
+        for ($i = 1; $i -lt $commandElements.Count; $i++) {
+            $element = $commandElements[$i]
+            if ($element -isnot [StringConstantExpressionAst] -or
+                $element.StringConstantType -ne [StringConstantType]::BareWord -or
+                $element.Value.StartsWith('-') -or
+                $element.Value -eq $wordToComplete) {
+                break
+        }
+        $element.Value
+    }) -join ';'
+
+    $completions = @(switch ($command) {
+        'wsprobe' {
+            [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Add a request header, ''Name: value'' (repeatable)')
+            [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Add a request header, ''Name: value'' (repeatable)')
+            [CompletionResult]::new('--origin', '--origin', [CompletionResultType]::ParameterName, 'Send an Origin header')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Offer a subprotocol in Sec-WebSocket-Protocol (repeatable, in order of preference)')
+            [CompletionResult]::new('--subprotocol', '--subprotocol', [CompletionResultType]::ParameterName, 'Offer a subprotocol in Sec-WebSocket-Protocol (repeatable, in order of preference)')
+            [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'Basic authentication, USER:PASS (user:pass@ in the URL works too)')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Basic authentication, USER:PASS (user:pass@ in the URL works too)')
+            [CompletionResult]::new('-A', '-A ', [CompletionResultType]::ParameterName, 'The User-Agent header (default: wsprobe/VERSION; empty to send none)')
+            [CompletionResult]::new('--user-agent', '--user-agent', [CompletionResultType]::ParameterName, 'The User-Agent header (default: wsprobe/VERSION; empty to send none)')
+            [CompletionResult]::new('--cacert', '--cacert', [CompletionResultType]::ParameterName, 'Trust the certificates in this PEM file, in addition to the built-in roots')
+            [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Give up connecting (name resolution, TCP and TLS) after SECS seconds')
+            [CompletionResult]::new('--handshake-timeout', '--handshake-timeout', [CompletionResultType]::ParameterName, 'Give up waiting for the handshake response after SECS seconds')
+            [CompletionResult]::new('-d', '-d', [CompletionResultType]::ParameterName, 'Send MSG first, before standard input (repeatable). @FILE sends the contents of FILE as one message')
+            [CompletionResult]::new('--data', '--data', [CompletionResultType]::ParameterName, 'Send MSG first, before standard input (repeatable). @FILE sends the contents of FILE as one message')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Exit after N messages have been received')
+            [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'Exit after N messages have been received')
+            [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'After input ends, close once no message has arrived for SECS seconds')
+            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'After input ends, close once no message has arrived for SECS seconds')
+            [CompletionResult]::new('--max-time', '--max-time', [CompletionResultType]::ParameterName, 'Close the session after SECS seconds in all (exit status 10)')
+            [CompletionResult]::new('--close-code', '--close-code', [CompletionResultType]::ParameterName, 'The code of the Close frame wsprobe sends')
+            [CompletionResult]::new('--close-reason', '--close-reason', [CompletionResultType]::ParameterName, 'The reason text of the Close frame wsprobe sends (at most 123 bytes)')
+            [CompletionResult]::new('--close-timeout', '--close-timeout', [CompletionResultType]::ParameterName, 'How long to wait for the server''s Close after sending ours')
+            [CompletionResult]::new('--max-message-size', '--max-message-size', [CompletionResultType]::ParameterName, 'The largest message (and frame) accepted from the server, in bytes')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour on stderr')
+            [CompletionResult]::new('--generate', '--generate', [CompletionResultType]::ParameterName, 'Write shell completions or the man page to stdout')
+            [CompletionResult]::new('-k', '-k', [CompletionResultType]::ParameterName, 'Do not verify the server''s certificate chain or name')
+            [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Do not verify the server''s certificate chain or name')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Do not read standard input: send only the --data messages')
+            [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Do not read standard input: send only the --data messages')
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Send binary messages instead of text, and write received binary messages to stdout byte for byte')
+            [CompletionResult]::new('--binary', '--binary', [CompletionResultType]::ParameterName, 'Send binary messages instead of text, and write received binary messages to stdout byte for byte')
+            [CompletionResult]::new('-0', '-0', [CompletionResultType]::ParameterName, 'Standard input holds NUL-separated records, not lines')
+            [CompletionResult]::new('--null', '--null', [CompletionResultType]::ParameterName, 'Standard input holds NUL-separated records, not lines')
+            [CompletionResult]::new('--whole', '--whole', [CompletionResultType]::ParameterName, 'Send all of standard input as one message')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show the connection and handshake (-v); repeat for more')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show the connection and handshake (-v); repeat for more')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('--deterministic', '--deterministic', [CompletionResultType]::ParameterName, 'Testing only: fixed keys and masks, for byte-exact output')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+    })
+
+    $completions.Where{ $_.CompletionText -like "$wordToComplete*" } |
+        Sort-Object -Property ListItemText
+}

@@ -1,0 +1,35 @@
+complete -c wsprobe -s H -l header -d 'Add a request header, \'Name: value\' (repeatable)' -r
+complete -c wsprobe -l origin -d 'Send an Origin header' -r
+complete -c wsprobe -s s -l subprotocol -d 'Offer a subprotocol in Sec-WebSocket-Protocol (repeatable, in order of preference)' -r
+complete -c wsprobe -s u -l user -d 'Basic authentication, USER:PASS (user:pass@ in the URL works too)' -r
+complete -c wsprobe -s A -l user-agent -d 'The User-Agent header (default: wsprobe/VERSION; empty to send none)' -r
+complete -c wsprobe -l cacert -d 'Trust the certificates in this PEM file, in addition to the built-in roots' -r -F
+complete -c wsprobe -l connect-timeout -d 'Give up connecting (name resolution, TCP and TLS) after SECS seconds' -r
+complete -c wsprobe -l handshake-timeout -d 'Give up waiting for the handshake response after SECS seconds' -r
+complete -c wsprobe -s d -l data -d 'Send MSG first, before standard input (repeatable). @FILE sends the contents of FILE as one message' -r
+complete -c wsprobe -s c -l count -d 'Exit after N messages have been received' -r
+complete -c wsprobe -s w -l wait -d 'After input ends, close once no message has arrived for SECS seconds' -r
+complete -c wsprobe -l max-time -d 'Close the session after SECS seconds in all (exit status 10)' -r
+complete -c wsprobe -l close-code -d 'The code of the Close frame wsprobe sends' -r
+complete -c wsprobe -l close-reason -d 'The reason text of the Close frame wsprobe sends (at most 123 bytes)' -r
+complete -c wsprobe -l close-timeout -d 'How long to wait for the server\'s Close after sending ours' -r
+complete -c wsprobe -l max-message-size -d 'The largest message (and frame) accepted from the server, in bytes' -r
+complete -c wsprobe -l color -d 'When to use colour on stderr' -r -f -a "auto\t'Colour when stderr is a terminal and NO_COLOR is not set'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c wsprobe -l generate -d 'Write shell completions or the man page to stdout' -r -f -a "bash\t'bash completions'
+zsh\t'zsh completions'
+fish\t'fish completions'
+powershell\t'PowerShell completions'
+elvish\t'elvish completions'
+man\t'The man page (roff)'"
+complete -c wsprobe -s k -l insecure -d 'Do not verify the server\'s certificate chain or name'
+complete -c wsprobe -s n -l no-input -d 'Do not read standard input: send only the --data messages'
+complete -c wsprobe -s b -l binary -d 'Send binary messages instead of text, and write received binary messages to stdout byte for byte'
+complete -c wsprobe -s 0 -l null -d 'Standard input holds NUL-separated records, not lines'
+complete -c wsprobe -l whole -d 'Send all of standard input as one message'
+complete -c wsprobe -s v -l verbose -d 'Show the connection and handshake (-v); repeat for more'
+complete -c wsprobe -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c wsprobe -l deterministic -d 'Testing only: fixed keys and masks, for byte-exact output'
+complete -c wsprobe -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wsprobe -s V -l version -d 'Print version'
