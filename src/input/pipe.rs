@@ -54,18 +54,20 @@ impl Splitter {
         n
     }
 
-    /// Take the complete records now in the buffer.
-    pub fn records(&mut self) -> Result<Vec<Message>, Error> {
+    /// Take the complete records now in the buffer. A record that cannot be
+    /// a message ends the list: the records before it and the error are
+    /// returned, and nothing after it.
+    pub fn records(&mut self) -> (Vec<Message>, Option<Error>) {
         let sep = match self.framing {
             Framing::Lines => b'\n',
             Framing::Null => 0,
-            Framing::Whole => return Ok(Vec::new()),
+            Framing::Whole => return (Vec::new(), None),
         };
         let last = match self.buf[self.scanned..].iter().rposition(|&c| c == sep) {
             Some(i) => self.scanned + i,
             None => {
                 self.scanned = self.buf.len();
-                return Ok(Vec::new());
+                return (Vec::new(), None);
             }
         };
         let rest = self.buf[last + 1..].to_vec();
@@ -84,10 +86,13 @@ impl Splitter {
             if sep == b'\n' && stop > start && whole[stop - 1] == b'\r' {
                 stop -= 1;
             }
-            out.push(self.message(whole.slice(start..stop))?);
+            match self.message(whole.slice(start..stop)) {
+                Ok(m) => out.push(m),
+                Err(e) => return (out, Some(e)),
+            }
             start = end + 1;
         }
-        Ok(out)
+        (out, None)
     }
 
     /// At end of input: the final record, if any (a last line without a
@@ -157,18 +162,16 @@ pub fn pump(
                 send(Input::End);
                 return;
             }
-            Ok(_) => match split.records() {
-                Ok(batch) if batch.is_empty() => {}
-                Ok(batch) => {
-                    if !send(Input::Batch(batch)) {
-                        return;
-                    }
+            Ok(_) => {
+                let (batch, failed) = split.records();
+                if !batch.is_empty() && !send(Input::Batch(batch)) {
+                    return;
                 }
-                Err(e) => {
+                if let Some(e) = failed {
                     send(Input::Failed(e));
                     return;
                 }
-            },
+            }
             Err(source) => {
                 send(Input::Failed(Error::Io {
                     context: "cannot read standard input".into(),
@@ -204,7 +207,9 @@ mod tests {
         let mut r = Trickle { data: input, step };
         let mut out = Vec::new();
         while s.fill(&mut r).expect("read") > 0 {
-            for m in s.records().expect("records") {
+            let (msgs, failed) = s.records();
+            assert!(failed.is_none(), "{failed:?}");
+            for m in msgs {
                 out.push(m.into_data().to_vec());
             }
         }
@@ -254,7 +259,9 @@ mod tests {
             step: 100,
         };
         s.fill(&mut r).expect("read");
-        let e = s.records().expect_err("invalid");
+        let (good, e) = s.records();
+        assert_eq!(good.len(), 1, "the line before the bad one is kept");
+        let e = e.expect("invalid");
         assert!(e.to_string().contains("line 2"), "{e}");
         // The same bytes are fine as binary.
         assert_eq!(split(b"ok\n\xff\xfe\n", Framing::Lines, true, 4).len(), 2);

@@ -24,6 +24,12 @@ pub fn open(cfg: &Config, out: &mut dyn Emit) -> Result<(Stream, Timing)> {
     let deadline = start + cfg.connect_timeout;
     let target = &cfg.target;
     let mut timing = Timing::default();
+    // Bad --cacert files are the user's to fix before any packet is sent.
+    let tls_setup = if target.secure {
+        Some(tls::client_config(&cfg.tls)?)
+    } else {
+        None
+    };
 
     let resolve_start = Instant::now();
     let addrs = resolve::resolve(&target.host, deadline)?;
@@ -43,14 +49,14 @@ pub fn open(cfg: &Config, out: &mut dyn Emit) -> Result<(Stream, Timing)> {
     let tcp = resolve::connect(&target.host, target.port, &addrs, deadline, out)?;
     timing.tcp = tcp_start.elapsed();
 
-    let stream = if target.secure {
-        let tls_start = Instant::now();
-        let tls_config = tls::client_config(&cfg.tls)?;
-        let s = tls::handshake(tcp, tls_config, &target.host, deadline, out)?;
-        timing.tls = Some(tls_start.elapsed());
-        Stream::Tls(Box::new(s))
-    } else {
-        Stream::Tcp(tcp)
+    let stream = match tls_setup {
+        Some(setup) => {
+            let tls_start = Instant::now();
+            let s = tls::handshake(tcp, setup, &target.host, deadline, out)?;
+            timing.tls = Some(tls_start.elapsed());
+            Stream::Tls(Box::new(s))
+        }
+        None => Stream::Tcp(tcp),
     };
     Ok((stream, timing))
 }

@@ -283,7 +283,8 @@ impl<O: Write, E: Write> Emit for Printer<O, E> {
             Event::InputEnded { sent, wait } => self.info(
                 1,
                 format_args!(
-                    "Input ended after {sent} messages; closing after {} of quiet (--wait)",
+                    "Input ended after {sent} message{}; closing after {} of quiet (--wait)",
+                    if sent == 1 { "" } else { "s" },
                     secs(wait)
                 ),
             ),

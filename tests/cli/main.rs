@@ -8,4 +8,7 @@
 mod support;
 
 mod generated;
+mod peers;
+mod pipe;
+mod request;
 mod selftest;
