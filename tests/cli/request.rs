@@ -217,7 +217,7 @@ fn a_server_that_reads_slowly_gets_everything_in_order() {
                 Ok(Message::Text(t)) => {
                     assert_eq!(t.as_str(), format!("{n:08}{}", "y".repeat(1000)));
                     n += 1;
-                    if n % 2000 == 0 {
+                    if n.is_multiple_of(2000) {
                         std::thread::sleep(std::time::Duration::from_millis(20));
                     }
                 }
