@@ -2,7 +2,7 @@
 //! address tried in turn, every failure kept), then TLS for wss://.
 //!
 //! Each phase is timed and reported as an [`Event`]; each failure becomes a
-//! typed [`Error`]. The whole phase shares one `--connect-timeout` budget.
+//! typed [`Error`](crate::error::Error). The whole phase shares one `--connect-timeout` budget.
 //! This module knows nothing of HTTP or WebSocket framing: `handshake.rs`
 //! starts where [`open`] returns.
 
