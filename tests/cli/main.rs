@@ -7,7 +7,6 @@
 
 mod support;
 
-mod failures;
 mod generated;
 mod peers;
 mod pipe;
