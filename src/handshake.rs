@@ -250,7 +250,7 @@ fn read_head(
                     received: buf,
                 }));
             }
-            Err(e) if e.kind() == io::ErrorKind::ConnectionReset && buf.is_empty() => {
+            Err(e) if e.kind() == io::ErrorKind::ConnectionReset => {
                 return Err(Error::Malformed(MalformedResponse::ClosedEarly {
                     received: buf,
                 }));

@@ -582,6 +582,13 @@ pub fn describe_protocol(p: &ProtocolError) -> String {
         ProtocolError::UnknownDataFrameType(op) => {
             format!("reserved data opcode 0x{op:x} (section 5.2)")
         }
+        // tungstenite's frame parser reports reserved opcodes with this one.
+        ProtocolError::InvalidOpcode(op) if op & 0x8 != 0 => {
+            format!("reserved control opcode 0x{op:x} (section 5.2)")
+        }
+        ProtocolError::InvalidOpcode(op) => {
+            format!("reserved data opcode 0x{op:x} (section 5.2)")
+        }
         ProtocolError::FragmentedControlFrame => {
             "a control frame is fragmented (section 5.5: control frames must have FIN)".into()
         }

@@ -7,6 +7,7 @@
 
 mod support;
 
+mod failures;
 mod generated;
 mod peers;
 mod pipe;
