@@ -186,6 +186,28 @@ pub struct Cli {
     #[arg(short = 'q', long, conflicts_with = "verbose", help_heading = "Output")]
     pub quiet: bool,
 
+    /// Write every event as one JSON object per line on stdout (NDJSON),
+    /// instead of bare message payloads.
+    ///
+    /// The events and their fields are listed in the man page (JSON EVENTS).
+    #[arg(long, help_heading = "Output")]
+    pub json: bool,
+
+    /// Write the session to FILE as HAR 1.2: the upgrade request and
+    /// response, timings, and every message in _webSocketMessages (as
+    /// browsers export them).
+    #[arg(long, value_name = "FILE", help_heading = "Output")]
+    pub har: Option<PathBuf>,
+
+    /// Show Authorization, Proxy-Authorization, Cookie and Set-Cookie values
+    /// in traces, --json and --har (they are redacted by default).
+    #[arg(long, help_heading = "Output")]
+    pub show_secrets: bool,
+
+    /// Prefix trace lines with the seconds since wsprobe started.
+    #[arg(long, help_heading = "Output")]
+    pub timestamps: bool,
+
     /// When to use colour on stderr.
     #[arg(
         long,

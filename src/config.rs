@@ -136,6 +136,14 @@ pub struct OutputSpec {
     pub stderr_tty: bool,
     /// -b: write received binary raw.
     pub binary_raw: bool,
+    /// --json: events as NDJSON on stdout.
+    pub json: bool,
+    /// --timestamps: prefix trace lines with the time since start.
+    pub timestamps: bool,
+    /// Testing: fixed masking keys and times in the output.
+    pub deterministic: bool,
+    /// --show-secrets: do not redact credentials in traces and events.
+    pub show_secrets: bool,
 }
 
 /// Everything a run needs, resolved and validated.
@@ -161,6 +169,8 @@ pub struct Config {
     pub output: OutputSpec,
     /// Fixed keys and masks (testing).
     pub deterministic: bool,
+    /// --har: where to write the HAR file.
+    pub har: Option<PathBuf>,
     /// Lints to show before connecting.
     pub warnings: Vec<String>,
 }
@@ -333,8 +343,13 @@ impl Config {
                 stdout_tty: env.stdout_tty,
                 stderr_tty: env.stderr_tty,
                 binary_raw: binary,
+                json: cli.json,
+                timestamps: cli.timestamps,
+                deterministic: cli.deterministic,
+                show_secrets: cli.show_secrets,
             },
             deterministic: cli.deterministic,
+            har: cli.har.clone(),
             warnings,
         })
     }

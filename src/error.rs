@@ -209,6 +209,26 @@ impl Error {
         }
     }
 
+    /// The failure class, a stable name for --json: usage, resolve, connect,
+    /// tls, rejected, malformed_response, invalid_handshake, protocol,
+    /// abnormal_close, timeout, io, input.
+    pub fn class(&self) -> &'static str {
+        match self {
+            Error::Usage(_) | Error::ReadFile { .. } | Error::BadCertificateFile { .. } => "usage",
+            Error::Resolve { .. } => "resolve",
+            Error::Connect { .. } => "connect",
+            Error::Tls { .. } => "tls",
+            Error::Rejected(_) => "rejected",
+            Error::Malformed(_) => "malformed_response",
+            Error::Handshake(_) => "invalid_handshake",
+            Error::Protocol { .. } => "protocol",
+            Error::AbnormalClose { .. } => "abnormal_close",
+            Error::Timeout { .. } => "timeout",
+            Error::Io { .. } => "io",
+            Error::Input(_) => "input",
+        }
+    }
+
     /// Lines of facts shown under the headline (status, headers, body,
     /// attempts, expected and received values).
     pub fn facts(&self) -> Vec<String> {

@@ -4,6 +4,8 @@
 //! emit them through an [`Emit`] sink, and `output/` alone decides how they
 //! look (or whether they are shown at all). Nothing here does I/O.
 
+use crate::net::tap::Direction;
+use crate::wire::FrameInfo;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
@@ -113,6 +115,20 @@ pub enum Event<'a> {
         subprotocol: Option<&'a str>,
         /// Bytes of frames that arrived with the 101 response.
         early_bytes: usize,
+    },
+    /// A frame passed the socket (only when tracing: -vv or --json).
+    Frame {
+        /// Sent or received.
+        dir: Direction,
+        /// What the wire decoder saw.
+        frame: &'a FrameInfo,
+    },
+    /// A data message was queued for sending.
+    MessageSent {
+        /// Text or binary.
+        kind: MessageKind,
+        /// The payload.
+        data: &'a [u8],
     },
     /// A data message arrived.
     Message {

@@ -11,6 +11,7 @@
 use crate::config::Config;
 use crate::error::{Error, HandshakeProblem, MalformedResponse, Rejection, Result};
 use crate::event::{Emit, Event};
+use crate::net::tap::{Tap, Tracer};
 use crate::net::{Stream, emit, remaining};
 use std::io::{self, Read, Write};
 use std::time::{Duration, Instant};
@@ -23,13 +24,17 @@ use tungstenite::protocol::{Role, WebSocketConfig};
 pub const MAX_HEAD: usize = 64 * 1024;
 /// The most of a non-101 body we keep, in bytes.
 pub const MAX_BODY: usize = 64 * 1024;
+/// Payload bytes shown per frame at -vv.
+pub const TRACE_PREVIEW_VV: usize = 120;
+/// Payload bytes shown per frame at -vvv (and kept for --json).
+pub const TRACE_PREVIEW_VVV: usize = 1024;
 /// The fixed key for deterministic runs (the RFC 6455 section 1.3 example).
 const TEST_KEY: &str = "dGhlIHNhbXBsZSBub25jZQ==";
 
 /// An open WebSocket and what the handshake established.
 pub struct Upgraded {
-    /// The session, ready for `session::run`.
-    pub ws: WebSocket<Stream>,
+    /// The session, ready for `session::Session`.
+    pub ws: WebSocket<Tap<Stream>>,
     /// The subprotocol the server chose.
     pub subprotocol: Option<String>,
     /// From the first byte written to the end of the 101 response.
@@ -194,7 +199,15 @@ pub fn upgrade(mut stream: Stream, cfg: &Config, out: &mut dyn Emit) -> Result<U
     let ws_config = WebSocketConfig::default()
         .max_message_size(Some(cfg.max_message_size))
         .max_frame_size(Some(cfg.max_message_size));
-    let ws = WebSocket::from_partially_read(stream, early, Role::Client, Some(ws_config));
+    let tracer = match cfg.output.verbose {
+        _ if cfg.output.json => Tracer::full(TRACE_PREVIEW_VVV),
+        0 | 1 => Tracer::light(),
+        2 => Tracer::full(TRACE_PREVIEW_VV),
+        _ => Tracer::full(TRACE_PREVIEW_VVV),
+    };
+    let mut tap = Tap::new(stream, Some(tracer));
+    tap.saw_received(&early);
+    let ws = WebSocket::from_partially_read(tap, early, Role::Client, Some(ws_config));
     Ok(Upgraded {
         ws,
         subprotocol,

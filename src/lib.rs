@@ -17,6 +17,7 @@ pub mod input;
 pub mod net;
 pub mod output;
 pub mod session;
+pub mod wire;
 
 use config::Config;
 use error::Result;

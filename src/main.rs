@@ -6,7 +6,7 @@ use std::io::Write;
 use std::process::ExitCode;
 use wsprobe::cli::Cli;
 use wsprobe::config::{Config, Env};
-use wsprobe::output::{Printer, report_error};
+use wsprobe::output::{Outputs, report_error};
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -36,14 +36,7 @@ fn main() -> ExitCode {
             return ExitCode::from(e.exit_code());
         }
     };
-    let stdout = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
-    let mut printer = Printer::new(stdout, std::io::stderr().lock(), cfg.output);
-    match wsprobe::run(&cfg, &mut printer) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            let o = cfg.output;
-            report_error(&e, printer.stderr(), o.color, o.stderr_tty, o.verbose);
-            ExitCode::from(e.exit_code())
-        }
-    }
+    let mut outputs = Outputs::new(&cfg);
+    let result = wsprobe::run(&cfg, &mut outputs);
+    ExitCode::from(outputs.finish(&result))
 }

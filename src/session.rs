@@ -17,6 +17,7 @@ use crate::error::{Error, Result};
 use crate::event::{Emit, Event, Initiator, MessageKind};
 use crate::input::Input;
 use crate::net::Stream;
+use crate::net::tap::{Direction, Tap};
 use polling::Poller;
 use std::collections::VecDeque;
 use std::io;
@@ -36,7 +37,7 @@ const TURN_BUDGET: usize = 4096;
 
 /// What the session needs besides the socket.
 pub struct Session<'a> {
-    ws: WebSocket<Stream>,
+    ws: WebSocket<Tap<Stream>>,
     cfg: &'a Config,
     out: &'a mut dyn Emit,
     poller: Arc<Poller>,
@@ -59,6 +60,8 @@ pub struct Session<'a> {
     after_close: Option<Error>,
     /// stdout is gone: finish quietly.
     output_gone: bool,
+    /// Emit an event for every message sent (--json, --har).
+    trace_messages: bool,
 }
 
 /// How one turn of reading ended the session, if it did.
@@ -77,7 +80,7 @@ impl<'a> Session<'a> {
     /// Prepare a session over an open WebSocket. `data` messages are sent
     /// before anything from `input`.
     pub fn new(
-        ws: WebSocket<Stream>,
+        ws: WebSocket<Tap<Stream>>,
         cfg: &'a Config,
         out: &'a mut dyn Emit,
         poller: Arc<Poller>,
@@ -102,6 +105,7 @@ impl<'a> Session<'a> {
             closing_since: None,
             after_close: None,
             output_gone: false,
+            trace_messages: cfg.output.json || cfg.har.is_some(),
         }
     }
 
@@ -113,6 +117,7 @@ impl<'a> Session<'a> {
         };
         self.ws
             .get_ref()
+            .get_ref()
             .tcp()
             .set_nonblocking(true)
             .map_err(io_err("cannot make the socket non-blocking"))?;
@@ -120,13 +125,16 @@ impl<'a> Session<'a> {
         // WebSocket (and so the socket) is dropped.
         unsafe {
             self.poller
-                .add(self.ws.get_ref().tcp(), polling::Event::readable(SOCKET))
+                .add(
+                    self.ws.get_ref().get_ref().tcp(),
+                    polling::Event::readable(SOCKET),
+                )
                 .map_err(io_err("cannot register the socket with the poller"))?;
         }
         let result = self.event_loop();
-        let _ = self.poller.delete(self.ws.get_ref().tcp());
+        let _ = self.poller.delete(self.ws.get_ref().get_ref().tcp());
         let _ = self.out.flush();
-        self.ws.get_mut().shutdown();
+        self.ws.get_mut().get_mut().shutdown();
         result
     }
 
@@ -149,6 +157,7 @@ impl<'a> Session<'a> {
             if let Err(e) = self.flush_socket() {
                 return self.finish(Finish::Failed(e));
             }
+            self.emit_frames();
 
             let now = Instant::now();
             if self.closing_since.is_none()
@@ -212,7 +221,7 @@ impl<'a> Session<'a> {
             };
             let interest = polling::Event::new(SOCKET, true, self.write_blocked);
             self.poller
-                .modify(self.ws.get_ref().tcp(), interest)
+                .modify(self.ws.get_ref().get_ref().tcp(), interest)
                 .map_err(|source| Error::Io {
                     context: "cannot poll the socket".into(),
                     source,
@@ -243,7 +252,9 @@ impl<'a> Session<'a> {
             return None;
         }
         for _ in 0..TURN_BUDGET {
-            match self.ws.read() {
+            let result = self.ws.read();
+            self.emit_frames();
+            match result {
                 Ok(msg) => {
                     if let Some(f) = self.on_message(msg) {
                         return Some(f);
@@ -257,7 +268,15 @@ impl<'a> Session<'a> {
                     return None;
                 }
                 Err(tungstenite::Error::Io(e)) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Some(self.on_read_error(e)),
+                Err(e) => {
+                    if let Some(partial) = self.ws.get_ref().partial_received() {
+                        self.emit(&Event::Frame {
+                            dir: Direction::Received,
+                            frame: &partial,
+                        });
+                    }
+                    return Some(self.on_read_error(e));
+                }
             }
         }
         // Budget spent with data possibly still buffered: come back at once.
@@ -282,6 +301,25 @@ impl<'a> Session<'a> {
                     Some(f) => (u16::from(f.code), f.reason.as_str().to_string()),
                     None => (1005, String::new()),
                 };
+                // tungstenite answers a Close whose code may not be sent with
+                // its own 1002 "Protocol violation" and reports that code as
+                // the server's; the wire shows what the server really sent.
+                let wire = self.ws.get_ref().last_close().and_then(|f| f.close());
+                if let Some((Some(sent), _)) = wire
+                    && !close_code_allowed(sent)
+                {
+                    let _ = self.ws.flush();
+                    self.emit(&Event::CloseSent {
+                        code: 1002,
+                        reason: "",
+                    });
+                    return Some(Finish::Failed(Error::Protocol {
+                        rule: format!(
+                            "the server's Close frame has code {sent}, which may not be sent (section 7.4)"
+                        ),
+                        sent_code: 1002,
+                    }));
+                }
                 self.emit(&Event::CloseReceived {
                     code,
                     reason: &reason,
@@ -365,6 +403,9 @@ impl<'a> Session<'a> {
                 source: e,
             }),
             W::Protocol(p) => self.fail_protocol(1002, describe_protocol(&p)),
+            W::Utf8(_) if self.ws.get_ref().last_received_opcode() == Some(0x8) => {
+                self.fail_protocol(1007, "the Close frame's reason is not valid UTF-8".into())
+            }
             W::Utf8(_) => self.fail_protocol(1007, "a text message is not valid UTF-8".into()),
             W::Capacity(c) => {
                 let rule = match c {
@@ -414,6 +455,14 @@ impl<'a> Session<'a> {
             };
             budget -= 1;
             self.sent += 1;
+            if self.trace_messages {
+                let (kind, data): (MessageKind, &[u8]) = match &msg {
+                    Message::Text(t) => (MessageKind::Text, t.as_bytes()),
+                    Message::Binary(b) => (MessageKind::Binary, b),
+                    _ => (MessageKind::Binary, &[]),
+                };
+                let _ = self.out.emit(&Event::MessageSent { kind, data });
+            }
             match self.ws.write(msg) {
                 Ok(()) => {}
                 // The message is queued inside tungstenite: never resend it.
@@ -565,6 +614,21 @@ impl<'a> Session<'a> {
     fn emit(&mut self, ev: &Event<'_>) {
         let _ = self.out.emit(ev);
     }
+
+    /// Emit the frames the tap decoded since the last call.
+    fn emit_frames(&mut self) {
+        if !self.ws.get_ref().tracing() {
+            return;
+        }
+        for (dir, frame) in self.ws.get_mut().take_frames() {
+            self.emit(&Event::Frame { dir, frame: &frame });
+        }
+    }
+}
+
+/// May this code appear in a Close frame (RFC 6455 section 7.4)?
+pub fn close_code_allowed(code: u16) -> bool {
+    matches!(code, 1000..=1003 | 1007..=1014 | 3000..=4999)
 }
 
 /// A protocol error in words, naming the rule (RFC 6455 section).

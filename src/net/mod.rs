@@ -8,6 +8,7 @@
 
 mod resolve;
 mod stream;
+pub mod tap;
 pub mod tls;
 
 pub use stream::Stream;

@@ -8,7 +8,10 @@
 //! terminal. The trace on stderr follows curl: `*` info, `>` request, `<`
 //! response lines.
 
+pub mod har;
+pub mod json;
 pub mod sanitize;
+pub mod trace;
 
 use crate::config::OutputSpec;
 use crate::error::Error;
@@ -59,6 +62,7 @@ pub struct Printer<O: Write, E: Write> {
     stdout: O,
     stderr: E,
     spec: OutputSpec,
+    start: std::time::Instant,
 }
 
 impl<O: Write, E: Write> Printer<O, E> {
@@ -69,7 +73,34 @@ impl<O: Write, E: Write> Printer<O, E> {
             stdout,
             stderr,
             spec,
+            start: std::time::Instant::now(),
         }
+    }
+
+    /// Change the trace level (the REPL's /verbose).
+    pub fn set_verbose(&mut self, level: u8) {
+        self.spec.verbose = level;
+    }
+
+    /// Write trace text to stderr, each line prefixed with the time since
+    /// start when --timestamps is on. Errors are ignored: a closed stderr
+    /// must not end the session.
+    fn trace(&mut self, text: &str) {
+        if !self.spec.timestamps {
+            let _ = self.stderr.write_all(text.as_bytes());
+            return;
+        }
+        let t = if self.spec.deterministic {
+            0.0
+        } else {
+            self.start.elapsed().as_secs_f64()
+        };
+        let mut buf = String::with_capacity(text.len() + 16);
+        for line in text.split_inclusive('\n') {
+            buf.push_str(&format!("[{t:10.6}] "));
+            buf.push_str(line);
+        }
+        let _ = self.stderr.write_all(buf.as_bytes());
     }
 
     /// The stderr stream (for the final error report).
@@ -128,12 +159,12 @@ impl<O: Write, E: Write> Printer<O, E> {
             }
             buf.push('\n');
         }
-        let _ = self.stderr.write_all(buf.as_bytes());
+        self.trace(&buf);
     }
 
     fn info(&mut self, level: u8, line: std::fmt::Arguments<'_>) {
         if self.spec.verbose >= level {
-            let _ = writeln!(self.stderr, "* {line}");
+            self.trace(&format!("* {line}\n"));
         }
     }
 
@@ -142,6 +173,76 @@ impl<O: Write, E: Write> Printer<O, E> {
             let _ = writeln!(self.stderr, "wsprobe: warning: {msg}");
         }
     }
+}
+
+/// Headers whose values are secrets.
+const SECRET_HEADERS: [&str; 4] = [
+    "Authorization",
+    "Proxy-Authorization",
+    "Cookie",
+    "Set-Cookie",
+];
+
+/// Redact secret header values in a raw HTTP head (unless `show`):
+/// `Authorization: Basic [redacted]`, `Cookie: a=[redacted]; b=[redacted]`,
+/// `Set-Cookie: id=[redacted]; Path=/`. The scheme and cookie names stay,
+/// as they help diagnosis; the values do not.
+pub fn redact(raw: &[u8], show: bool) -> std::borrow::Cow<'_, [u8]> {
+    use std::borrow::Cow;
+    let is_secret = |line: &[u8]| {
+        SECRET_HEADERS.iter().any(|h| {
+            line.len() > h.len()
+                && line[..h.len()].eq_ignore_ascii_case(h.as_bytes())
+                && line[h.len()] == b':'
+        })
+    };
+    if show || !raw.split(|&c| c == b'\n').any(is_secret) {
+        return Cow::Borrowed(raw);
+    }
+    let mut out = Vec::with_capacity(raw.len());
+    for (i, line) in raw.split(|&c| c == b'\n').enumerate() {
+        if i > 0 {
+            out.push(b'\n');
+        }
+        if !is_secret(line) {
+            out.extend_from_slice(line);
+            continue;
+        }
+        let text = String::from_utf8_lossy(line);
+        let (name, rest) = text.split_once(':').unwrap_or((&text, ""));
+        let cr = rest.ends_with('\r');
+        let value = rest.trim();
+        let hidden = if name.eq_ignore_ascii_case("Cookie") {
+            value
+                .split(';')
+                .map(|p| match p.trim().split_once('=') {
+                    Some((k, _)) => format!("{k}=[redacted]"),
+                    None => "[redacted]".into(),
+                })
+                .collect::<Vec<_>>()
+                .join("; ")
+        } else if name.eq_ignore_ascii_case("Set-Cookie") {
+            let mut parts = value.split(';');
+            let first = match parts.next().and_then(|p| p.split_once('=')) {
+                Some((k, _)) => format!("{}=[redacted]", k.trim()),
+                None => "[redacted]".into(),
+            };
+            std::iter::once(first)
+                .chain(parts.map(|p| p.trim().to_string()))
+                .collect::<Vec<_>>()
+                .join("; ")
+        } else {
+            match value.split_once(' ') {
+                Some((scheme, _)) => format!("{scheme} [redacted]"),
+                None => "[redacted]".into(),
+            }
+        };
+        out.extend_from_slice(format!("{name}: {hidden}").as_bytes());
+        if cr {
+            out.push(b'\r');
+        }
+    }
+    Cow::Owned(out)
 }
 
 /// Lowercase hex, no separators (`xxd -r -p` reverses it).
@@ -159,6 +260,17 @@ impl<O: Write, E: Write> Emit for Printer<O, E> {
     fn emit(&mut self, ev: &Event<'_>) -> io::Result<()> {
         match *ev {
             Event::Message { kind, data } => return self.write_message(kind, data),
+            Event::MessageSent { .. } => {}
+            Event::Frame { dir, frame } => {
+                if self.spec.verbose >= 2 {
+                    let style = trace::FrameStyle {
+                        verbose: self.spec.verbose,
+                        tty: self.spec.stderr_tty,
+                        deterministic: self.spec.deterministic,
+                    };
+                    self.trace(&trace::frame_lines(dir, frame, style));
+                }
+            }
             Event::Resolved { host, addrs, took } => {
                 let list: Vec<String> = addrs.iter().map(|a| a.to_string()).collect();
                 self.info(
@@ -194,7 +306,8 @@ impl<O: Write, E: Write> Emit for Printer<O, E> {
             }
             Event::RequestSent { raw } => {
                 if self.spec.verbose >= 1 {
-                    let head = raw.strip_suffix(b"\r\n").unwrap_or(raw);
+                    let raw = redact(raw, self.spec.show_secrets);
+                    let head = raw.strip_suffix(b"\r\n").unwrap_or(&raw);
                     self.lines(">", head);
                 }
             }
@@ -204,7 +317,8 @@ impl<O: Write, E: Write> Emit for Printer<O, E> {
                 accept_verified,
             } => {
                 if self.spec.verbose >= 1 {
-                    let head = head.strip_suffix(b"\r\n").unwrap_or(head);
+                    let head = redact(head, self.spec.show_secrets);
+                    let head = head.strip_suffix(b"\r\n").unwrap_or(&head);
                     let marked = mark_accept(head, accept_verified);
                     self.lines("<", &marked);
                     if !body.is_empty() {
@@ -392,6 +506,100 @@ fn is_relevant_header(name: &str) -> bool {
     .any(|h| h.eq_ignore_ascii_case(name))
 }
 
+/// Every sink a run writes to: the plain printer (payloads and trace), the
+/// JSON printer instead of plain stdout with `--json`, and the HAR recorder
+/// with `--har`. `main` builds one and calls [`Outputs::finish`] at the end.
+pub struct Outputs {
+    plain: Printer<Box<dyn Write>, Box<dyn Write>>,
+    json: Option<json::JsonPrinter<Box<dyn Write>>>,
+    har: Option<(std::path::PathBuf, har::HarRecorder)>,
+    spec: OutputSpec,
+}
+
+impl Outputs {
+    /// The sinks `cfg` asks for, on the process's stdout and stderr.
+    pub fn new(cfg: &crate::config::Config) -> Outputs {
+        let spec = cfg.output;
+        let stdout: Box<dyn Write> =
+            Box::new(io::BufWriter::with_capacity(64 * 1024, io::stdout().lock()));
+        let stderr: Box<dyn Write> = Box::new(io::stderr().lock());
+        let (plain_out, json) = if spec.json {
+            let j = json::JsonPrinter::new(
+                stdout,
+                spec.deterministic,
+                spec.show_secrets,
+                spec.stdout_tty,
+            );
+            (Box::new(io::sink()) as Box<dyn Write>, Some(j))
+        } else {
+            (stdout, None)
+        };
+        Outputs {
+            plain: Printer::new(plain_out, stderr, spec),
+            json,
+            har: cfg.har.clone().map(|p| {
+                (
+                    p,
+                    har::HarRecorder::new(&cfg.target.url, spec.show_secrets, spec.deterministic),
+                )
+            }),
+            spec,
+        }
+    }
+
+    /// Report how the run ended: the error (stderr, and an `error` event
+    /// with --json), then write the HAR file. Returns the exit status.
+    pub fn finish(&mut self, result: &crate::error::Result<()>) -> u8 {
+        let mut code = 0;
+        if let Err(e) = result {
+            code = e.exit_code();
+            if let Some(j) = &mut self.json {
+                let _ = j.error(e);
+            }
+            let s = self.spec;
+            report_error(e, self.plain.stderr(), s.color, s.stderr_tty, s.verbose);
+        }
+        let _ = Emit::flush(self);
+        if let Some((path, har)) = &self.har
+            && let Err(source) = har.write(path)
+        {
+            let e = crate::error::Error::Io {
+                context: format!("cannot write the HAR file {}", path.display()),
+                source,
+            };
+            let s = self.spec;
+            report_error(&e, self.plain.stderr(), s.color, s.stderr_tty, s.verbose);
+            if code == 0 {
+                code = e.exit_code();
+            }
+        }
+        code
+    }
+}
+
+impl Emit for Outputs {
+    fn emit(&mut self, ev: &Event<'_>) -> io::Result<()> {
+        if let Some((_, har)) = &mut self.har {
+            let _ = har.emit(ev);
+        }
+        match &mut self.json {
+            Some(j) => {
+                let _ = self.plain.emit(ev);
+                j.emit(ev)
+            }
+            None => self.plain.emit(ev),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        let plain = self.plain.flush();
+        match &mut self.json {
+            Some(j) => j.flush(),
+            None => plain,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -404,6 +612,10 @@ mod tests {
             stdout_tty: false,
             stderr_tty: false,
             binary_raw: false,
+            json: false,
+            timestamps: false,
+            deterministic: false,
+            show_secrets: false,
         }
     }
 
@@ -502,6 +714,23 @@ mod tests {
             err,
             "> GET / HTTP/1.1\n> Host: h\n>\n< HTTP/1.1 101 Switching Protocols\n< Sec-WebSocket-Accept: abc (valid)\n<\n"
         );
+    }
+
+    #[test]
+    fn secrets_are_redacted_keeping_schemes_and_cookie_names() {
+        let raw =
+            b"GET / HTTP/1.1\r\nauthorization: Basic YWxpY2U6eA==\r\nCookie: a=1; b=2\r\nX: y\r\n";
+        let r = redact(raw, false);
+        assert_eq!(
+            String::from_utf8_lossy(&r),
+            "GET / HTTP/1.1\r\nauthorization: Basic [redacted]\r\nCookie: a=[redacted]; b=[redacted]\r\nX: y\r\n"
+        );
+        let r = redact(b"Set-Cookie: id=s3cr3t; Path=/; HttpOnly", false);
+        assert_eq!(
+            String::from_utf8_lossy(&r),
+            "Set-Cookie: id=[redacted]; Path=/; HttpOnly"
+        );
+        assert_eq!(&redact(raw, true)[..], &raw[..]);
     }
 
     #[test]

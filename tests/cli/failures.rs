@@ -640,9 +640,6 @@ fn message_over_max_message_size_exits_8_and_closes_1009() {
 }
 
 #[test]
-#[ignore = "BUG: a Close with the reserved code 1005 exits 9 and is reported as the server \
-            closing with '1002 Protocol Error \"Protocol violation\"' (tungstenite's \
-            substitute, which is also what wsprobe sent back); it is a protocol violation: exit 8"]
 fn close_frame_with_reserved_code_1005_is_a_protocol_violation() {
     // RFC 6455 section 7.4.1: 1005 must never be sent in a Close frame.
     let server = bad_frames_expect_close(frame(true, 0x8, &close_payload(1005, "")), 1002);
@@ -681,8 +678,6 @@ fn close_reason_not_utf8_exits_8_and_closes_1007() {
 }
 
 #[test]
-#[ignore = "BUG: invalid UTF-8 in a Close reason is reported as 'a text message is not valid \
-            UTF-8': no text message was sent; the message should name the Close reason"]
 fn close_reason_not_utf8_is_named_as_the_close_reason() {
     let mut payload = close_payload(1000, "");
     payload.push(0xff);

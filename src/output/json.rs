@@ -1,0 +1,371 @@
+//! `--json`: every event as one JSON object per line on stdout (NDJSON).
+//!
+//! Each object has `event` (its kind), `t` (seconds since wsprobe started)
+//! and `time` (UTC, RFC 3339), then fields of its own. The names are an
+//! interface: they are listed in the man page (JSON EVENTS) and must stay
+//! stable. Text travels as JSON strings; binary data and bodies that are
+//! not UTF-8 as base64 (`*_base64` fields). Secrets are redacted as in the
+//! trace unless `--show-secrets`.
+
+use super::{close_code_name, redact};
+use crate::error::Error;
+use crate::event::{Emit, Event, Initiator, MessageKind};
+use crate::net::tap::Direction;
+use base64::Engine as _;
+use serde_json::{Map, Value, json};
+use std::io::{self, Write};
+use std::time::{Duration, Instant, SystemTime};
+
+/// Writes events as NDJSON.
+pub struct JsonPrinter<O: Write> {
+    out: O,
+    start: Instant,
+    start_wall: SystemTime,
+    deterministic: bool,
+    show_secrets: bool,
+    flush_each: bool,
+}
+
+impl<O: Write> JsonPrinter<O> {
+    /// A printer writing to `out` (buffered by the caller). `flush_each`
+    /// flushes after every line (stdout is a terminal).
+    pub fn new(out: O, deterministic: bool, show_secrets: bool, flush_each: bool) -> Self {
+        JsonPrinter {
+            out,
+            start: Instant::now(),
+            start_wall: SystemTime::now(),
+            deterministic,
+            show_secrets,
+            flush_each,
+        }
+    }
+
+    /// Write the `error` event for the failure that ended the run.
+    pub fn error(&mut self, e: &Error) -> io::Result<()> {
+        self.line(
+            "error",
+            json!({
+                "class": e.class(),
+                "exit_status": e.exit_code(),
+                "message": e.to_string(),
+                "facts": e.facts(),
+                "hints": e.hints(),
+            }),
+        )
+    }
+
+    fn line(&mut self, event: &str, fields: Value) -> io::Result<()> {
+        let mut obj = Map::new();
+        obj.insert("event".into(), event.into());
+        let (t, wall) = if self.deterministic {
+            (0.0, SystemTime::UNIX_EPOCH)
+        } else {
+            (
+                self.start.elapsed().as_secs_f64(),
+                self.start_wall + self.start.elapsed(),
+            )
+        };
+        obj.insert("t".into(), json!((t * 1e6).round() / 1e6));
+        obj.insert("time".into(), rfc3339(wall).into());
+        if let Value::Object(f) = fields {
+            obj.extend(f);
+        }
+        serde_json::to_writer(&mut self.out, &Value::Object(obj))?;
+        self.out.write_all(b"\n")?;
+        if self.flush_each {
+            self.out.flush()?;
+        }
+        Ok(())
+    }
+}
+
+/// Milliseconds as a JSON number with microsecond precision.
+fn ms(d: Duration) -> Value {
+    json!((d.as_secs_f64() * 1e6).round() / 1e3)
+}
+
+/// Text if it is UTF-8, else base64 under `{key}_base64`.
+fn data_fields(key: &str, data: &[u8], force_base64: bool) -> Map<String, Value> {
+    let mut m = Map::new();
+    match std::str::from_utf8(data) {
+        Ok(s) if !force_base64 => {
+            m.insert(key.into(), s.into());
+        }
+        _ => {
+            m.insert(
+                format!("{key}_base64"),
+                base64::engine::general_purpose::STANDARD
+                    .encode(data)
+                    .into(),
+            );
+        }
+    }
+    m
+}
+
+fn direction(d: Direction) -> &'static str {
+    match d {
+        Direction::Sent => "sent",
+        Direction::Received => "received",
+    }
+}
+
+fn kind(k: MessageKind) -> &'static str {
+    match k {
+        MessageKind::Text => "text",
+        MessageKind::Binary => "binary",
+    }
+}
+
+/// Parse a raw HTTP head into its first line and headers.
+pub fn split_head(raw: &[u8]) -> (String, Vec<(String, String)>) {
+    let text = String::from_utf8_lossy(raw);
+    let mut lines = text.split("\r\n").filter(|l| !l.is_empty());
+    let first = lines.next().unwrap_or_default().to_string();
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.to_string(), v.trim().to_string()))
+        .collect();
+    (first, headers)
+}
+
+fn headers_json(h: &[(String, String)]) -> Value {
+    Value::Array(
+        h.iter()
+            .map(|(n, v)| json!({"name": n, "value": v}))
+            .collect(),
+    )
+}
+
+impl<O: Write> Emit for JsonPrinter<O> {
+    fn emit(&mut self, ev: &Event<'_>) -> io::Result<()> {
+        match *ev {
+            Event::Resolved { host, addrs, took } => self.line(
+                "resolve",
+                json!({"host": host, "addresses": addrs.iter().map(|a| a.to_string()).collect::<Vec<_>>(), "ms": ms(took)}),
+            ),
+            Event::Connecting { addr } => {
+                self.line("connect_attempt", json!({"address": addr.to_string()}))
+            }
+            Event::ConnectFailed { addr, error, took } => self.line(
+                "connect_failed",
+                json!({"address": addr.to_string(), "error": error, "ms": ms(took)}),
+            ),
+            Event::Connected { addr, took } => self.line(
+                "connect",
+                json!({"address": addr.to_string(), "ms": ms(took)}),
+            ),
+            Event::TlsEstablished {
+                version,
+                suite,
+                group,
+                alpn,
+                took,
+            } => self.line(
+                "tls",
+                json!({"version": version, "cipher_suite": suite, "group": group, "alpn": alpn, "ms": ms(took)}),
+            ),
+            Event::TlsVerificationSkipped { problem } => {
+                self.line("tls_unverified", json!({"problem": problem}))
+            }
+            Event::RequestSent { raw } => {
+                let raw = redact(raw, self.show_secrets);
+                let (first, headers) = split_head(&raw);
+                let mut parts = first.splitn(3, ' ');
+                let (method, target, version) = (
+                    parts.next().unwrap_or_default(),
+                    parts.next().unwrap_or_default(),
+                    parts.next().unwrap_or_default(),
+                );
+                self.line(
+                    "request",
+                    json!({"method": method, "target": target, "version": version, "headers": headers_json(&headers)}),
+                )
+            }
+            Event::ResponseReceived {
+                head,
+                body,
+                accept_verified,
+            } => {
+                let head = redact(head, self.show_secrets);
+                let (first, headers) = split_head(&head);
+                let mut parts = first.splitn(3, ' ');
+                let version = parts.next().unwrap_or_default().to_string();
+                let status: Value = parts
+                    .next()
+                    .and_then(|s| s.parse::<u16>().ok())
+                    .map_or(Value::Null, Value::from);
+                let reason = parts.next().unwrap_or_default().to_string();
+                let mut f = json!({"version": version, "status": status, "reason": reason,
+                    "headers": headers_json(&headers), "accept_verified": accept_verified});
+                if let Value::Object(m) = &mut f {
+                    m.extend(data_fields("body", body, false));
+                }
+                self.line("response", f)
+            }
+            Event::Open {
+                timing,
+                subprotocol,
+                early_bytes,
+            } => self.line(
+                "open",
+                json!({
+                    "subprotocol": subprotocol,
+                    "early_bytes": early_bytes,
+                    "timing": {
+                        "dns_ms": ms(timing.dns),
+                        "tcp_ms": ms(timing.tcp),
+                        "tls_ms": timing.tls.map(ms),
+                        "upgrade_ms": ms(timing.upgrade),
+                        "total_ms": ms(timing.total),
+                    }
+                }),
+            ),
+            Event::Frame { dir, frame } => {
+                let mut f = json!({
+                    "direction": direction(dir),
+                    "opcode": frame.opcode_name(),
+                    "opcode_value": frame.opcode,
+                    "fin": frame.fin,
+                    "rsv1": frame.rsv[0], "rsv2": frame.rsv[1], "rsv3": frame.rsv[2],
+                    "mask": frame.mask.map(|k| if self.deterministic { "xxxxxxxx".to_string() } else { super::hex(&k) }),
+                    "length": frame.len,
+                    "complete": frame.complete(),
+                    "invalid_utf8": frame.invalid_utf8,
+                    "fragment": frame.fragment,
+                    "continues": frame.continues.map(crate::wire::opcode_name),
+                });
+                if let Value::Object(m) = &mut f {
+                    if let Some((code, reason)) = frame.close() {
+                        m.insert("close_code".into(), code.map_or(Value::Null, Value::from));
+                        m.extend(data_fields("close_reason", reason, false));
+                    } else {
+                        let binary = frame.opcode == 2 || frame.continues == Some(2);
+                        m.extend(data_fields("preview", &frame.preview, binary));
+                    }
+                }
+                self.line("frame", f)
+            }
+            Event::MessageSent { kind: k, data } | Event::Message { kind: k, data } => {
+                let dir = if matches!(ev, Event::MessageSent { .. }) {
+                    "sent"
+                } else {
+                    "received"
+                };
+                let mut f = json!({"direction": dir, "type": kind(k), "length": data.len()});
+                if let Value::Object(m) = &mut f {
+                    m.extend(data_fields("data", data, k == MessageKind::Binary));
+                }
+                self.line("message", f)
+            }
+            Event::PingReceived { data } => {
+                let mut f = json!({"direction": "received"});
+                if let Value::Object(m) = &mut f {
+                    m.extend(data_fields("data", data, false));
+                }
+                self.line("ping", f)
+            }
+            Event::PongReceived { data } => {
+                let mut f = json!({"direction": "received"});
+                if let Value::Object(m) = &mut f {
+                    m.extend(data_fields("data", data, false));
+                }
+                self.line("pong", f)
+            }
+            Event::CloseSent { code, reason } | Event::CloseReceived { code, reason } => {
+                let dir = if matches!(ev, Event::CloseSent { .. }) {
+                    "sent"
+                } else {
+                    "received"
+                };
+                self.line(
+                    "close",
+                    json!({"direction": dir, "code": code, "name": close_code_name(code), "reason": reason}),
+                )
+            }
+            Event::Closed {
+                clean,
+                initiator,
+                code,
+                after,
+            } => self.line(
+                "closed",
+                json!({
+                    "clean": clean,
+                    "initiator": initiator.map(|i| match i { Initiator::Client => "client", Initiator::Server => "server" }),
+                    "code": code,
+                    "ms": ms(after),
+                }),
+            ),
+            Event::InputEnded { sent, wait } => self.line(
+                "input_end",
+                json!({"messages_sent": sent, "wait_ms": ms(wait)}),
+            ),
+            Event::Warning(msg) => self.line("warning", json!({"message": msg})),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+/// RFC 3339 UTC with milliseconds, e.g. 2026-11-25T02:41:11.123Z.
+pub fn rfc3339(t: SystemTime) -> String {
+    let d = t.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default();
+    let secs = d.as_secs();
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    let (h, m, s) = (rem / 3600, rem % 3600 / 60, rem % 60);
+    // Howard Hinnant's days-to-civil algorithm.
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}.{:03}Z",
+        d.subsec_millis()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339_dates() {
+        assert_eq!(rfc3339(SystemTime::UNIX_EPOCH), "1970-01-01T00:00:00.000Z");
+        let t = SystemTime::UNIX_EPOCH + Duration::from_millis(1_795_574_471_123);
+        assert_eq!(rfc3339(t), "2026-11-25T02:41:11.123Z");
+        let leap = SystemTime::UNIX_EPOCH + Duration::from_secs(951_782_400);
+        assert_eq!(rfc3339(leap), "2000-02-29T00:00:00.000Z");
+    }
+
+    #[test]
+    fn every_line_is_an_object_with_event_and_time() {
+        let mut p = JsonPrinter::new(Vec::new(), true, false, false);
+        p.emit(&Event::Message {
+            kind: MessageKind::Binary,
+            data: &[0, 1],
+        })
+        .expect("emit");
+        p.emit(&Event::RequestSent {
+            raw: b"GET / HTTP/1.1\r\nAuthorization: Bearer abc\r\n\r\n",
+        })
+        .expect("emit");
+        let text = String::from_utf8(p.out).expect("utf8");
+        let lines: Vec<Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("json"))
+            .collect();
+        assert_eq!(lines[0]["event"], "message");
+        assert_eq!(lines[0]["data_base64"], "AAE=");
+        assert_eq!(lines[0]["t"], 0.0);
+        assert_eq!(lines[1]["headers"][0]["value"], "Bearer [redacted]");
+        assert_eq!(lines[1]["target"], "/");
+    }
+}

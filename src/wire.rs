@@ -1,0 +1,521 @@
+//! An independent, streaming WebSocket frame decoder for traces (RFC 6455
+//! section 5.2).
+//!
+//! It watches the bytes that pass the socket in one direction and reports
+//! every frame as it completes: FIN, RSV bits, opcode, mask and key, length,
+//! a bounded prefix of the payload (unmasked), Close code and reason, which
+//! message a continuation belongs to, and invalid UTF-8 in text. It keeps at
+//! most `preview` bytes of any payload, whatever the frame's size, and never
+//! rejects anything: frames the protocol engine later refuses are reported
+//! too, which is the point. It does not touch the socket or print.
+
+/// One decoded frame.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FrameInfo {
+    /// FIN bit.
+    pub fin: bool,
+    /// RSV1, RSV2, RSV3.
+    pub rsv: [bool; 3],
+    /// The opcode (0x0-0xF).
+    pub opcode: u8,
+    /// The masking key, when the MASK bit is set.
+    pub mask: Option<[u8; 4]>,
+    /// The payload length announced in the header.
+    pub len: u64,
+    /// The first bytes of the payload, unmasked (at most the preview limit).
+    pub preview: Vec<u8>,
+    /// Payload bytes actually seen (less than `len` for a frame cut short).
+    pub seen: u64,
+    /// For a continuation frame: the opcode of the message it continues
+    /// (None when no message was in progress: a protocol error).
+    pub continues: Option<u8>,
+    /// For data frames: the 1-based index of this frame within its message
+    /// when the message is fragmented (None for a single-frame message).
+    pub fragment: Option<u64>,
+    /// Text (or a Close reason) that is not valid UTF-8, as far as seen.
+    pub invalid_utf8: bool,
+}
+
+impl FrameInfo {
+    /// The opcode's name: TEXT, BINARY, CONT, CLOSE, PING, PONG, or
+    /// RESERVED-0xN.
+    pub fn opcode_name(&self) -> String {
+        opcode_name(self.opcode)
+    }
+
+    /// True for Close, Ping and Pong (and reserved control opcodes).
+    pub fn is_control(&self) -> bool {
+        self.opcode & 0x8 != 0
+    }
+
+    /// For a Close frame: its code (None when the payload is empty) and
+    /// reason bytes. Invalid when the payload is one byte long.
+    pub fn close(&self) -> Option<(Option<u16>, &[u8])> {
+        if self.opcode != 0x8 {
+            return None;
+        }
+        match self.preview.len() {
+            0 | 1 => Some((None, &[])),
+            _ => Some((
+                Some(u16::from_be_bytes([self.preview[0], self.preview[1]])),
+                &self.preview[2..],
+            )),
+        }
+    }
+
+    /// True when the whole payload was seen.
+    pub fn complete(&self) -> bool {
+        self.seen == self.len
+    }
+}
+
+/// The name of an opcode.
+pub fn opcode_name(op: u8) -> String {
+    match op {
+        0x0 => "CONT".into(),
+        0x1 => "TEXT".into(),
+        0x2 => "BINARY".into(),
+        0x8 => "CLOSE".into(),
+        0x9 => "PING".into(),
+        0xA => "PONG".into(),
+        other => format!("RESERVED-0x{other:x}"),
+    }
+}
+
+/// What the decoder is in the middle of.
+#[derive(Debug)]
+enum State {
+    /// Collecting header bytes (2 to 14).
+    Header { buf: [u8; 14], have: usize },
+    /// Passing payload bytes of `frame`; `left` bytes to go.
+    Payload { frame: FrameInfo, left: u64 },
+}
+
+/// A streaming decoder for one direction of a connection.
+#[derive(Debug)]
+pub struct Decoder {
+    state: State,
+    preview: usize,
+    /// The opcode of the fragmented message in progress and its frame count.
+    message: Option<(u8, u64)>,
+    /// UTF-8 check of the text message (or Close reason) in progress.
+    utf8: Utf8Check,
+    /// The text message's check, set aside while a Close frame interleaves.
+    utf8_saved: Option<Utf8Check>,
+    /// Validate text messages (Close reasons are always checked).
+    check_text: bool,
+}
+
+impl Decoder {
+    /// A decoder keeping at most `preview` bytes of each payload (Close
+    /// frames keep up to 125, enough for the whole reason).
+    pub fn new(preview: usize) -> Decoder {
+        Decoder::with_text_check(preview, true)
+    }
+
+    /// Like [`Decoder::new`]; with `check_text` false, text messages are not
+    /// checked for UTF-8 (cheaper, for a decoder that only watches headers
+    /// and Close frames).
+    pub fn with_text_check(preview: usize, check_text: bool) -> Decoder {
+        Decoder {
+            state: State::Header {
+                buf: [0; 14],
+                have: 0,
+            },
+            preview,
+            message: None,
+            utf8: Utf8Check::default(),
+            utf8_saved: None,
+            check_text,
+        }
+    }
+
+    /// Feed bytes in wire order; completed frames are appended to `out`.
+    pub fn feed(&mut self, mut data: &[u8], out: &mut Vec<FrameInfo>) {
+        while !data.is_empty() {
+            match &mut self.state {
+                State::Header { buf, have } => {
+                    let need = header_len(&buf[..*have]);
+                    let take = (need - *have).min(data.len());
+                    buf[*have..*have + take].copy_from_slice(&data[..take]);
+                    *have += take;
+                    data = &data[take..];
+                    // The length of the header may grow once byte 2 is known.
+                    if *have == header_len(&buf[..*have]) {
+                        let frame = self.start_frame();
+                        if frame.len == 0 {
+                            self.end_frame(frame, out);
+                        } else {
+                            let left = frame.len;
+                            self.state = State::Payload { frame, left };
+                        }
+                    }
+                }
+                State::Payload { frame, left } => {
+                    let take = (*left).min(data.len() as u64) as usize;
+                    let chunk = &data[..take];
+                    let offset = frame.seen;
+                    let keep = self
+                        .preview
+                        .max(if frame.opcode == 0x8 { 125 } else { 0 })
+                        .saturating_sub(frame.preview.len())
+                        .min(take);
+                    if keep > 0 || is_text(frame, self.message, self.check_text) {
+                        let unmasked = unmask(chunk, frame.mask, offset);
+                        frame.preview.extend_from_slice(&unmasked[..keep]);
+                        if is_text(frame, self.message, self.check_text) {
+                            // A Close reason starts after the 2-byte code.
+                            let skip = if frame.opcode == 0x8 {
+                                2u64.saturating_sub(offset).min(take as u64) as usize
+                            } else {
+                                0
+                            };
+                            self.utf8.feed(&unmasked[skip..]);
+                            frame.invalid_utf8 = self.utf8.bad;
+                        }
+                    }
+                    frame.seen += take as u64;
+                    *left -= take as u64;
+                    data = &data[take..];
+                    if *left == 0 {
+                        let State::Payload { frame, .. } = std::mem::replace(
+                            &mut self.state,
+                            State::Header {
+                                buf: [0; 14],
+                                have: 0,
+                            },
+                        ) else {
+                            unreachable!("matched Payload above")
+                        };
+                        self.end_frame(frame, out);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The preview limit this decoder was made with.
+    pub fn preview(&self) -> usize {
+        self.preview
+    }
+
+    /// The frame cut short, if the stream ends inside one (for a report
+    /// when the connection fails mid-frame).
+    pub fn partial(&self) -> Option<FrameInfo> {
+        match &self.state {
+            State::Payload { frame, .. } => Some(frame.clone()),
+            State::Header { .. } => None,
+        }
+    }
+
+    /// Build the frame from a complete header and update message state.
+    fn start_frame(&mut self) -> FrameInfo {
+        let State::Header { buf, have } = &self.state else {
+            unreachable!("called with a complete header")
+        };
+        let h = &buf[..*have];
+        let masked = h[1] & 0x80 != 0;
+        let (len, at) = match h[1] & 0x7f {
+            126 => (u16::from_be_bytes([h[2], h[3]]) as u64, 4),
+            127 => {
+                let mut b = [0u8; 8];
+                b.copy_from_slice(&h[2..10]);
+                (u64::from_be_bytes(b), 10)
+            }
+            n => (n as u64, 2),
+        };
+        let mask = masked.then(|| [h[at], h[at + 1], h[at + 2], h[at + 3]]);
+        let fin = h[0] & 0x80 != 0;
+        let opcode = h[0] & 0x0f;
+        let mut frame = FrameInfo {
+            fin,
+            rsv: [h[0] & 0x40 != 0, h[0] & 0x20 != 0, h[0] & 0x10 != 0],
+            opcode,
+            mask,
+            len,
+            preview: Vec::new(),
+            seen: 0,
+            continues: None,
+            fragment: None,
+            invalid_utf8: false,
+        };
+        match opcode {
+            0x0 => {
+                if let Some((op, n)) = &mut self.message {
+                    *n += 1;
+                    frame.continues = Some(*op);
+                    frame.fragment = Some(*n);
+                    frame.invalid_utf8 = self.utf8.bad;
+                }
+            }
+            0x1 | 0x2 => {
+                self.utf8 = Utf8Check::default();
+                if fin {
+                    self.message = None;
+                } else {
+                    self.message = Some((opcode, 1));
+                    frame.fragment = Some(1);
+                }
+            }
+            0x8 => {}
+            _ => return frame,
+        }
+        if opcode == 0x8 {
+            // The Close reason is checked on its own, without disturbing
+            // a fragmented text message in progress.
+            self.utf8_saved = Some(std::mem::take(&mut self.utf8));
+        }
+        frame
+    }
+
+    fn end_frame(&mut self, mut frame: FrameInfo, out: &mut Vec<FrameInfo>) {
+        let text = is_text(&frame, self.message, self.check_text);
+        if text && frame.fin && !self.utf8.finish() {
+            frame.invalid_utf8 = true;
+        }
+        if frame.opcode == 0x8
+            && let Some(saved) = self.utf8_saved.take()
+        {
+            self.utf8 = saved;
+        }
+        if frame.opcode == 0x0 && frame.fin {
+            self.message = None;
+        }
+        out.push(frame);
+    }
+}
+
+/// Does this frame carry text to validate?
+fn is_text(frame: &FrameInfo, message: Option<(u8, u64)>, check_text: bool) -> bool {
+    match frame.opcode {
+        0x8 => true,
+        0x1 => check_text,
+        0x0 => check_text && matches!(message, Some((0x1, _))),
+        _ => false,
+    }
+}
+
+/// How many header bytes a frame needs, given the bytes seen so far.
+fn header_len(h: &[u8]) -> usize {
+    if h.len() < 2 {
+        return 2;
+    }
+    let ext = match h[1] & 0x7f {
+        126 => 2,
+        127 => 8,
+        _ => 0,
+    };
+    2 + ext + if h[1] & 0x80 != 0 { 4 } else { 0 }
+}
+
+/// Unmask `chunk`, which starts `offset` bytes into the payload.
+fn unmask(chunk: &[u8], mask: Option<[u8; 4]>, offset: u64) -> Vec<u8> {
+    match mask {
+        None => chunk.to_vec(),
+        Some(key) => chunk
+            .iter()
+            .enumerate()
+            .map(|(i, b)| b ^ key[((offset + i as u64) % 4) as usize])
+            .collect(),
+    }
+}
+
+/// An incremental UTF-8 check across chunk boundaries.
+#[derive(Debug, Default)]
+struct Utf8Check {
+    /// An incomplete character carried from the previous chunk.
+    carry: [u8; 4],
+    n: usize,
+    bad: bool,
+}
+
+impl Utf8Check {
+    fn feed(&mut self, mut data: &[u8]) {
+        if self.bad {
+            return;
+        }
+        if self.n > 0 {
+            let width = match self.carry[0] {
+                0xc2..=0xdf => 2,
+                0xe0..=0xef => 3,
+                _ => 4,
+            };
+            let take = (width - self.n).min(data.len());
+            self.carry[self.n..self.n + take].copy_from_slice(&data[..take]);
+            self.n += take;
+            data = &data[take..];
+            match std::str::from_utf8(&self.carry[..self.n]) {
+                Ok(_) => self.n = 0,
+                Err(e) if e.error_len().is_none() && self.n < width => return,
+                Err(_) => {
+                    self.bad = true;
+                    return;
+                }
+            }
+        }
+        if let Err(e) = std::str::from_utf8(data) {
+            if e.error_len().is_some() {
+                self.bad = true;
+            } else {
+                let rest = &data[e.valid_up_to()..];
+                self.carry[..rest.len()].copy_from_slice(rest);
+                self.n = rest.len();
+            }
+        }
+    }
+
+    /// True when everything fed so far is complete, valid UTF-8.
+    fn finish(&mut self) -> bool {
+        let ok = !self.bad && self.n == 0;
+        *self = Utf8Check::default();
+        ok
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Encode a frame (for tests), masking with `mask` when given.
+    fn encode(fin: bool, rsv: u8, opcode: u8, mask: Option<[u8; 4]>, payload: &[u8]) -> Vec<u8> {
+        let mut out = vec![(if fin { 0x80 } else { 0 }) | (rsv << 4) | opcode];
+        let m = if mask.is_some() { 0x80 } else { 0 };
+        match payload.len() {
+            n if n < 126 => out.push(m | n as u8),
+            n if n <= 0xffff => {
+                out.push(m | 126);
+                out.extend_from_slice(&(n as u16).to_be_bytes());
+            }
+            n => {
+                out.push(m | 127);
+                out.extend_from_slice(&(n as u64).to_be_bytes());
+            }
+        }
+        match mask {
+            Some(k) => {
+                out.extend_from_slice(&k);
+                out.extend(payload.iter().enumerate().map(|(i, b)| b ^ k[i % 4]));
+            }
+            None => out.extend_from_slice(payload),
+        }
+        out
+    }
+
+    /// Decode `bytes` fed in pieces split at `at` (every boundary tested by callers).
+    fn decode_split(bytes: &[u8], at: usize, preview: usize) -> Vec<FrameInfo> {
+        let mut d = Decoder::new(preview);
+        let mut out = Vec::new();
+        d.feed(&bytes[..at], &mut out);
+        d.feed(&bytes[at..], &mut out);
+        out
+    }
+
+    #[test]
+    fn lengths_7_16_and_64_bit_masked_and_not_at_every_split() {
+        let key = Some([0x9d, 0x1f, 0x03, 0xaa]);
+        for (len, mask) in [
+            (5, None),
+            (5, key),
+            (300, None),
+            (300, key),
+            (70_000, None),
+            (70_000, key),
+        ] {
+            let payload: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
+            let bytes = encode(true, 0, 2, mask, &payload);
+            let step = if len > 1000 { 997 } else { 1 };
+            for at in (0..=bytes.len())
+                .step_by(step)
+                .chain([1, 2, 3, 4, 9, 10, 13, 14])
+            {
+                let at = at.min(bytes.len());
+                let f = decode_split(&bytes, at, 16);
+                assert_eq!(f.len(), 1, "len {len} split {at}");
+                assert_eq!(f[0].len, len as u64);
+                assert_eq!(f[0].mask, mask);
+                assert_eq!(f[0].preview, payload[..16.min(len)], "len {len} split {at}");
+                assert!(f[0].complete() && f[0].fin);
+            }
+        }
+    }
+
+    #[test]
+    fn every_byte_boundary_of_a_conversation() {
+        let mut bytes = encode(true, 0, 1, None, b"hello");
+        bytes.extend(encode(false, 0, 1, None, "héllo ".as_bytes()));
+        bytes.extend(encode(true, 0, 9, None, b"p"));
+        bytes.extend(encode(true, 0, 0, None, b"world"));
+        let mut close = 1000u16.to_be_bytes().to_vec();
+        close.extend_from_slice(b"bye");
+        bytes.extend(encode(true, 0, 8, Some([1, 2, 3, 4]), &close));
+        for at in 0..=bytes.len() {
+            let f = decode_split(&bytes, at, 64);
+            let names: Vec<_> = f.iter().map(|f| f.opcode_name()).collect();
+            assert_eq!(
+                names,
+                ["TEXT", "TEXT", "PING", "CONT", "CLOSE"],
+                "split {at}"
+            );
+            assert_eq!(f[1].fragment, Some(1));
+            assert_eq!(f[3].continues, Some(1));
+            assert_eq!(f[3].fragment, Some(2));
+            assert!(!f[3].invalid_utf8);
+            assert_eq!(f[4].close(), Some((Some(1000), &b"bye"[..])));
+        }
+    }
+
+    #[test]
+    fn one_byte_at_a_time() {
+        let bytes = encode(true, 0b100, 1, Some([7, 7, 7, 7]), b"rsv1 set");
+        let mut d = Decoder::new(100);
+        let mut out = Vec::new();
+        for b in &bytes {
+            d.feed(std::slice::from_ref(b), &mut out);
+        }
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].rsv, [true, false, false]);
+        assert_eq!(out[0].preview, b"rsv1 set");
+    }
+
+    #[test]
+    fn invalid_utf8_is_found_across_fragments_and_in_close_reasons() {
+        // "é" split across two fragments is fine.
+        let mut bytes = encode(false, 0, 1, None, &[b'a', 0xc3]);
+        bytes.extend(encode(true, 0, 0, None, &[0xa9, b'b']));
+        let f = decode_split(&bytes, 3, 64);
+        assert!(!f[0].invalid_utf8 && !f[1].invalid_utf8);
+        // A truncated character at the end of the message is not.
+        let f = decode_split(&encode(true, 0, 1, None, &[b'a', 0xc3]), 0, 64);
+        assert!(f[0].invalid_utf8);
+        // Invalid bytes in binary are fine.
+        let f = decode_split(&encode(true, 0, 2, None, &[0xff]), 0, 64);
+        assert!(!f[0].invalid_utf8);
+        // A Close reason that is not UTF-8.
+        let f = decode_split(&encode(true, 0, 8, None, &[0x03, 0xe8, 0xff]), 0, 64);
+        assert!(f[0].invalid_utf8);
+        assert_eq!(f[0].close(), Some((Some(1000), &[0xff][..])));
+    }
+
+    #[test]
+    fn huge_announced_length_keeps_only_the_preview() {
+        let mut bytes = vec![0x82, 127];
+        bytes.extend_from_slice(&(1u64 << 63).to_be_bytes());
+        bytes.extend_from_slice(&[0xab; 4096]);
+        let mut d = Decoder::new(8);
+        let mut out = Vec::new();
+        d.feed(&bytes, &mut out);
+        assert!(out.is_empty());
+        let p = d.partial().expect("in a frame");
+        assert_eq!(p.len, 1 << 63);
+        assert_eq!(p.seen, 4096);
+        assert_eq!(p.preview.len(), 8);
+    }
+
+    #[test]
+    fn continuation_without_a_message_is_reported_as_such() {
+        let f = decode_split(&encode(true, 0, 0, None, b"x"), 1, 8);
+        assert_eq!(f[0].continues, None);
+        assert_eq!(f[0].opcode_name(), "CONT");
+        assert_eq!(opcode_name(0xb), "RESERVED-0xb");
+    }
+}
