@@ -150,6 +150,8 @@ pub enum Error {
         source: Box<dyn std::error::Error + Send + Sync>,
         /// The first bytes the peer sent, when they show it does not speak TLS.
         plaintext_reply: Option<Vec<u8>>,
+        /// The failure explained with the certificate's facts, when known.
+        diagnosis: Option<Box<crate::net::tls::TlsDiagnosis>>,
     },
     /// The server answered the upgrade request with a status other than 101: exit 6.
     Rejected(Box<Rejection>),
@@ -275,6 +277,9 @@ impl Error {
                 "the server answered in plain text: {}",
                 crate::output::sanitize::escape_preview(bytes, 120)
             )],
+            Error::Tls {
+                diagnosis: Some(d), ..
+            } => d.facts.clone(),
             _ => Vec::new(),
         }
     }
@@ -302,8 +307,19 @@ impl Error {
                 if *timed_out {
                     h.push("a firewall may drop the packets; raise --connect-timeout if the network is slow".into());
                 }
+                let refused_v6 = attempts.iter().any(|a| {
+                    a.addr.is_ipv6() && a.error.kind() == io::ErrorKind::ConnectionRefused
+                });
+                if refused_v6 && attempts.iter().all(|a| a.addr.is_ipv6()) {
+                    h.push("only IPv6 addresses were tried and refused; a server listening on 127.0.0.1 only is not reached through ::1: try the IPv4 address".into());
+                }
                 h
             }
+            Error::Tls {
+                diagnosis: Some(d),
+                plaintext_reply: None,
+                ..
+            } => d.hints.clone(),
             Error::Tls {
                 plaintext_reply, ..
             } => {
@@ -437,12 +453,15 @@ impl fmt::Display for Error {
                 server,
                 source,
                 plaintext_reply,
+                diagnosis,
             } => {
                 if plaintext_reply.is_some() {
                     write!(
                         f,
                         "TLS handshake with {server} failed: the server does not speak TLS on this port"
                     )
+                } else if let Some(d) = diagnosis {
+                    write!(f, "TLS handshake with {server} failed: {}", d.summary)
                 } else {
                     write!(f, "TLS handshake with {server} failed: {source}")
                 }

@@ -88,6 +88,11 @@ pub enum Event<'a> {
         /// How long the handshake took.
         took: Duration,
     },
+    /// The certificate chain the server presented, leaf first.
+    TlsChain {
+        /// What each certificate says.
+        certs: &'a [crate::net::certinfo::CertInfo],
+    },
     /// Certificate verification found a problem that -k told us to ignore.
     TlsVerificationSkipped {
         /// What verification would have said.

@@ -269,6 +269,13 @@ fn read_head(
                 }));
             }
             Err(e) => {
+                // A TLS alert after the handshake (TLS 1.3 sends
+                // certificate_required only now) is a TLS failure.
+                if let Stream::Tls(t) = stream
+                    && let Some(tls) = t.explain(&e)
+                {
+                    return Err(tls);
+                }
                 return Err(Error::Io {
                     context: "cannot read the handshake response".into(),
                     source: e,

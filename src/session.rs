@@ -253,9 +253,9 @@ impl<'a> Session<'a> {
         }
         for _ in 0..TURN_BUDGET {
             let result = self.ws.read();
-            self.emit_frames();
             match result {
                 Ok(msg) => {
+                    self.emit_frames_of_one_message();
                     if let Some(f) = self.on_message(msg) {
                         return Some(f);
                     }
@@ -269,6 +269,7 @@ impl<'a> Session<'a> {
                 }
                 Err(tungstenite::Error::Io(e)) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => {
+                    self.emit_frames();
                     if let Some(partial) = self.ws.get_ref().partial_received() {
                         self.emit(&Event::Frame {
                             dir: Direction::Received,
@@ -567,6 +568,7 @@ impl<'a> Session<'a> {
     }
 
     fn finish(&mut self, f: Finish) -> Result<()> {
+        self.emit_frames();
         let after = self.opened.elapsed();
         match f {
             Finish::Closed {
@@ -613,6 +615,17 @@ impl<'a> Session<'a> {
     /// Show an informational event; stderr trouble never stops a session.
     fn emit(&mut self, ev: &Event<'_>) {
         let _ = self.out.emit(ev);
+    }
+
+    /// Emit the frames behind the message just read (see
+    /// [`Tap::take_frames_of_one_message`]).
+    fn emit_frames_of_one_message(&mut self) {
+        if !self.ws.get_ref().tracing() {
+            return;
+        }
+        for (dir, frame) in self.ws.get_mut().take_frames_of_one_message() {
+            self.emit(&Event::Frame { dir, frame: &frame });
+        }
     }
 
     /// Emit the frames the tap decoded since the last call.

@@ -6,6 +6,7 @@
 //! This module knows nothing of HTTP or WebSocket framing: `handshake.rs`
 //! starts where [`open`] returns.
 
+pub mod certinfo;
 mod resolve;
 mod stream;
 pub mod tap;

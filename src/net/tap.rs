@@ -114,6 +114,23 @@ impl<S> Tap<S> {
         }
     }
 
+    /// The queued frames up to and including the first received frame that
+    /// completes a message (a control frame, or a data frame with FIN): the
+    /// frames behind the one message the protocol engine just returned.
+    /// Later frames stay queued, so the trace does not depend on how the
+    /// bytes were cut into reads.
+    pub fn take_frames_of_one_message(&mut self) -> Vec<(Direction, FrameInfo)> {
+        let Some(t) = &mut self.tracer else {
+            return Vec::new();
+        };
+        let end = t
+            .frames
+            .iter()
+            .position(|(d, f)| *d == Direction::Received && (f.fin || f.is_control()))
+            .map_or(t.frames.len(), |i| i + 1);
+        t.frames.drain(..end).collect()
+    }
+
     /// The received frame cut short, if the stream stopped inside one.
     pub fn partial_received(&self) -> Option<FrameInfo> {
         self.tracer.as_ref().and_then(|t| t.received.partial())

@@ -165,6 +165,15 @@ impl<O: Write> Emit for JsonPrinter<O> {
                 "tls",
                 json!({"version": version, "cipher_suite": suite, "group": group, "alpn": alpn, "ms": ms(took)}),
             ),
+            Event::TlsChain { certs } => self.line(
+                "tls_chain",
+                json!({"certificates": certs.iter().map(|c| json!({
+                    "subject": c.subject, "issuer": c.issuer, "names": c.names,
+                    "not_before": crate::net::certinfo::date(c.not_before),
+                    "not_after": crate::net::certinfo::date(c.not_after),
+                    "sha256": c.sha256,
+                })).collect::<Vec<_>>()}),
+            ),
             Event::TlsVerificationSkipped { problem } => {
                 self.line("tls_unverified", json!({"problem": problem}))
             }

@@ -63,6 +63,8 @@ pub struct Printer<O: Write, E: Write> {
     stderr: E,
     spec: OutputSpec,
     start: std::time::Instant,
+    /// The Sec-WebSocket-Key of the request, to show the Accept derivation.
+    key: Option<String>,
 }
 
 impl<O: Write, E: Write> Printer<O, E> {
@@ -74,6 +76,7 @@ impl<O: Write, E: Write> Printer<O, E> {
             stderr,
             spec,
             start: std::time::Instant::now(),
+            key: None,
         }
     }
 
@@ -300,11 +303,31 @@ impl<O: Write, E: Write> Emit for Printer<O, E> {
                     format_args!("{version}, {suite}{group}, {alpn} ({})", ms(took)),
                 );
             }
+            Event::TlsChain { certs } => {
+                if self.spec.verbose >= 3 {
+                    let mut s = String::new();
+                    for (i, c) in certs.iter().enumerate() {
+                        s.push_str(&format!("* Certificate {i}: {}\n", c.subject));
+                        s.push_str(&format!("*   issuer: {}\n", c.issuer));
+                        if !c.names.is_empty() {
+                            s.push_str(&format!("*   names: {}\n", c.names.join(", ")));
+                        }
+                        s.push_str(&format!("*   valid: {}\n", c.validity()));
+                        s.push_str(&format!("*   sha256: {}\n", c.sha256));
+                    }
+                    self.trace(&s);
+                }
+            }
             Event::TlsVerificationSkipped { problem } => {
                 let msg = format!("certificate not verified (-k): {problem}");
                 self.warn(&msg);
             }
             Event::RequestSent { raw } => {
+                self.key = json::split_head(raw)
+                    .1
+                    .into_iter()
+                    .find(|(n, _)| n.eq_ignore_ascii_case("Sec-WebSocket-Key"))
+                    .map(|(_, v)| v);
                 if self.spec.verbose >= 1 {
                     let raw = redact(raw, self.spec.show_secrets);
                     let head = raw.strip_suffix(b"\r\n").unwrap_or(&raw);
@@ -324,6 +347,18 @@ impl<O: Write, E: Write> Emit for Printer<O, E> {
                     if !body.is_empty() {
                         self.lines("<", body);
                     }
+                    if self.spec.verbose >= 3
+                        && accept_verified
+                        && let Some(key) = self.key.clone()
+                    {
+                        let accept = tungstenite::handshake::derive_accept_key(key.as_bytes());
+                        self.info(
+                            3,
+                            format_args!(
+                                "Sec-WebSocket-Accept = base64(SHA-1(\"{key}\" + \"258EAFA5-E914-47DA-95CA-C5AB0DC85B11\")) = {accept} (matches)"
+                            ),
+                        );
+                    }
                 }
             }
             Event::Open {
@@ -337,7 +372,7 @@ impl<O: Write, E: Write> Emit for Printer<O, E> {
                 self.info(
                     1,
                     format_args!(
-                        "Open after {}: dns {:.1}, tcp {:.1}{}, upgrade {:.1} (subprotocol: {})",
+                        "Open after {}: dns {:.1}, tcp {:.1}{}, upgrade {:.1} (subprotocol: {}, extensions: none)",
                         ms(timing.total),
                         timing.dns.as_secs_f64() * 1e3,
                         timing.tcp.as_secs_f64() * 1e3,

@@ -43,7 +43,8 @@ pub fn frame_lines(dir: Direction, f: &FrameInfo, style: FrameStyle) -> String {
         }
     }
     let _ = write!(line, " len={}", f.len);
-    let hex_rows = style.verbose >= 3 || matches!(data_kind(f), Some(0x2));
+    let binary = matches!(data_kind(f), Some(0x2)) || (f.is_control() && f.opcode != 0x8);
+    let hex_rows = style.verbose >= 3 || binary;
     if let Some((code, reason)) = f.close() {
         match code {
             Some(c) => {
@@ -55,7 +56,7 @@ pub fn frame_lines(dir: Direction, f: &FrameInfo, style: FrameStyle) -> String {
         if !reason.is_empty() {
             let _ = write!(line, " \"{}\"", text(reason, style.tty));
         }
-    } else if f.len > 0 && !hex_rows {
+    } else if f.len > 0 && !binary {
         let _ = write!(line, " \"{}", text(&f.preview, style.tty));
         line.push_str(if (f.preview.len() as u64) < f.len {
             "\"…"
@@ -192,6 +193,12 @@ mod tests {
         assert_eq!(
             frame_lines(Direction::Received, &f[1], VV),
             "{ CONT fin len=1 \"c\" (fragment 2 of TEXT, last)\n"
+        );
+        let vvv = FrameStyle { verbose: 3, ..VV };
+        let f = decode(&[0x81, 2, b'h', b'i']);
+        assert_eq!(
+            frame_lines(Direction::Received, &f[0], vvv),
+            "{ TEXT fin len=2 \"hi\"\n{   0000: 68 69                                            hi\n"
         );
         let f = decode(&[0x82, 3, 0, 0x41, 0xff]);
         assert_eq!(

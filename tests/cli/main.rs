@@ -7,6 +7,7 @@
 
 mod support;
 
+mod diagnostics;
 mod failures;
 mod generated;
 mod peers;

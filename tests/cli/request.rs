@@ -155,7 +155,7 @@ fn verbose_trace_shows_connection_request_response_timing_and_close() {
         "< sec-websocket-accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo= (valid)".to_string(),
         "* Open after ".to_string(),
         ": dns 0.0, tcp ".to_string(),
-        "(subprotocol: none)".to_string(),
+        "(subprotocol: none, extensions: none)".to_string(),
         "* Close sent: 1000 Normal Closure".to_string(),
         "* Close received: 1000 Normal Closure".to_string(),
         "* Closed cleanly (1000 Normal Closure, client initiated) after".to_string(),
