@@ -75,6 +75,132 @@ wsprobe then sends a Close frame (\fB\-\-close\-code\fR, default 1000) and keeps
 reading, and printing, until the server answers with its Close or
 \fB\-\-close\-timeout\fR passes.
 A Close from the server is answered at once.
+.SH "TRACE"
+\fB\-v\fR shows, on standard error and in the manner of curl, \fB*\fR lines for
+name resolution, each TCP attempt, TLS (version, cipher suite, key exchange
+group, ALPN), the request as sent (\fB>\fR lines), the response as received
+(\fB<\fR lines; a non\-101 body too), with the Accept key marked (valid), a
+timing breakdown (dns, tcp, tls, upgrade), and the close.
+\fB\-vv\fR adds one line per frame in both directions, as the bytes pass:
+\fB}\fR sent, \fB{\fR received, the opcode, \fBfin\fR, \fBrsv1\fR\-\fBrsv3\fR,
+\fBmasked key=\fR, \fBlen=\fR, and the payload: a quoted, escaped preview of
+text (120 bytes), \fB%04x:\fR hex rows for binary and control frames; Close
+frames with their code, its name and the reason; fragments numbered; invalid
+UTF\-8 and frames cut short pointed out.
+\fB\-vvv\fR shows every payload as hex rows (1024 bytes), the server's
+certificate chain (subject, issuer, names, validity, SHA\-256 fingerprint) and
+how the expected Accept key is derived.
+\fB\-\-timestamps\fR prefixes each trace line with the seconds since start.
+Authorization, Proxy\-Authorization, Cookie and Set\-Cookie values are shown as
+\fB[redacted]\fR (the scheme and cookie names stay) unless
+\fB\-\-show\-secrets\fR.
+.SH DIAGNOSTICS
+When a run fails, wsprobe says why in one line (\fBwsprobe: error: ...\fR), then
+the facts, then what to try (\fBhint:\fR lines). Among the causes it names:
+.TP
+name resolution
+the name and the resolver's words (exit 3)
+.TP
+TCP
+every address tried, each with refused, timed out or unreachable (exit 4)
+.TP
+TLS
+an unknown or self\-signed issuer, an expired or not yet valid certificate
+(with its dates), a name mismatch (the name asked and the names in the
+certificate), a client certificate required, no version in common, a plain
+HTTP server on the port (its reply is shown), a peer that closed during the
+handshake (exit 5)
+.TP
+upgrade refused
+the status, the telling headers and the body, explained: 200 (a plain page:
+wrong path or port), 301/302/307/308 (where it points), 400, 401 (the
+authentication scheme asked), 403 (often an Origin check), 404, 426 (the
+versions wanted), 429 (Retry\-After), 5xx (exit 6)
+.TP
+invalid handshake
+a reply that is not HTTP (shown; TLS bytes are recognised), a connection
+closed before or during the response, a wrong Accept key (expected and
+received values, and how the expected one is derived), a missing Upgrade or
+Connection header (typical of proxies), a subprotocol or extension not offered
+(exit 7)
+.TP
+protocol violation
+a masked frame, RSV bits without an extension, a reserved opcode, a
+fragmented or oversized control frame, invalid UTF\-8 in text or in a Close
+reason, a Close code that may not be sent, a frame or message over
+\fB\-\-max\-message\-size\fR (refused from its header, before any allocation):
+wsprobe closes with 1002, 1007 or 1009 and names the rule (exit 8)
+.TP
+abnormal close
+the code, its name and the reason, who closed first; without a Close frame,
+1006 and what happened on TCP (EOF or reset) (exit 9)
+.TP
+timeouts
+no handshake response, a response head that never completes, a Close never
+answered, \fB\-\-max\-time\fR (exit 10)
+.SH "JSON EVENTS"
+With \fB\-\-json\fR, standard output carries one JSON object per line. Every
+object has \fBevent\fR, \fBt\fR (seconds since start) and \fBtime\fR (UTC,
+RFC 3339). Text is a JSON string; binary data, and text that is not UTF\-8,
+is base64 in a field whose name ends in \fB_base64\fR. The events:
+.TP
+\fBresolve\fR
+host, addresses, ms
+.TP
+\fBconnect_attempt\fR, \fBconnect_failed\fR, \fBconnect\fR
+address; error (failed); ms
+.TP
+\fBtls\fR
+version, cipher_suite, group, alpn, ms
+.TP
+\fBtls_chain\fR
+certificates: subject, issuer, names, not_before, not_after, sha256
+.TP
+\fBtls_unverified\fR
+problem (what verification found, with \fB\-k\fR)
+.TP
+\fBrequest\fR
+method, target, version, headers (name, value)
+.TP
+\fBresponse\fR
+version, status, reason, headers, accept_verified, body
+.TP
+\fBopen\fR
+subprotocol, early_bytes, timing (dns_ms, tcp_ms, tls_ms, upgrade_ms, total_ms)
+.TP
+\fBframe\fR
+direction (sent, received), opcode, opcode_value, fin, rsv1, rsv2, rsv3, mask,
+length, complete, invalid_utf8, fragment, continues, preview or close_code and
+close_reason
+.TP
+\fBmessage\fR
+direction, type (text, binary), length, data
+.TP
+\fBping\fR, \fBpong\fR
+direction, data
+.TP
+\fBclose\fR
+direction, code, name, reason
+.TP
+\fBinput_end\fR
+messages_sent, wait_ms
+.TP
+\fBclosed\fR
+clean, initiator (client, server or null), code, ms
+.TP
+\fBwarning\fR
+message
+.TP
+\fBerror\fR
+class (usage, resolve, connect, tls, rejected, malformed_response,
+invalid_handshake, protocol, abnormal_close, timeout, io, input), exit_status,
+message, facts, hints
+.PP
+\fB\-\-har FILE\fR writes a HAR 1.2 file with one entry: the upgrade request
+and response, timings, serverIPAddress and \fB_webSocketMessages\fR (type
+send or receive, time in epoch seconds, opcode 1 or 2, data; base64 for
+binary), as browsers export WebSocket sessions. It is written whatever the
+outcome.
 .SH "EXIT STATUS"
 .TP
 \fB0\fR

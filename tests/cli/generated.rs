@@ -65,6 +65,10 @@ fn man_page_documents_exit_statuses_and_examples() {
     for needle in [
         ".SH \"EXIT STATUS\"",
         ".SH EXAMPLES",
+        ".SH DIAGNOSTICS",
+        ".SH \"JSON EVENTS\"",
+        ".SH \"TRACE\"",
+        "_webSocketMessages",
         "1006",
         "\\-\\-wait",
         "xxd",
