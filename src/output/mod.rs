@@ -89,7 +89,7 @@ impl<O: Write, E: Write> Printer<O, E> {
     /// start when --timestamps is on. Errors are ignored: a closed stderr
     /// must not end the session.
     fn trace(&mut self, text: &str) {
-        if !self.spec.timestamps {
+        if !self.spec.timestamps && !self.spec.color {
             let _ = self.stderr.write_all(text.as_bytes());
             return;
         }
@@ -98,10 +98,20 @@ impl<O: Write, E: Write> Printer<O, E> {
         } else {
             self.start.elapsed().as_secs_f64()
         };
-        let mut buf = String::with_capacity(text.len() + 16);
+        let mut buf = String::with_capacity(text.len() + 32);
         for line in text.split_inclusive('\n') {
-            buf.push_str(&format!("[{t:10.6}] "));
-            buf.push_str(line);
+            if self.spec.timestamps {
+                buf.push_str(&format!("[{t:10.6}] "));
+            }
+            match (self.spec.color, line.chars().next().and_then(marker_color)) {
+                (true, Some(color)) => {
+                    buf.push_str(color);
+                    buf.push_str(&line[..1]);
+                    buf.push_str("\x1b[0m");
+                    buf.push_str(&line[1..]);
+                }
+                _ => buf.push_str(line),
+            }
         }
         let _ = self.stderr.write_all(buf.as_bytes());
     }
@@ -173,7 +183,12 @@ impl<O: Write, E: Write> Printer<O, E> {
 
     fn warn(&mut self, msg: &str) {
         if !self.spec.quiet {
-            let _ = writeln!(self.stderr, "wsprobe: warning: {msg}");
+            let (on, off) = if self.spec.color {
+                ("\x1b[1;33m", "\x1b[0m")
+            } else {
+                ("", "")
+            };
+            let _ = writeln!(self.stderr, "wsprobe: {on}warning:{off} {msg}");
         }
     }
 }
@@ -246,6 +261,19 @@ pub fn redact(raw: &[u8], show: bool) -> std::borrow::Cow<'_, [u8]> {
         }
     }
     Cow::Owned(out)
+}
+
+/// The colour of a trace line's marker: info dim, request cyan, response
+/// green, frames sent magenta and received blue.
+fn marker_color(c: char) -> Option<&'static str> {
+    match c {
+        '*' => Some("\x1b[2m"),
+        '>' => Some("\x1b[1;36m"),
+        '<' => Some("\x1b[1;32m"),
+        '}' => Some("\x1b[35m"),
+        '{' => Some("\x1b[34m"),
+        _ => None,
+    }
 }
 
 /// Lowercase hex, no separators (`xxd -r -p` reverses it).
@@ -766,6 +794,24 @@ mod tests {
             "Set-Cookie: id=[redacted]; Path=/; HttpOnly"
         );
         assert_eq!(&redact(raw, true)[..], &raw[..]);
+    }
+
+    #[test]
+    fn colour_marks_trace_markers_only_when_asked() {
+        let ev = [Event::RequestSent {
+            raw: b"GET / HTTP/1.1\r\n\r\n",
+        }];
+        let v = OutputSpec {
+            verbose: 1,
+            ..spec()
+        };
+        let (_, plain) = render(v, &ev);
+        assert!(!plain.contains('\x1b'));
+        let (_, colored) = render(OutputSpec { color: true, ..v }, &ev);
+        assert!(
+            colored.starts_with("\x1b[1;36m>\x1b[0m GET / HTTP/1.1"),
+            "{colored:?}"
+        );
     }
 
     #[test]
