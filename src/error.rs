@@ -326,7 +326,7 @@ impl Error {
                 if plaintext_reply.is_some() {
                     vec!["this port speaks plain HTTP: use ws:// instead of wss://".into()]
                 } else {
-                    vec!["--cacert FILE trusts a private CA; -k skips verification (testing only)".into()]
+                    Vec::new()
                 }
             }
             Error::Rejected(r) => rejection_hints(r),

@@ -114,10 +114,13 @@ pub fn handshake(
     let start = Instant::now();
     let fail =
         |source: Box<dyn std::error::Error + Send + Sync>, plain: Option<Vec<u8>>| Error::Tls {
+            diagnosis: source
+                .downcast_ref::<io::Error>()
+                .and_then(io_diagnosis)
+                .map(Box::new),
             server: host.to_string(),
             source,
             plaintext_reply: plain,
-            diagnosis: None,
         };
     let name = ServerName::try_from(host.to_string()).map_err(|e| fail(Box::new(e), None))?;
     let mut conn =
@@ -456,6 +459,42 @@ fn diagnose(
     Some(TlsDiagnosis {
         summary,
         facts,
+        hints,
+    })
+}
+
+/// Explain an I/O failure in the middle of the TLS handshake.
+fn io_diagnosis(e: &io::Error) -> Option<TlsDiagnosis> {
+    let (summary, hints) = match e.kind() {
+        io::ErrorKind::ConnectionReset
+        | io::ErrorKind::UnexpectedEof
+        | io::ErrorKind::BrokenPipe
+        | io::ErrorKind::ConnectionAborted => {
+            let how = if e.kind() == io::ErrorKind::ConnectionReset {
+                "reset"
+            } else {
+                "closed"
+            };
+            (
+                format!("the server {how} the connection during the TLS handshake"),
+                vec![
+                    "the port may not speak TLS (try ws://), or the server refused this client before answering"
+                        .to_string(),
+                ],
+            )
+        }
+        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => (
+            "the server did not answer the TLS handshake within --connect-timeout".to_string(),
+            vec![
+                "the port may expect plain HTTP (try ws://); raise --connect-timeout if the network is slow"
+                    .to_string(),
+            ],
+        ),
+        _ => return None,
+    };
+    Some(TlsDiagnosis {
+        summary,
+        facts: Vec::new(),
         hints,
     })
 }

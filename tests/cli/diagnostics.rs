@@ -458,3 +458,47 @@ fn an_oversized_frame_is_refused_from_its_header_and_traced_as_cut_short() {
     assert!(err.contains("--max-message-size"), "{err}");
     server.finish();
 }
+
+#[test]
+fn ws_url_against_a_real_tls_port_says_use_wss() {
+    let server = TlsWsServer::start(echo_script);
+    let port = server.addr().port();
+    let out = wsprobe()
+        .args(["-n", &format!("ws://127.0.0.1:{port}/")])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(7), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("not an HTTP response"), "{err}");
+    assert!(err.contains("these bytes are TLS: use wss://"), "{err}");
+    server.finish_handshake_error();
+}
+
+#[test]
+fn a_peer_that_hangs_up_during_the_tls_handshake() {
+    let server = RawServer::start(|mut s| {
+        use std::io::Read;
+        let mut hello = [0u8; 5];
+        s.read_exact(&mut hello).expect("client hello");
+        assert_eq!(hello[0], 0x16, "a TLS handshake record");
+        // Drop the connection without a word.
+    });
+    let port = server.addr().port();
+    let started = std::time::Instant::now();
+    let out = wsprobe()
+        .args(["-n", &format!("wss://127.0.0.1:{port}/")])
+        .output()
+        .expect("runs");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    assert_eq!(out.status.code(), Some(5), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    // The kernel turns the unread ClientHello into a reset, or a plain close.
+    assert!(
+        err.contains("reset the connection during the TLS handshake")
+            || err.contains("closed the connection during the TLS handshake"),
+        "{err}"
+    );
+    assert!(err.contains("may not speak TLS"), "{err}");
+    assert!(!err.contains("os error"), "{err}");
+    server.finish();
+}
