@@ -13,7 +13,8 @@ complete -c wsprobe -l max-time -d 'Close the session after SECS seconds in all 
 complete -c wsprobe -l close-code -d 'The code of the Close frame wsprobe sends' -r
 complete -c wsprobe -l close-reason -d 'The reason text of the Close frame wsprobe sends (at most 123 bytes)' -r
 complete -c wsprobe -l close-timeout -d 'How long to wait for the server\'s Close after sending ours' -r
-complete -c wsprobe -l max-message-size -d 'The largest message (and frame) accepted from the server, in bytes' -r
+complete -c wsprobe -l max-message-size -d 'The largest message accepted from the server, in bytes (after decompression); a larger one fails the session with close code 1009' -r
+complete -c wsprobe -l max-frame-size -d 'The largest frame accepted from the server, in bytes as sent (default: the --max-message-size limit)' -r
 complete -c wsprobe -l har -d 'Write the session to FILE as HAR 1.2: the upgrade request and response, timings, and every message in _webSocketMessages (as browsers export them)' -r -F
 complete -c wsprobe -l color -d 'When to use colour on stderr' -r -f -a "auto\t'Colour when stderr is a terminal and NO_COLOR is not set'
 always\t'Always colour'
@@ -24,11 +25,14 @@ fish\t'fish completions'
 powershell\t'PowerShell completions'
 elvish\t'elvish completions'
 man\t'The man page (roff)'"
+complete -c wsprobe -l compress -d 'Offer permessage-deflate compression (RFC 7692), as browsers do: on by default'
+complete -c wsprobe -l no-compress -d 'Offer no compression (no Sec-WebSocket-Extensions header): frames on the wire then carry the messages as they are'
 complete -c wsprobe -s k -l insecure -d 'Do not verify the server\'s certificate chain or name'
 complete -c wsprobe -s n -l no-input -d 'Do not read standard input: send only the --data messages'
 complete -c wsprobe -s b -l binary -d 'Send binary messages instead of text, and write received binary messages to stdout byte for byte'
 complete -c wsprobe -s 0 -l null -d 'Standard input holds NUL-separated records, not lines'
 complete -c wsprobe -l whole -d 'Send all of standard input as one message'
+complete -c wsprobe -l echo -d 'Send every message received back to the server, with the same type (text as text, binary as binary)'
 complete -c wsprobe -s v -l verbose -d 'Show the connection and handshake (-v); repeat for more'
 complete -c wsprobe -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c wsprobe -l json -d 'Write every event as one JSON object per line on stdout (NDJSON), instead of bare message payloads'

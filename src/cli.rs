@@ -86,6 +86,20 @@ pub struct Cli {
     )]
     pub user_agent: Option<String>,
 
+    /// Offer permessage-deflate compression (RFC 7692), as browsers do: on
+    /// by default.
+    ///
+    /// The offer is 'permessage-deflate; client_max_window_bits'; whatever
+    /// parameters the server answers with are honoured. -v shows what was
+    /// agreed, -vv the compressed and uncompressed size of each message.
+    #[arg(long, overrides_with = "no_compress", help_heading = "Request")]
+    pub compress: bool,
+
+    /// Offer no compression (no Sec-WebSocket-Extensions header): frames on
+    /// the wire then carry the messages as they are.
+    #[arg(long, overrides_with = "compress", help_heading = "Request")]
+    pub no_compress: bool,
+
     // ----- tls -----
     /// Do not verify the server's certificate chain or name.
     #[arg(short = 'k', long, help_heading = "TLS")]
@@ -136,6 +150,16 @@ pub struct Cli {
     #[arg(long, help_heading = "Input")]
     pub whole: bool,
 
+    /// Send every message received back to the server, with the same type
+    /// (text as text, binary as binary).
+    ///
+    /// For testing servers and for conformance runs (the Autobahn
+    /// TestSuite). Standard input is not read (as with -n); --data messages
+    /// are sent first. The session lasts until the server closes, or until
+    /// -c N messages or --max-time: --wait does not end it.
+    #[arg(long, help_heading = "Input")]
+    pub echo: bool,
+
     // ----- ending -----
     /// Exit after N messages have been received.
     #[arg(short = 'c', long, value_name = "N", help_heading = "Ending")]
@@ -168,7 +192,8 @@ pub struct Cli {
           help_heading = "Ending")]
     pub close_timeout: f64,
 
-    /// The largest message (and frame) accepted from the server, in bytes.
+    /// The largest message accepted from the server, in bytes (after
+    /// decompression); a larger one fails the session with close code 1009.
     #[arg(
         long,
         value_name = "BYTES",
@@ -176,6 +201,14 @@ pub struct Cli {
         help_heading = "Ending"
     )]
     pub max_message_size: usize,
+
+    /// The largest frame accepted from the server, in bytes as sent
+    /// (default: the --max-message-size limit).
+    ///
+    /// A frame header announcing more fails the session at once, with close
+    /// code 1009, before any of its payload is read.
+    #[arg(long, value_name = "BYTES", help_heading = "Ending")]
+    pub max_frame_size: Option<usize>,
 
     // ----- output -----
     /// Show the connection and handshake (-v); repeat for more.
@@ -344,6 +377,19 @@ mod tests {
         assert!(parse(&[]).is_err());
         assert!(parse(&["--generate", "man"]).is_ok());
         assert!(parse(&["--generate", "man", "h:1"]).is_err());
+    }
+
+    #[test]
+    fn compression_is_on_unless_the_last_word_says_no() {
+        let on = |args: &[&str]| {
+            let c = parse(args).expect("parses");
+            !c.no_compress
+        };
+        assert!(on(&["h:1"]));
+        assert!(on(&["--compress", "h:1"]));
+        assert!(!on(&["--no-compress", "h:1"]));
+        assert!(on(&["--no-compress", "--compress", "h:1"]));
+        assert!(!on(&["--compress", "--no-compress", "h:1"]));
     }
 
     #[test]

@@ -163,8 +163,14 @@ pub struct Config {
     pub input: InputSpec,
     /// When to stop.
     pub ending: Ending,
-    /// Largest message or frame accepted.
+    /// Largest message accepted (after inflating).
     pub max_message_size: usize,
+    /// Largest frame accepted (as on the wire).
+    pub max_frame_size: usize,
+    /// Offer permessage-deflate.
+    pub compress: bool,
+    /// --echo: send every received message back.
+    pub echo: bool,
     /// Output style.
     pub output: OutputSpec,
     /// Fixed keys and masks (testing).
@@ -286,8 +292,16 @@ impl Config {
         } else {
             Framing::Lines
         };
-        if cli.no_input && (cli.whole || cli.null) {
-            warnings.push("-0 and --whole do nothing with -n (stdin is not read)".into());
+        if (cli.no_input || cli.echo) && (cli.whole || cli.null) {
+            let why = if cli.echo { "--echo" } else { "-n" };
+            warnings.push(format!(
+                "-0 and --whole do nothing with {why} (stdin is not read)"
+            ));
+        }
+        if cli.max_message_size == 0 || cli.max_frame_size == Some(0) {
+            return Err(Error::Usage(
+                "--max-message-size and --max-frame-size must be at least 1 byte".into(),
+            ));
         }
 
         let close_reason = cli.close_reason.clone().unwrap_or_default();
@@ -323,7 +337,7 @@ impl Config {
             handshake_timeout: secs(cli.handshake_timeout),
             input: InputSpec {
                 data,
-                read_stdin: !cli.no_input,
+                read_stdin: !cli.no_input && !cli.echo,
                 framing,
                 binary,
             },
@@ -336,6 +350,9 @@ impl Config {
                 close_timeout: secs(cli.close_timeout),
             },
             max_message_size: cli.max_message_size,
+            max_frame_size: cli.max_frame_size.unwrap_or(cli.max_message_size),
+            compress: !cli.no_compress,
+            echo: cli.echo,
             output: OutputSpec {
                 verbose: if cli.quiet { 0 } else { cli.verbose },
                 quiet: cli.quiet,

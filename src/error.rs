@@ -52,6 +52,14 @@ pub enum HandshakeProblem {
     },
     /// The server enabled an extension we did not offer.
     ExtensionNotOffered(String),
+    /// The server accepted permessage-deflate with parameters RFC 7692
+    /// forbids.
+    BadExtension {
+        /// The Sec-WebSocket-Extensions value(s) received.
+        received: String,
+        /// What is wrong, naming the rule.
+        problem: String,
+    },
     /// The status line is not HTTP/1.1.
     BadVersion(String),
 }
@@ -260,6 +268,13 @@ impl Error {
                 "expected = base64(SHA-1(key + \"258EAFA5-E914-47DA-95CA-C5AB0DC85B11\"))"
                     .to_string(),
             ],
+            Error::Handshake(HandshakeProblem::BadExtension { received, .. }) => vec![
+                format!(
+                    "sent Sec-WebSocket-Extensions: {}",
+                    crate::protocol::deflate::OFFER
+                ),
+                format!("received Sec-WebSocket-Extensions: {received}"),
+            ],
             Error::Malformed(
                 MalformedResponse::NotHttp { received, .. }
                 | MalformedResponse::ClosedEarly { received },
@@ -350,6 +365,9 @@ impl Error {
             Error::Handshake(HandshakeProblem::SubprotocolNotOffered { .. }) => {
                 vec!["offer the server's choice with -s NAME".into()]
             }
+            Error::Handshake(HandshakeProblem::BadExtension { .. }) => vec![
+                "--no-compress offers no extension, so the server has none to get wrong".into(),
+            ],
             Error::AbnormalClose { code: 1006, .. } => vec![
                 "the server or something in between dropped the connection; -v shows what happened before".into(),
             ],
@@ -542,6 +560,12 @@ impl fmt::Display for Error {
                     write!(
                         f,
                         "invalid handshake: the server enabled extension '{e}', which we did not offer"
+                    )
+                }
+                HandshakeProblem::BadExtension { problem, .. } => {
+                    write!(
+                        f,
+                        "invalid handshake: the server's permessage-deflate answer is invalid: {problem}"
                     )
                 }
                 HandshakeProblem::BadVersion(v) => {

@@ -118,6 +118,9 @@ pub enum Event<'a> {
         timing: Timing,
         /// The subprotocol the server chose, if any.
         subprotocol: Option<&'a str>,
+        /// The extension agreed, with its parameters in header syntax
+        /// (`permessage-deflate; client_max_window_bits=15`), if any.
+        extensions: Option<&'a str>,
         /// Bytes of frames that arrived with the 101 response.
         early_bytes: usize,
     },
@@ -134,6 +137,17 @@ pub enum Event<'a> {
         kind: MessageKind,
         /// The payload.
         data: &'a [u8],
+    },
+    /// A data message was compressed (sent) or inflated (received) by
+    /// permessage-deflate; follows its frames (received) or precedes them
+    /// (sent).
+    Compression {
+        /// Sent or received.
+        dir: Direction,
+        /// The message's size.
+        size: u64,
+        /// Its payload size on the wire, compressed.
+        wire: u64,
     },
     /// A data message arrived.
     Message {

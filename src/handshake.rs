@@ -4,8 +4,9 @@
 //!
 //! The request's mandatory part comes from tungstenite's `generate_request`;
 //! the user's headers are appended by us so that they keep the case the user
-//! typed. Frames that arrive in the same read as the 101 are handed to
-//! tungstenite with `WebSocket::from_partially_read`. This module never
+//! typed. With compression on, permessage-deflate is offered and the
+//! server's answer checked (RFC 7692 section 7.1). Frames that arrive in the
+//! same read as the 101 are handed to the [`Connection`]. This module never
 //! reads or writes after the handshake: `session.rs` owns the socket then.
 
 use crate::config::Config;
@@ -13,12 +14,13 @@ use crate::error::{Error, HandshakeProblem, MalformedResponse, Rejection, Result
 use crate::event::{Emit, Event};
 use crate::net::tap::{Tap, Tracer};
 use crate::net::{Stream, emit, remaining};
+use crate::protocol::decode::Limits;
+use crate::protocol::deflate::{self, DeflateParams, Refusal};
+use crate::protocol::{Connection, Settings};
 use std::io::{self, Read, Write};
 use std::time::{Duration, Instant};
-use tungstenite::WebSocket;
 use tungstenite::handshake::client::{Request, generate_key, generate_request};
 use tungstenite::handshake::derive_accept_key;
-use tungstenite::protocol::{Role, WebSocketConfig};
 
 /// The largest response head we read, in bytes.
 pub const MAX_HEAD: usize = 64 * 1024;
@@ -34,9 +36,12 @@ const TEST_KEY: &str = "dGhlIHNhbXBsZSBub25jZQ==";
 /// An open WebSocket and what the handshake established.
 pub struct Upgraded {
     /// The session, ready for `session::Session`.
-    pub ws: WebSocket<Tap<Stream>>,
+    pub ws: Connection<Tap<Stream>>,
     /// The subprotocol the server chose.
     pub subprotocol: Option<String>,
+    /// The extension agreed, in header syntax (permessage-deflate and its
+    /// parameters), if any.
+    pub extensions: Option<String>,
     /// From the first byte written to the end of the 101 response.
     pub took: Duration,
     /// Bytes of WebSocket frames that came in the same read as the 101.
@@ -118,6 +123,9 @@ pub fn build_request(cfg: &Config) -> Result<(Vec<u8>, String)> {
             &cfg.request.subprotocols.join(", "),
         );
     }
+    if cfg.compress {
+        push_header(&mut raw, "Sec-WebSocket-Extensions", deflate::OFFER);
+    }
     raw.extend_from_slice(b"\r\n");
     Ok((raw, key))
 }
@@ -180,7 +188,7 @@ pub fn upgrade(mut stream: Stream, cfg: &Config, out: &mut dyn Emit) -> Result<U
         })));
     }
 
-    let validation = validate(&head, &key, &cfg.request.subprotocols);
+    let validation = validate(&head, &key, &cfg.request.subprotocols, cfg.compress);
     emit(
         out,
         &Event::ResponseReceived {
@@ -189,16 +197,24 @@ pub fn upgrade(mut stream: Stream, cfg: &Config, out: &mut dyn Emit) -> Result<U
             accept_verified: validation.is_ok(),
         },
     );
-    let subprotocol = validation?;
+    let Agreed {
+        subprotocol,
+        deflate,
+    } = validation?;
     let took = start.elapsed();
     stream.tcp().set_read_timeout(None).ok();
     stream.tcp().set_write_timeout(None).ok();
 
     let early = buf[head_len..].to_vec();
     let early_bytes = early.len();
-    let ws_config = WebSocketConfig::default()
-        .max_message_size(Some(cfg.max_message_size))
-        .max_frame_size(Some(cfg.max_message_size));
+    let settings = Settings {
+        limits: Limits {
+            max_message: cfg.max_message_size,
+            max_frame: cfg.max_frame_size,
+        },
+        deflate,
+        random_masks: !cfg.deterministic,
+    };
     let tracer = match cfg.output.verbose {
         _ if cfg.output.json => Tracer::full(TRACE_PREVIEW_VVV),
         0 | 1 => Tracer::light(),
@@ -207,10 +223,11 @@ pub fn upgrade(mut stream: Stream, cfg: &Config, out: &mut dyn Emit) -> Result<U
     };
     let mut tap = Tap::new(stream, Some(tracer));
     tap.saw_received(&early);
-    let ws = WebSocket::from_partially_read(tap, early, Role::Client, Some(ws_config));
+    let ws = Connection::new(tap, early, settings);
     Ok(Upgraded {
         ws,
         subprotocol,
+        extensions: deflate.map(|d| d.to_string()),
         took,
         early_bytes,
     })
@@ -327,9 +344,23 @@ pub fn parse_head(buf: &[u8]) -> Result<Option<(usize, ResponseHead)>> {
     }
 }
 
-/// Check a 101 response against RFC 6455 section 4.1. Returns the chosen
-/// subprotocol.
-pub fn validate(head: &ResponseHead, key: &str, offered: &[String]) -> Result<Option<String>> {
+/// What a valid 101 response agreed to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Agreed {
+    /// The subprotocol the server chose, if any.
+    pub subprotocol: Option<String>,
+    /// permessage-deflate, if the server accepted our offer.
+    pub deflate: Option<DeflateParams>,
+}
+
+/// Check a 101 response against RFC 6455 section 4.1 (and RFC 7692
+/// section 7.1 when `offered_deflate`): what it agreed to, or what is wrong.
+pub fn validate(
+    head: &ResponseHead,
+    key: &str,
+    offered: &[String],
+    offered_deflate: bool,
+) -> Result<Agreed> {
     let fail = |p| Err(Error::Handshake(p));
     if head.minor_version != 1 {
         return fail(HandshakeProblem::BadVersion(format!(
@@ -359,18 +390,39 @@ pub fn validate(head: &ResponseHead, key: &str, offered: &[String]) -> Result<Op
             received: received.map(str::to_string),
         });
     }
-    if let Some(ext) = head.tokens("Sec-WebSocket-Extensions").first() {
-        return fail(HandshakeProblem::ExtensionNotOffered(ext.to_string()));
-    }
+    let extensions: Vec<&str> = head
+        .headers
+        .iter()
+        .filter(|(n, _)| n.eq_ignore_ascii_case("Sec-WebSocket-Extensions"))
+        .map(|(_, v)| v.as_str())
+        .collect();
+    let deflate = match deflate::negotiate(&extensions, offered_deflate) {
+        Ok(d) => d,
+        Err(Refusal::NotOffered(ext)) => {
+            return fail(HandshakeProblem::ExtensionNotOffered(ext));
+        }
+        Err(Refusal::Invalid(problem)) => {
+            return fail(HandshakeProblem::BadExtension {
+                received: extensions.join(", "),
+                problem,
+            });
+        }
+    };
     let chosen = head.tokens("Sec-WebSocket-Protocol");
-    match chosen.as_slice() {
-        [] => Ok(None),
-        [one] if offered.iter().any(|o| o == one) => Ok(Some(one.to_string())),
-        _ => fail(HandshakeProblem::SubprotocolNotOffered {
-            chosen: chosen.join(", "),
-            offered: offered.to_vec(),
-        }),
-    }
+    let subprotocol = match chosen.as_slice() {
+        [] => None,
+        [one] if offered.iter().any(|o| o == one) => Some(one.to_string()),
+        _ => {
+            return fail(HandshakeProblem::SubprotocolNotOffered {
+                chosen: chosen.join(", "),
+                offered: offered.to_vec(),
+            });
+        }
+    };
+    Ok(Agreed {
+        subprotocol,
+        deflate,
+    })
 }
 
 /// Read a non-101 body: by Content-Length, chunked, or up to EOF; at most
@@ -497,7 +549,13 @@ mod tests {
     #[test]
     fn valid_101_passes() {
         let h = head(&format!("{GOOD}\r\n"));
-        assert_eq!(validate(&h, KEY, &[]).expect("valid"), None);
+        assert_eq!(
+            validate(&h, KEY, &[], true).expect("valid"),
+            Agreed {
+                subprotocol: None,
+                deflate: None
+            }
+        );
     }
 
     #[test]
@@ -505,7 +563,7 @@ mod tests {
         let h = head(
             "HTTP/1.1 101 OK\r\nUpgrade: websocket\r\nConnection: upgrade\r\nSec-WebSocket-Accept: AAAA\r\n\r\n",
         );
-        match validate(&h, KEY, &[]) {
+        match validate(&h, KEY, &[], false) {
             Err(Error::Handshake(HandshakeProblem::AcceptMismatch {
                 expected, received, ..
             })) => {
@@ -521,12 +579,12 @@ mod tests {
         let h = head(
             "HTTP/1.1 101 OK\r\nUpgrade: WebSocket\r\nConnection: keep-alive, Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n",
         );
-        assert!(validate(&h, KEY, &[]).is_ok());
+        assert!(validate(&h, KEY, &[], false).is_ok());
         let h = head(
             "HTTP/1.1 101 OK\r\nUpgrade: websocket\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n",
         );
         assert!(matches!(
-            validate(&h, KEY, &[]),
+            validate(&h, KEY, &[], false),
             Err(Error::Handshake(HandshakeProblem::BadConnection(None)))
         ));
     }
@@ -535,11 +593,14 @@ mod tests {
     fn subprotocol_must_be_offered() {
         let h = head(&format!("{GOOD}Sec-WebSocket-Protocol: chat\r\n\r\n"));
         assert_eq!(
-            validate(&h, KEY, &["chat".into()]).expect("ok").as_deref(),
+            validate(&h, KEY, &["chat".into()], false)
+                .expect("ok")
+                .subprotocol
+                .as_deref(),
             Some("chat")
         );
-        assert!(validate(&h, KEY, &["other".into()]).is_err());
-        assert!(validate(&h, KEY, &[]).is_err());
+        assert!(validate(&h, KEY, &["other".into()], false).is_err());
+        assert!(validate(&h, KEY, &[], false).is_err());
     }
 
     #[test]
@@ -548,9 +609,31 @@ mod tests {
             "{GOOD}Sec-WebSocket-Extensions: permessage-deflate\r\n\r\n"
         ));
         assert!(matches!(
-            validate(&h, KEY, &[]),
+            validate(&h, KEY, &[], false),
             Err(Error::Handshake(HandshakeProblem::ExtensionNotOffered(_)))
         ));
+    }
+
+    #[test]
+    fn offered_deflate_is_accepted_with_its_parameters() {
+        let h = head(&format!(
+            "{GOOD}Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits=9\r\n\r\n"
+        ));
+        let agreed = validate(&h, KEY, &[], true).expect("valid");
+        assert_eq!(
+            agreed.deflate.map(|d| d.client_max_window_bits),
+            Some(Some(9))
+        );
+        let h = head(&format!(
+            "{GOOD}Sec-WebSocket-Extensions: permessage-deflate; server_max_window_bits=99\r\n\r\n"
+        ));
+        match validate(&h, KEY, &[], true) {
+            Err(Error::Handshake(HandshakeProblem::BadExtension { problem, received })) => {
+                assert!(problem.contains("server_max_window_bits=99"), "{problem}");
+                assert!(received.contains("permessage-deflate"), "{received}");
+            }
+            other => panic!("unexpected {other:?}"),
+        }
     }
 
     #[test]

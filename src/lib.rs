@@ -16,6 +16,7 @@ pub mod handshake;
 pub mod input;
 pub mod net;
 pub mod output;
+pub mod protocol;
 pub mod session;
 pub mod wire;
 
@@ -46,6 +47,7 @@ pub fn run(cfg: &Config, out: &mut dyn Emit) -> Result<()> {
     let _ = out.emit(&Event::Open {
         timing,
         subprotocol: up.subprotocol.as_deref(),
+        extensions: up.extensions.as_deref(),
         early_bytes: up.early_bytes,
     });
 

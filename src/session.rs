@@ -11,6 +11,10 @@
 //! has been quiet for `--wait`, then sends Close and keeps reading (and
 //! printing) until the server's Close or `--close-timeout`. A Close from the
 //! server is answered at once. Every wait has a deadline.
+//!
+//! The protocol engine is `protocol::Connection` (RFC 6455 and
+//! permessage-deflate); with --echo every message received is queued back
+//! to the server, and reading pauses while echoes wait for a blocked socket.
 
 use crate::config::Config;
 use crate::error::{Error, Result};
@@ -18,16 +22,17 @@ use crate::event::{Emit, Event, Initiator, MessageKind};
 use crate::input::Input;
 use crate::net::Stream;
 use crate::net::tap::{Direction, Tap};
+use crate::protocol::{Connection, ReadError};
 use polling::Poller;
 use std::collections::VecDeque;
 use std::io;
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, TryRecvError};
 use std::time::{Duration, Instant};
-use tungstenite::error::{CapacityError, ProtocolError};
+use tungstenite::Message;
+use tungstenite::error::ProtocolError;
 use tungstenite::protocol::CloseFrame;
 use tungstenite::protocol::frame::coding::CloseCode;
-use tungstenite::{Message, WebSocket};
 
 /// The poller key of the socket.
 const SOCKET: usize = 0;
@@ -37,7 +42,7 @@ const TURN_BUDGET: usize = 4096;
 
 /// What the session needs besides the socket.
 pub struct Session<'a> {
-    ws: WebSocket<Tap<Stream>>,
+    ws: Connection<Tap<Stream>>,
     cfg: &'a Config,
     out: &'a mut dyn Emit,
     poller: Arc<Poller>,
@@ -80,7 +85,7 @@ impl<'a> Session<'a> {
     /// Prepare a session over an open WebSocket. `data` messages are sent
     /// before anything from `input`.
     pub fn new(
-        ws: WebSocket<Tap<Stream>>,
+        ws: Connection<Tap<Stream>>,
         cfg: &'a Config,
         out: &'a mut dyn Emit,
         poller: Arc<Poller>,
@@ -161,6 +166,7 @@ impl<'a> Session<'a> {
 
             let now = Instant::now();
             if self.closing_since.is_none()
+                && !self.cfg.echo
                 && self.input_done_at.is_none()
                 && self.pending.is_empty()
                 && !self.write_blocked
@@ -219,7 +225,7 @@ impl<'a> Session<'a> {
             } else {
                 deadline.map(|d| d.saturating_duration_since(Instant::now()))
             };
-            let interest = polling::Event::new(SOCKET, true, self.write_blocked);
+            let interest = polling::Event::new(SOCKET, !self.echo_backlog(), self.write_blocked);
             self.poller
                 .modify(self.ws.get_ref().get_ref().tcp(), interest)
                 .map_err(|source| Error::Io {
@@ -246,9 +252,15 @@ impl<'a> Session<'a> {
         }
     }
 
+    /// With --echo, echoes wait for a blocked socket: read no more until
+    /// they are written, so memory stays bounded.
+    fn echo_backlog(&self) -> bool {
+        self.cfg.echo && self.write_blocked && !self.pending.is_empty()
+    }
+
     /// Read everything the socket has now.
     fn read_available(&mut self) -> Option<Finish> {
-        if !self.more_to_read {
+        if !self.more_to_read || self.echo_backlog() {
             return None;
         }
         for _ in 0..TURN_BUDGET {
@@ -256,6 +268,7 @@ impl<'a> Session<'a> {
             match result {
                 Ok(msg) => {
                     self.emit_frames_of_one_message();
+                    self.emit_compression(Direction::Received);
                     if let Some(f) = self.on_message(msg) {
                         return Some(f);
                     }
@@ -263,11 +276,11 @@ impl<'a> Session<'a> {
                         return None;
                     }
                 }
-                Err(tungstenite::Error::Io(e)) if e.kind() == io::ErrorKind::WouldBlock => {
+                Err(ReadError::Io(e)) if e.kind() == io::ErrorKind::WouldBlock => {
                     self.more_to_read = false;
                     return None;
                 }
-                Err(tungstenite::Error::Io(e)) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(ReadError::Io(e)) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => {
                     self.emit_frames();
                     if let Some(partial) = self.ws.get_ref().partial_received() {
@@ -298,29 +311,11 @@ impl<'a> Session<'a> {
                 return None;
             }
             Message::Close(frame) => {
+                // The engine has checked the code and reason (section 7.4).
                 let (code, reason) = match frame {
                     Some(f) => (u16::from(f.code), f.reason.as_str().to_string()),
                     None => (1005, String::new()),
                 };
-                // tungstenite answers a Close whose code may not be sent with
-                // its own 1002 "Protocol violation" and reports that code as
-                // the server's; the wire shows what the server really sent.
-                let wire = self.ws.get_ref().last_close().and_then(|f| f.close());
-                if let Some((Some(sent), _)) = wire
-                    && !close_code_allowed(sent)
-                {
-                    let _ = self.ws.flush();
-                    self.emit(&Event::CloseSent {
-                        code: 1002,
-                        reason: "",
-                    });
-                    return Some(Finish::Failed(Error::Protocol {
-                        rule: format!(
-                            "the server's Close frame has code {sent}, which may not be sent (section 7.4)"
-                        ),
-                        sent_code: 1002,
-                    }));
-                }
                 self.emit(&Event::CloseReceived {
                     code,
                     reason: &reason,
@@ -328,7 +323,7 @@ impl<'a> Session<'a> {
                 let initiator = if self.closing_since.is_some() {
                     Initiator::Client
                 } else {
-                    // tungstenite queued our answer; send it now.
+                    // The engine queued our answer; send it now.
                     let _ = self.ws.flush();
                     self.emit(&Event::CloseSent {
                         code,
@@ -362,14 +357,17 @@ impl<'a> Session<'a> {
                 source: e,
             }));
         }
+        if self.cfg.echo && self.closing_since.is_none() {
+            // Same type back (Bytes clones share the payload).
+            self.pending.push_back(msg.clone());
+        }
         if self.cfg.ending.count == Some(self.received) {
             self.start_close();
         }
         None
     }
 
-    fn on_read_error(&mut self, e: tungstenite::Error) -> Finish {
-        use tungstenite::Error as W;
+    fn on_read_error(&mut self, e: ReadError) -> Finish {
         let abnormal = |detail: &str| {
             Finish::Failed(Error::AbnormalClose {
                 code: 1006,
@@ -379,48 +377,30 @@ impl<'a> Session<'a> {
         };
         let closing = self.closing_since.is_some();
         match e {
-            W::ConnectionClosed | W::AlreadyClosed => {
-                abnormal("the connection ended after the close handshake began")
+            ReadError::Closed => abnormal("the connection ended after the close handshake began"),
+            ReadError::Eof if closing => {
+                abnormal("the server closed the TCP connection without answering our Close")
             }
-            W::Protocol(ProtocolError::ResetWithoutClosingHandshake) => {
-                if closing {
-                    abnormal("the server closed the TCP connection without answering our Close")
-                } else {
-                    abnormal("the server closed the TCP connection without a Close frame (EOF)")
-                }
+            ReadError::Eof => {
+                abnormal("the server closed the TCP connection without a Close frame (EOF)")
             }
-            W::Io(e) if e.kind() == io::ErrorKind::ConnectionReset => {
+            ReadError::Io(e) if e.kind() == io::ErrorKind::ConnectionReset => {
                 abnormal("the connection was reset (TCP RST)")
             }
-            W::Io(e) if e.kind() == io::ErrorKind::UnexpectedEof => abnormal(
+            ReadError::Io(e) if e.kind() == io::ErrorKind::UnexpectedEof => abnormal(
                 "the connection ended without a Close frame (EOF, and no TLS close_notify)",
             ),
-            W::Io(e) if e.kind() == io::ErrorKind::InvalidData => Finish::Failed(Error::Io {
-                context: "TLS failed during the session".into(),
-                source: e,
-            }),
-            W::Io(e) => Finish::Failed(Error::Io {
+            ReadError::Io(e) if e.kind() == io::ErrorKind::InvalidData => {
+                Finish::Failed(Error::Io {
+                    context: "TLS failed during the session".into(),
+                    source: e,
+                })
+            }
+            ReadError::Io(e) => Finish::Failed(Error::Io {
                 context: "cannot read from the connection".into(),
                 source: e,
             }),
-            W::Protocol(p) => self.fail_protocol(1002, describe_protocol(&p)),
-            W::Utf8(_) if self.ws.get_ref().last_received_opcode() == Some(0x8) => {
-                self.fail_protocol(1007, "the Close frame's reason is not valid UTF-8".into())
-            }
-            W::Utf8(_) => self.fail_protocol(1007, "a text message is not valid UTF-8".into()),
-            W::Capacity(c) => {
-                let rule = match c {
-                    CapacityError::MessageTooLong { size, max_size } => format!(
-                        "a message or frame of {size} bytes is over the limit of {max_size} (--max-message-size)"
-                    ),
-                    CapacityError::TooManyHeaders => "too many headers".into(),
-                };
-                self.fail_protocol(1009, rule)
-            }
-            other => Finish::Failed(Error::Io {
-                context: "the WebSocket session failed".into(),
-                source: io::Error::other(other.to_string()),
-            }),
+            ReadError::Violation(v) => self.fail_protocol(v.close_code(), v.to_string()),
         }
     }
 
@@ -464,9 +444,11 @@ impl<'a> Session<'a> {
                 };
                 let _ = self.out.emit(&Event::MessageSent { kind, data });
             }
-            match self.ws.write(msg) {
+            let written = self.ws.write(msg);
+            self.emit_compression(Direction::Sent);
+            match written {
                 Ok(()) => {}
-                // The message is queued inside tungstenite: never resend it.
+                // The message is queued in the engine: never resend it.
                 Err(tungstenite::Error::Io(e)) if e.kind() == io::ErrorKind::WouldBlock => {
                     self.write_blocked = true;
                 }
@@ -628,6 +610,18 @@ impl<'a> Session<'a> {
         }
     }
 
+    /// Report the compression of the message just read or written
+    /// (permessage-deflate; nothing otherwise).
+    fn emit_compression(&mut self, dir: Direction) {
+        if let Some(c) = self.ws.take_compression() {
+            self.emit(&Event::Compression {
+                dir,
+                size: c.size,
+                wire: c.wire,
+            });
+        }
+    }
+
     /// Emit the frames the tap decoded since the last call.
     fn emit_frames(&mut self) {
         if !self.ws.get_ref().tracing() {
@@ -636,51 +630,5 @@ impl<'a> Session<'a> {
         for (dir, frame) in self.ws.get_mut().take_frames() {
             self.emit(&Event::Frame { dir, frame: &frame });
         }
-    }
-}
-
-/// May this code appear in a Close frame (RFC 6455 section 7.4)?
-pub fn close_code_allowed(code: u16) -> bool {
-    matches!(code, 1000..=1003 | 1007..=1014 | 3000..=4999)
-}
-
-/// A protocol error in words, naming the rule (RFC 6455 section).
-pub fn describe_protocol(p: &ProtocolError) -> String {
-    match p {
-        ProtocolError::MaskedFrameFromServer => {
-            "the server sent a masked frame (section 5.1: servers must not mask)".into()
-        }
-        ProtocolError::NonZeroReservedBits => {
-            "a frame has RSV bits set but no extension was negotiated (section 5.2)".into()
-        }
-        ProtocolError::UnknownControlFrameType(op) => {
-            format!("reserved control opcode 0x{op:x} (section 5.2)")
-        }
-        ProtocolError::UnknownDataFrameType(op) => {
-            format!("reserved data opcode 0x{op:x} (section 5.2)")
-        }
-        // tungstenite's frame parser reports reserved opcodes with this one.
-        ProtocolError::InvalidOpcode(op) if op & 0x8 != 0 => {
-            format!("reserved control opcode 0x{op:x} (section 5.2)")
-        }
-        ProtocolError::InvalidOpcode(op) => {
-            format!("reserved data opcode 0x{op:x} (section 5.2)")
-        }
-        ProtocolError::FragmentedControlFrame => {
-            "a control frame is fragmented (section 5.5: control frames must have FIN)".into()
-        }
-        ProtocolError::ControlFrameTooBig => {
-            "a control frame is longer than 125 bytes (section 5.5)".into()
-        }
-        ProtocolError::UnexpectedContinueFrame => {
-            "a continuation frame arrived with no message to continue (section 5.4)".into()
-        }
-        ProtocolError::ExpectedFragment(_) => {
-            "a new message began before the fragmented one ended (section 5.4)".into()
-        }
-        ProtocolError::InvalidCloseSequence => {
-            "the Close frame has an invalid code (section 7.4)".into()
-        }
-        other => format!("{other}"),
     }
 }

@@ -34,6 +34,10 @@ pub struct FrameInfo {
     pub fragment: Option<u64>,
     /// Text (or a Close reason) that is not valid UTF-8, as far as seen.
     pub invalid_utf8: bool,
+    /// The payload is compressed: the frame, or the first frame of its
+    /// message, has RSV1 set (permessage-deflate, RFC 7692). Its text is
+    /// not checked for UTF-8.
+    pub compressed: bool,
 }
 
 impl FrameInfo {
@@ -98,6 +102,8 @@ pub struct Decoder {
     preview: usize,
     /// The opcode of the fragmented message in progress and its frame count.
     message: Option<(u8, u64)>,
+    /// The message in progress is compressed (RSV1 on its first frame).
+    compressed: bool,
     /// UTF-8 check of the text message (or Close reason) in progress.
     utf8: Utf8Check,
     /// The text message's check, set aside while a Close frame interleaves.
@@ -124,6 +130,7 @@ impl Decoder {
             },
             preview,
             message: None,
+            compressed: false,
             utf8: Utf8Check::default(),
             utf8_saved: None,
             check_text,
@@ -238,9 +245,11 @@ impl Decoder {
             continues: None,
             fragment: None,
             invalid_utf8: false,
+            compressed: false,
         };
         match opcode {
             0x0 => {
+                frame.compressed = self.message.is_some() && self.compressed;
                 if let Some((op, n)) = &mut self.message {
                     *n += 1;
                     frame.continues = Some(*op);
@@ -250,6 +259,8 @@ impl Decoder {
             }
             0x1 | 0x2 => {
                 self.utf8 = Utf8Check::default();
+                self.compressed = frame.rsv[0];
+                frame.compressed = frame.rsv[0];
                 if fin {
                     self.message = None;
                 } else {
@@ -289,14 +300,14 @@ impl Decoder {
 fn is_text(frame: &FrameInfo, message: Option<(u8, u64)>, check_text: bool) -> bool {
     match frame.opcode {
         0x8 => true,
-        0x1 => check_text,
-        0x0 => check_text && matches!(message, Some((0x1, _))),
+        0x1 => check_text && !frame.compressed,
+        0x0 => check_text && !frame.compressed && matches!(message, Some((0x1, _))),
         _ => false,
     }
 }
 
 /// How many header bytes a frame needs, given the bytes seen so far.
-fn header_len(h: &[u8]) -> usize {
+pub(crate) fn header_len(h: &[u8]) -> usize {
     if h.len() < 2 {
         return 2;
     }
@@ -320,9 +331,11 @@ fn unmask(chunk: &[u8], mask: Option<[u8; 4]>, offset: u64) -> Vec<u8> {
     }
 }
 
-/// An incremental UTF-8 check across chunk boundaries.
+/// An incremental UTF-8 check across chunk boundaries: `feed` finds a bad
+/// byte as soon as it arrives (a sequence that can no longer become valid),
+/// `finish` also rejects a character cut off at the end.
 #[derive(Debug, Default)]
-struct Utf8Check {
+pub(crate) struct Utf8Check {
     /// An incomplete character carried from the previous chunk.
     carry: [u8; 4],
     n: usize,
@@ -330,7 +343,8 @@ struct Utf8Check {
 }
 
 impl Utf8Check {
-    fn feed(&mut self, mut data: &[u8]) {
+    /// Check the next bytes.
+    pub(crate) fn feed(&mut self, mut data: &[u8]) {
         if self.bad {
             return;
         }
@@ -364,8 +378,14 @@ impl Utf8Check {
         }
     }
 
-    /// True when everything fed so far is complete, valid UTF-8.
-    fn finish(&mut self) -> bool {
+    /// True once a byte that can never be valid UTF-8 was fed.
+    pub(crate) fn is_bad(&self) -> bool {
+        self.bad
+    }
+
+    /// True when everything fed so far is complete, valid UTF-8; then
+    /// starts over.
+    pub(crate) fn finish(&mut self) -> bool {
         let ok = !self.bad && self.n == 0;
         *self = Utf8Check::default();
         ok

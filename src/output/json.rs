@@ -215,11 +215,13 @@ impl<O: Write> Emit for JsonPrinter<O> {
             Event::Open {
                 timing,
                 subprotocol,
+                extensions,
                 early_bytes,
             } => self.line(
                 "open",
                 json!({
                     "subprotocol": subprotocol,
+                    "extensions": extensions,
                     "early_bytes": early_bytes,
                     "timing": {
                         "dns_ms": ms(timing.dns),
@@ -267,6 +269,10 @@ impl<O: Write> Emit for JsonPrinter<O> {
                 }
                 self.line("message", f)
             }
+            Event::Compression { dir, size, wire } => self.line(
+                "compression",
+                json!({"direction": direction(dir), "length": size, "compressed_length": wire}),
+            ),
             Event::PingReceived { data } => {
                 let mut f = json!({"direction": "received"});
                 if let Value::Object(m) = &mut f {

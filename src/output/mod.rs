@@ -392,6 +392,7 @@ impl<O: Write, E: Write> Emit for Printer<O, E> {
             Event::Open {
                 timing,
                 subprotocol,
+                extensions,
                 early_bytes,
             } => {
                 let tls = timing
@@ -400,13 +401,14 @@ impl<O: Write, E: Write> Emit for Printer<O, E> {
                 self.info(
                     1,
                     format_args!(
-                        "Open after {}: dns {:.1}, tcp {:.1}{}, upgrade {:.1} (subprotocol: {}, extensions: none)",
+                        "Open after {}: dns {:.1}, tcp {:.1}{}, upgrade {:.1} (subprotocol: {}, extensions: {})",
                         ms(timing.total),
                         timing.dns.as_secs_f64() * 1e3,
                         timing.tcp.as_secs_f64() * 1e3,
                         tls.unwrap_or_default(),
                         timing.upgrade.as_secs_f64() * 1e3,
                         subprotocol.unwrap_or("none"),
+                        extensions.unwrap_or("none"),
                     ),
                 );
                 if early_bytes > 0 {
@@ -415,6 +417,23 @@ impl<O: Write, E: Write> Emit for Printer<O, E> {
                         format_args!("{early_bytes} bytes of frames arrived with the 101 response"),
                     );
                 }
+            }
+            Event::Compression { dir, size, wire } => {
+                let (what, verb) = match dir {
+                    crate::net::tap::Direction::Sent => ("sent", "deflated to"),
+                    crate::net::tap::Direction::Received => ("received", "inflated from"),
+                };
+                let pct = if size == 0 {
+                    100.0
+                } else {
+                    wire as f64 * 100.0 / size as f64
+                };
+                self.info(
+                    2,
+                    format_args!(
+                        "Message {what}: {size} bytes, {verb} {wire} (permessage-deflate, {pct:.0}%)"
+                    ),
+                );
             }
             Event::PingReceived { data } => self.info(
                 2,

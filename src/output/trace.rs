@@ -1,7 +1,8 @@
 //! The frame trace (`-vv`, `-vvv`): one line per frame in curl's grammar,
 //! `}` for frames sent and `{` for frames received, then the opcode, flags
 //! as words, the length and the payload: an escaped quoted preview for text
-//! at `-vv`, `%04x:` hex rows for binary and for everything at `-vvv`.
+//! at `-vv`, `%04x:` hex rows for binary and for everything at `-vvv`;
+//! compressed payloads (permessage-deflate) as hex rows at `-vvv` only.
 //! Close frames show their code, its name and the reason.
 
 use super::{close_code_name, sanitize};
@@ -44,7 +45,9 @@ pub fn frame_lines(dir: Direction, f: &FrameInfo, style: FrameStyle) -> String {
     }
     let _ = write!(line, " len={}", f.len);
     let binary = matches!(data_kind(f), Some(0x2)) || (f.is_control() && f.opcode != 0x8);
-    let hex_rows = style.verbose >= 3 || binary;
+    // Compressed bytes mean nothing to read: hex rows at -vvv only; the
+    // message's sizes follow on their own line.
+    let hex_rows = style.verbose >= 3 || (binary && !f.compressed);
     if let Some((code, reason)) = f.close() {
         match code {
             Some(c) => {
@@ -56,6 +59,8 @@ pub fn frame_lines(dir: Direction, f: &FrameInfo, style: FrameStyle) -> String {
         if !reason.is_empty() {
             let _ = write!(line, " \"{}\"", text(reason, style.tty));
         }
+    } else if f.compressed {
+        line.push_str(" (compressed)");
     } else if f.len > 0 && !binary {
         let _ = write!(line, " \"{}", text(&f.preview, style.tty));
         line.push_str(if (f.preview.len() as u64) < f.len {
@@ -188,11 +193,11 @@ mod tests {
         let f = decode(&bytes);
         assert_eq!(
             frame_lines(Direction::Received, &f[0], VV),
-            "{ TEXT rsv1 len=2 \"ab\" (fragment 1)\n"
+            "{ TEXT rsv1 len=2 (compressed) (fragment 1)\n"
         );
         assert_eq!(
             frame_lines(Direction::Received, &f[1], VV),
-            "{ CONT fin len=1 \"c\" (fragment 2 of TEXT, last)\n"
+            "{ CONT fin len=1 (compressed) (fragment 2 of TEXT, last)\n"
         );
         let vvv = FrameStyle { verbose: 3, ..VV };
         let f = decode(&[0x81, 2, b'h', b'i']);

@@ -489,7 +489,7 @@ fn subprotocol_chosen_that_was_not_offered_exits_7() {
 #[test]
 fn extension_not_offered_exits_7() {
     let server = valid_101_with(&[("Sec-WebSocket-Extensions", "permessage-deflate")]);
-    run(&["-n", &server.url()])
+    run(&["-n", "--no-compress", &server.url()])
         .expect_code(7)
         .stderr_has(&["extension 'permessage-deflate', which we did not offer"]);
     server.finish();
