@@ -151,6 +151,12 @@ impl Decoder {
                     if *have == header_len(&buf[..*have]) {
                         let frame = self.start_frame();
                         if frame.len == 0 {
+                            // Ready for the next header: a zero-length frame
+                            // has no payload state to pass through.
+                            self.state = State::Header {
+                                buf: [0; 14],
+                                have: 0,
+                            };
                             self.end_frame(frame, out);
                         } else {
                             let left = frame.len;
@@ -529,6 +535,20 @@ mod tests {
         assert_eq!(p.len, 1 << 63);
         assert_eq!(p.seen, 4096);
         assert_eq!(p.preview.len(), 8);
+    }
+
+    #[test]
+    fn zero_length_frames_followed_by_more_bytes_in_one_feed() {
+        // Regression: after a frame with no payload the decoder stayed on the
+        // finished header and decoded it again forever (a hang in every
+        // session that received an empty message, ping or Close followed by
+        // more bytes in the same read).
+        let mut bytes = encode(true, 0, 1, None, b"");
+        bytes.extend(encode(true, 0, 9, None, b""));
+        bytes.extend(encode(true, 0, 8, None, &[0x03, 0xe8]));
+        let f = decode_split(&bytes, bytes.len(), 8);
+        let names: Vec<_> = f.iter().map(|f| f.opcode_name()).collect();
+        assert_eq!(names, ["TEXT", "PING", "CLOSE"]);
     }
 
     #[test]

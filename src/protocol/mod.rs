@@ -22,6 +22,9 @@ pub mod decode;
 pub mod deflate;
 pub mod encode;
 
+#[cfg(test)]
+mod proptests;
+
 use decode::{Decoder, Incoming, Limits, Violation};
 use deflate::DeflateParams;
 use encode::Encoder;
