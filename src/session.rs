@@ -275,6 +275,12 @@ impl<'a> Session<'a> {
                     if self.output_gone {
                         return None;
                     }
+                    if self.cfg.echo && !self.pending.is_empty() {
+                        // Send the echo before reading on: a message that
+                        // came before a protocol violation is still echoed.
+                        self.more_to_read = true;
+                        return None;
+                    }
                 }
                 Err(ReadError::Io(e)) if e.kind() == io::ErrorKind::WouldBlock => {
                     self.more_to_read = false;

@@ -7,6 +7,7 @@
 
 mod support;
 
+mod conformance;
 mod diagnostics;
 mod failures;
 mod generated;

@@ -12,8 +12,13 @@ Used by the wsprobe integration tests as a real, independent peer
   size limit.
 - Exits when stdin reaches end of file (the test closes its end or dies), on
   SIGTERM/SIGINT, or when killed: it never outlives the test that started it.
+- permessage-deflate is accepted with the library's defaults; the options
+  --server-no-context-takeover, --client-no-context-takeover,
+  --server-max-window-bits N and --client-max-window-bits N impose those
+  parameters instead, and --no-compression refuses it.
 """
 
+import argparse
 import asyncio
 import signal
 import sys
@@ -21,6 +26,7 @@ import threading
 
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
+from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFactory
 
 
 async def echo(ws: ServerConnection) -> None:
@@ -43,14 +49,38 @@ def watch_stdin(loop: asyncio.AbstractEventLoop, stop: asyncio.Future) -> None:
     loop.call_soon_threadsafe(lambda: stop.done() or stop.set_result(None))
 
 
+def compression_options(argv: list[str]) -> dict:
+    p = argparse.ArgumentParser()
+    p.add_argument("--no-compression", action="store_true")
+    p.add_argument("--server-no-context-takeover", action="store_true")
+    p.add_argument("--client-no-context-takeover", action="store_true")
+    p.add_argument("--server-max-window-bits", type=int)
+    p.add_argument("--client-max-window-bits", type=int)
+    a = p.parse_args(argv)
+    if a.no_compression:
+        return {"compression": None}
+    custom = (a.server_no_context_takeover or a.client_no_context_takeover
+              or a.server_max_window_bits or a.client_max_window_bits)
+    if not custom:
+        return {}
+    factory = ServerPerMessageDeflateFactory(
+        server_no_context_takeover=a.server_no_context_takeover,
+        client_no_context_takeover=a.client_no_context_takeover,
+        server_max_window_bits=a.server_max_window_bits,
+        client_max_window_bits=a.client_max_window_bits,
+    )
+    return {"compression": None, "extensions": [factory]}
+
+
 async def main() -> None:
+    options = compression_options(sys.argv[1:])
     loop = asyncio.get_running_loop()
     stop: asyncio.Future = loop.create_future()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, lambda: stop.done() or stop.set_result(None))
     threading.Thread(target=watch_stdin, args=(loop, stop), daemon=True).start()
 
-    async with serve(echo, "127.0.0.1", 0, max_size=None) as server:
+    async with serve(echo, "127.0.0.1", 0, max_size=None, **options) as server:
         port = server.sockets[0].getsockname()[1]
         print(port, flush=True)
         await stop

@@ -45,6 +45,13 @@ impl PythonEcho {
     /// tests/peers/requirements.txt" if `python3 -c "import websockets"` fails,
     /// and with the child's stderr if it does not start.
     pub fn start() -> PythonEcho {
+        PythonEcho::start_with(&[])
+    }
+
+    /// Like [`PythonEcho::start`], with options for the script (the
+    /// permessage-deflate parameters it imposes, e.g.
+    /// `--client-max-window-bits 9`; see its docstring).
+    pub fn start_with(args: &[&str]) -> PythonEcho {
         match Command::new("python3")
             .args(["-c", "import websockets"])
             .stdin(Stdio::null())
@@ -60,6 +67,7 @@ impl PythonEcho {
         let script = Self::script_path();
         let mut child = Command::new("python3")
             .arg(&script)
+            .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
