@@ -637,6 +637,20 @@ mod tests {
     }
 
     #[test]
+    fn echo_compression_and_frame_limit() {
+        let c = config(&["h:1"]).expect("ok");
+        assert!(c.compress && !c.echo && c.input.read_stdin);
+        assert_eq!(c.max_frame_size, c.max_message_size);
+        let c = config(&["--echo", "--no-compress", "--max-frame-size", "100", "h:1"]).expect("ok");
+        assert!(!c.compress && c.echo && !c.input.read_stdin);
+        assert_eq!(c.max_frame_size, 100);
+        let e = config(&["--max-message-size", "0", "h:1"]).expect_err("zero");
+        assert_eq!(e.exit_code(), 2);
+        let c = config(&["--echo", "--whole", "h:1"]).expect("ok");
+        assert!(c.warnings[0].contains("--echo"), "{:?}", c.warnings);
+    }
+
+    #[test]
     fn color_follows_environment() {
         let cli = Cli::try_parse_from(["wsprobe", "h:1"]).expect("parses");
         let mut env = Env {

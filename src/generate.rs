@@ -75,6 +75,26 @@ wsprobe then sends a Close frame (\fB\-\-close\-code\fR, default 1000) and keeps
 reading, and printing, until the server answers with its Close or
 \fB\-\-close\-timeout\fR passes.
 A Close from the server is answered at once.
+With \fB\-\-echo\fR, every message received is sent back with its type,
+standard input is not read, and the session lasts until the server closes
+(or \fB\-c\fR, \fB\-\-max\-time\fR): the quiet timer does not apply.
+.SH "COMPRESSION"
+wsprobe offers permessage\-deflate (RFC 7692) by default, as browsers do, with
+\fBSec\-WebSocket\-Extensions: permessage\-deflate; client_max_window_bits\fR;
+\fB\-\-no\-compress\fR offers nothing.
+Whatever the server answers is checked (an answer RFC 7692 forbids fails the
+handshake, exit 7) and honoured: server_no_context_takeover,
+client_no_context_takeover, server_max_window_bits and client_max_window_bits
+from 9 to 15 bits. zlib has no 8\-bit window: with client_max_window_bits=8,
+wsprobe sends its messages uncompressed, which the RFC allows for any message.
+Compressed messages carry RSV1 on their first frame; control frames are never
+compressed.
+\fB\-v\fR names the agreed parameters on the Open line; \fB\-vv\fR marks
+compressed frames (their bytes are shown as hex rows at \fB\-vvv\fR) and shows
+each message's size and its size on the wire.
+Inflating stops at \fB\-\-max\-message\-size\fR, so a small message that
+inflates without end (a decompression bomb) fails the session with 1009
+instead of filling memory.
 .SH "TRACE"
 \fB\-v\fR shows, on standard error and in the manner of curl, \fB*\fR lines for
 name resolution, each TCP attempt, TLS (version, cipher suite, key exchange
@@ -86,7 +106,8 @@ timing breakdown (dns, tcp, tls, upgrade), and the close.
 \fBmasked key=\fR, \fBlen=\fR, and the payload: a quoted, escaped preview of
 text (120 bytes), \fB%04x:\fR hex rows for binary and control frames; Close
 frames with their code, its name and the reason; fragments numbered; invalid
-UTF\-8 and frames cut short pointed out.
+UTF\-8 and frames cut short pointed out; \fB*\fR lines give each compressed
+message's size before and after permessage\-deflate.
 \fB\-vvv\fR shows every payload as hex rows (1024 bytes), the server's
 certificate chain (subject, issuer, names, validity, SHA\-256 fingerprint) and
 how the expected Accept key is derived.
@@ -121,15 +142,21 @@ invalid handshake
 a reply that is not HTTP (shown; TLS bytes are recognised), a connection
 closed before or during the response, a wrong Accept key (expected and
 received values, and how the expected one is derived), a missing Upgrade or
-Connection header (typical of proxies), a subprotocol or extension not offered
-(exit 7)
+Connection header (typical of proxies), a subprotocol or extension not offered,
+a permessage\-deflate answer with parameters RFC 7692 forbids (the rule, and the
+header sent and received) (exit 7)
 .TP
 protocol violation
-a masked frame, RSV bits without an extension, a reserved opcode, a
-fragmented or oversized control frame, invalid UTF\-8 in text or in a Close
-reason, a Close code that may not be sent, a frame or message over
-\fB\-\-max\-message\-size\fR (refused from its header, before any allocation):
-wsprobe closes with 1002, 1007 or 1009 and names the rule (exit 8)
+a masked frame, RSV bits without an extension (RSV1 without permessage\-deflate
+agreed), RSV1 on a control or continuation frame, a reserved opcode, a
+fragmented or oversized control frame, a length not in its shortest form or
+with the top bit set, a continuation with no message or a message inside
+another, invalid UTF\-8 in text (found as soon as the bad byte arrives, inflated
+or not) or in a Close reason, a Close code that may not be sent, compressed
+data that does not inflate, a frame over \fB\-\-max\-frame\-size\fR or a message
+over \fB\-\-max\-message\-size\fR (refused from its header, before any
+allocation; a compressed one as it inflates): wsprobe closes with 1002, 1007
+or 1009 and names the rule (exit 8)
 .TP
 abnormal close
 the code, its name and the reason, who closed first; without a Close frame,
@@ -166,12 +193,17 @@ method, target, version, headers (name, value)
 version, status, reason, headers, accept_verified, body
 .TP
 \fBopen\fR
-subprotocol, early_bytes, timing (dns_ms, tcp_ms, tls_ms, upgrade_ms, total_ms)
+subprotocol, extensions (the agreed permessage\-deflate parameters, or null),
+early_bytes, timing (dns_ms, tcp_ms, tls_ms, upgrade_ms, total_ms)
 .TP
 \fBframe\fR
 direction (sent, received), opcode, opcode_value, fin, rsv1, rsv2, rsv3, mask,
-length, complete, invalid_utf8, fragment, continues, preview or close_code and
-close_reason
+length, complete, invalid_utf8, compressed, fragment, continues, preview or
+close_code and close_reason
+.TP
+\fBcompression\fR
+direction, length (the message), compressed_length (its payload on the wire),
+for each message compressed with permessage\-deflate
 .TP
 \fBmessage\fR
 direction, type (text, binary), length, data
@@ -254,6 +286,10 @@ Send a file as one binary message and save the binary reply.
 .TP
 \fBwsprobe \-v wss://example.com/socket\fR
 Show name resolution, TCP, TLS, the exact handshake and a timing breakdown.
+.TP
+\fBwsprobe \-\-echo 'ws://127.0.0.1:9001/runCase?case=1&agent=wsprobe'\fR
+Answer a test server: every message goes back as it came (the Autobahn
+TestSuite's client cases).
 .SH ENVIRONMENT
 .TP
 \fBNO_COLOR\fR, \fBCLICOLOR_FORCE\fR, \fBTERM\fR

@@ -243,6 +243,7 @@ impl<O: Write> Emit for JsonPrinter<O> {
                     "length": frame.len,
                     "complete": frame.complete(),
                     "invalid_utf8": frame.invalid_utf8,
+                    "compressed": frame.compressed,
                     "fragment": frame.fragment,
                     "continues": frame.continues.map(crate::wire::opcode_name),
                 });
