@@ -8,7 +8,7 @@ complete -c wsprobe -l connect-timeout -d 'Give up connecting (name resolution, 
 complete -c wsprobe -l handshake-timeout -d 'Give up waiting for the handshake response after SECS seconds' -r
 complete -c wsprobe -s d -l data -d 'Send MSG first, before standard input (repeatable). @FILE sends the contents of FILE as one message' -r
 complete -c wsprobe -s c -l count -d 'Exit after N messages have been received' -r
-complete -c wsprobe -s w -l wait -d 'After input ends, close once no message has arrived for SECS seconds' -r
+complete -c wsprobe -s w -l wait -d 'After input ends, close once no message has arrived for SECS seconds [default: 1; with --count, wait for the count]' -r
 complete -c wsprobe -l max-time -d 'Close the session after SECS seconds in all (exit status 10)' -r
 complete -c wsprobe -l close-code -d 'The code of the Close frame wsprobe sends' -r
 complete -c wsprobe -l close-reason -d 'The reason text of the Close frame wsprobe sends (at most 123 bytes)' -r

@@ -141,14 +141,16 @@ pub struct Cli {
     #[arg(short = 'c', long, value_name = "N", help_heading = "Ending")]
     pub count: Option<u64>,
 
-    /// After input ends, close once no message has arrived for SECS seconds.
+    /// After input ends, close once no message has arrived for SECS seconds
+    /// [default: 1; with --count, wait for the count].
     ///
     /// The timer restarts with every message received, so replies in flight
     /// are not lost. 0 closes as soon as input ends (replies sent before the
-    /// server's Close are still printed).
-    #[arg(short = 'w', long, value_name = "SECS", default_value = "1", value_parser = parse_secs,
+    /// server's Close are still printed). With --count and no --wait, wsprobe
+    /// waits for the N messages (bounded by --max-time, if given).
+    #[arg(short = 'w', long, value_name = "SECS", value_parser = parse_secs,
           help_heading = "Ending")]
-    pub wait: f64,
+    pub wait: Option<f64>,
 
     /// Close the session after SECS seconds in all (exit status 10).
     #[arg(long, value_name = "SECS", value_parser = parse_secs, help_heading = "Ending")]
@@ -320,7 +322,10 @@ mod tests {
 
     #[test]
     fn seconds_are_validated() {
-        assert_eq!(parse(&["-w", "0.25", "h:1"]).expect("parses").wait, 0.25);
+        assert_eq!(
+            parse(&["-w", "0.25", "h:1"]).expect("parses").wait,
+            Some(0.25)
+        );
         assert!(parse(&["-w", "-1", "h:1"]).is_err());
         assert!(parse(&["-w", "soon", "h:1"]).is_err());
         assert!(parse(&["--max-time", "inf", "h:1"]).is_err());

@@ -109,8 +109,9 @@ pub struct InputSpec {
 pub struct Ending {
     /// Close after this many messages have been received.
     pub count: Option<u64>,
-    /// After input ends, close once the connection has been quiet this long.
-    pub wait: Duration,
+    /// After input ends, close once the connection has been quiet this long
+    /// (None: do not close for quiet; wait for --count).
+    pub wait: Option<Duration>,
     /// Close after this long in all.
     pub max_time: Option<Duration>,
     /// Our Close code.
@@ -174,6 +175,10 @@ pub struct Config {
     /// Lints to show before connecting.
     pub warnings: Vec<String>,
 }
+
+/// The default --wait: long enough for replies in flight on any network a
+/// person would use interactively, short enough not to stall a script.
+pub const DEFAULT_WAIT: Duration = Duration::from_secs(1);
 
 /// Headers the handshake owns; -H may not set them.
 const RESERVED_HEADERS: [&str; 5] = [
@@ -329,7 +334,11 @@ impl Config {
             },
             ending: Ending {
                 count: cli.count,
-                wait: secs(cli.wait),
+                wait: match (cli.wait, cli.count) {
+                    (Some(w), _) => Some(secs(w)),
+                    (None, Some(_)) => None,
+                    (None, None) => Some(DEFAULT_WAIT),
+                },
                 max_time: cli.max_time.map(secs),
                 close_code: cli.close_code,
                 close_reason,

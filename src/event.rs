@@ -181,8 +181,8 @@ pub enum Event<'a> {
     InputEnded {
         /// The messages sent in all.
         sent: u64,
-        /// The quiet period before closing (--wait).
-        wait: Duration,
+        /// The quiet period before closing (--wait); None with --count.
+        wait: Option<Duration>,
     },
     /// A warning worth showing even without -v.
     Warning(&'a str),

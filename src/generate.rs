@@ -70,7 +70,8 @@ Everything else (the \fB\-v\fR trace, warnings, errors) goes to standard error.
 The session ends when the server closes, after \fB\-c\fR N messages, at
 \fB\-\-max\-time\fR, or when standard input has ended and no message has arrived
 for \fB\-w\fR seconds (default 1; the timer restarts with every message, and
-\fB\-w 0\fR closes at once).
+\fB\-w 0\fR closes at once). With \fB\-c\fR and no \fB\-w\fR, wsprobe waits for
+the N messages however long they take (bound it with \fB\-\-max\-time\fR).
 wsprobe then sends a Close frame (\fB\-\-close\-code\fR, default 1000) and keeps
 reading, and printing, until the server answers with its Close or
 \fB\-\-close\-timeout\fR passes.

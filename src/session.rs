@@ -183,8 +183,8 @@ impl<'a> Session<'a> {
                     }
                     deadline = Some(max);
                 }
-                if let Some(done) = self.input_done_at {
-                    let quiet_until = done.max(self.last_rx) + self.cfg.ending.wait;
+                if let (Some(done), Some(wait)) = (self.input_done_at, self.cfg.ending.wait) {
+                    let quiet_until = done.max(self.last_rx) + wait;
                     if now >= quiet_until {
                         self.start_close();
                         continue;

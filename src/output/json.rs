@@ -308,7 +308,7 @@ impl<O: Write> Emit for JsonPrinter<O> {
             ),
             Event::InputEnded { sent, wait } => self.line(
                 "input_end",
-                json!({"messages_sent": sent, "wait_ms": ms(wait)}),
+                json!({"messages_sent": sent, "wait_ms": wait.map(ms)}),
             ),
             Event::Warning(msg) => self.line("warning", json!({"message": msg})),
         }

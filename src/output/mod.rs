@@ -457,14 +457,24 @@ impl<O: Write, E: Write> Emit for Printer<O, E> {
                     format_args!("Closed {how} ({code}{who}) after {}", secs(after)),
                 );
             }
-            Event::InputEnded { sent, wait } => self.info(
-                1,
-                format_args!(
-                    "Input ended after {sent} message{}; closing after {} of quiet (--wait)",
-                    if sent == 1 { "" } else { "s" },
-                    secs(wait)
-                ),
-            ),
+            Event::InputEnded { sent, wait } => {
+                let plural = if sent == 1 { "" } else { "s" };
+                match wait {
+                    Some(w) => self.info(
+                        1,
+                        format_args!(
+                            "Input ended after {sent} message{plural}; closing after {} of quiet (--wait)",
+                            secs(w)
+                        ),
+                    ),
+                    None => self.info(
+                        1,
+                        format_args!(
+                            "Input ended after {sent} message{plural}; waiting for --count messages"
+                        ),
+                    ),
+                }
+            }
             Event::Warning(msg) => self.warn(msg),
         }
         Ok(())

@@ -360,3 +360,23 @@ fn invalid_utf8_line_stops_with_status_1_after_earlier_lines() {
     assert_eq!(texts(&got), ["good"]);
     server.finish();
 }
+
+#[test]
+fn count_without_wait_waits_for_a_slow_reply() {
+    // The server answers after 1.5 s, longer than the default --wait of 1 s:
+    // with -c the count decides, not the quiet timer.
+    let server = WsServer::start(|ws: &mut WebSocket<TcpStream>| {
+        let msg = ws.read().expect("line");
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        ws.send(msg).expect("send");
+        echo_script(ws);
+    });
+    let out = wsprobe()
+        .args([&server.url(), "-c", "1"])
+        .write_stdin("patience\n")
+        .output()
+        .expect("runs");
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "patience\n");
+    server.finish();
+}
