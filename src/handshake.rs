@@ -134,10 +134,7 @@ pub fn upgrade(mut stream: Stream, cfg: &Config, out: &mut dyn Emit) -> Result<U
         after: cfg.handshake_timeout,
     };
 
-    stream
-        .tcp()
-        .set_write_timeout(Some(cfg.handshake_timeout))
-        .ok();
+    stream.set_write_timeout(Some(cfg.handshake_timeout)).ok();
     stream
         .write_all(&request)
         .and_then(|()| stream.flush())
@@ -153,7 +150,8 @@ pub fn upgrade(mut stream: Stream, cfg: &Config, out: &mut dyn Emit) -> Result<U
         })?;
     emit(out, &Event::RequestSent { raw: &request });
 
-    let (head_len, buf, head) = read_head(&mut stream, deadline, &timeout)?;
+    let (head_len, buf, head) =
+        read_head(&mut stream, deadline, &timeout).map_err(|e| tls_late_failure(e, cfg))?;
 
     if head.status != 101 {
         let mut raw_body = buf[head_len..].to_vec();
@@ -186,8 +184,7 @@ pub fn upgrade(mut stream: Stream, cfg: &Config, out: &mut dyn Emit) -> Result<U
     );
     let subprotocol = validation?;
     let took = start.elapsed();
-    stream.tcp().set_read_timeout(None).ok();
-    stream.tcp().set_write_timeout(None).ok();
+    stream.set_timeouts(None).ok();
 
     let early = buf[head_len..].to_vec();
     let early_bytes = early.len();
@@ -201,6 +198,23 @@ pub fn upgrade(mut stream: Stream, cfg: &Config, out: &mut dyn Emit) -> Result<U
         took,
         early_bytes,
     })
+}
+
+/// A TLS alert that arrives after the handshake, while the response is
+/// awaited, is a TLS failure (exit 5), not an I/O error: with TLS 1.3 a
+/// server that wants a client certificate says so only then.
+fn tls_late_failure(e: Error, cfg: &Config) -> Error {
+    match e {
+        Error::Io { source, context } => match crate::net::tls::tls_failure(&source) {
+            Some(tls) => Error::Tls {
+                server: cfg.tls.server_name(&cfg.target).to_string(),
+                source: Box::new(tls.clone()),
+                plaintext_reply: None,
+            },
+            None => Error::Io { source, context },
+        },
+        other => other,
+    }
 }
 
 fn is_timeout(e: &io::Error) -> bool {
@@ -235,7 +249,7 @@ fn read_head(
                 "the handshake response head never completed"
             }));
         };
-        stream.tcp().set_read_timeout(Some(left)).ok();
+        stream.set_read_timeout(Some(left)).ok();
         match stream.read(&mut chunk) {
             Ok(0) => {
                 return Err(Error::Malformed(MalformedResponse::ClosedEarly {
@@ -356,7 +370,7 @@ pub fn validate(head: &ResponseHead, key: &str, offered: &[String]) -> Result<Op
 /// Read a non-101 body: by Content-Length, chunked, or up to EOF; at most
 /// [`MAX_BODY`] bytes kept and never past the handshake deadline (nor more
 /// than two seconds after the head when the end is not marked).
-fn read_body(
+pub(crate) fn read_body(
     stream: &mut Stream,
     head: &ResponseHead,
     raw: &mut Vec<u8>,
@@ -391,7 +405,7 @@ fn read_body(
         let Some(left) = remaining(deadline) else {
             break;
         };
-        stream.tcp().set_read_timeout(Some(left)).ok();
+        stream.set_read_timeout(Some(left)).ok();
         match stream.read(&mut chunk) {
             Ok(0) => {
                 eof = true;

@@ -113,18 +113,17 @@ impl<'a> Session<'a> {
         };
         self.ws
             .get_ref()
-            .tcp()
             .set_nonblocking(true)
             .map_err(io_err("cannot make the socket non-blocking"))?;
         // SAFETY: the socket is deleted from the poller below, before the
         // WebSocket (and so the socket) is dropped.
         unsafe {
             self.poller
-                .add(self.ws.get_ref().tcp(), polling::Event::readable(SOCKET))
+                .add(self.ws.get_ref(), polling::Event::readable(SOCKET))
                 .map_err(io_err("cannot register the socket with the poller"))?;
         }
         let result = self.event_loop();
-        let _ = self.poller.delete(self.ws.get_ref().tcp());
+        let _ = self.poller.delete(self.ws.get_ref());
         let _ = self.out.flush();
         self.ws.get_mut().shutdown();
         result
@@ -212,7 +211,7 @@ impl<'a> Session<'a> {
             };
             let interest = polling::Event::new(SOCKET, true, self.write_blocked);
             self.poller
-                .modify(self.ws.get_ref().tcp(), interest)
+                .modify(self.ws.get_ref(), interest)
                 .map_err(|source| Error::Io {
                     context: "cannot poll the socket".into(),
                     source,

@@ -180,13 +180,91 @@ impl<O: Write, E: Write> Emit for Printer<O, E> {
                 group,
                 alpn,
                 took,
+                proxy,
             } => {
                 let group = group.map(|g| format!(", {g}")).unwrap_or_default();
                 let alpn = alpn.map_or("ALPN none".to_string(), |a| format!("ALPN {a}"));
+                let with = if proxy { "Proxy " } else { "" };
                 self.info(
                     1,
-                    format_args!("{version}, {suite}{group}, {alpn} ({})", ms(took)),
+                    format_args!("{with}{version}, {suite}{group}, {alpn} ({})", ms(took)),
                 );
+            }
+            Event::KeyLogging { path } => self.info(
+                1,
+                format_args!("TLS secrets are written to {path} (SSLKEYLOGFILE)"),
+            ),
+            Event::AddressOverride { host, port, addrs } => {
+                let list: Vec<String> = addrs.iter().map(|a| a.to_string()).collect();
+                self.info(
+                    1,
+                    format_args!("Resolved {host}:{port} to {} (--resolve)", list.join(", ")),
+                );
+            }
+            Event::ConnectTo { from, to } => self.info(
+                1,
+                format_args!("Connecting to {to} instead of {from} (--connect-to)"),
+            ),
+            Event::UnixConnected { path, took } => self.info(
+                1,
+                format_args!("Connected to unix socket {path} ({})", ms(took)),
+            ),
+            Event::ProxyUsed { url, setting } => {
+                self.info(1, format_args!("Using proxy {url} (from {setting})"))
+            }
+            Event::ProxyRequestSent { raw } => {
+                if self.spec.verbose >= 1 {
+                    let head = raw.strip_suffix(b"\r\n").unwrap_or(raw);
+                    self.lines(">", &redact_proxy_credentials(head));
+                }
+            }
+            Event::ProxyResponseReceived { head, body } => {
+                if self.spec.verbose >= 1 {
+                    self.lines("<", head.strip_suffix(b"\r\n").unwrap_or(head));
+                    if !body.is_empty() {
+                        self.lines("<", body);
+                    }
+                }
+            }
+            Event::SocksAuthenticated { user } => match user {
+                Some(u) => self.info(1, format_args!("SOCKS5: authenticated as {u}")),
+                None => self.info(1, format_args!("SOCKS5: no authentication required")),
+            },
+            Event::SocksConnect { target, remote_dns } => {
+                let how = if remote_dns {
+                    " (name resolved by the proxy)"
+                } else {
+                    ""
+                };
+                self.info(1, format_args!("SOCKS5: CONNECT {target}{how}"));
+            }
+            Event::TunnelOpen {
+                target,
+                proxy,
+                took,
+            } => self.info(
+                1,
+                format_args!("Tunnel to {target} open through {proxy} ({})", ms(took)),
+            ),
+            Event::Redirect {
+                status,
+                url,
+                hop,
+                dropped,
+            } => {
+                self.info(
+                    1,
+                    format_args!("Redirect {hop} ({status}): following {url}"),
+                );
+                if !dropped.is_empty() {
+                    self.info(
+                        1,
+                        format_args!(
+                            "Not sending {} to another host, port or scheme",
+                            dropped.join(", ")
+                        ),
+                    );
+                }
             }
             Event::TlsVerificationSkipped { problem } => {
                 let msg = format!("certificate not verified (-k): {problem}");
@@ -220,13 +298,17 @@ impl<O: Write, E: Write> Emit for Printer<O, E> {
                 let tls = timing
                     .tls
                     .map(|t| format!(", tls {:.1}", t.as_secs_f64() * 1e3));
+                let proxy = timing
+                    .proxy
+                    .map(|t| format!(", proxy {:.1}", t.as_secs_f64() * 1e3));
                 self.info(
                     1,
                     format_args!(
-                        "Open after {}: dns {:.1}, tcp {:.1}{}, upgrade {:.1} (subprotocol: {})",
+                        "Open after {}: dns {:.1}, tcp {:.1}{}{}, upgrade {:.1} (subprotocol: {})",
                         ms(timing.total),
                         timing.dns.as_secs_f64() * 1e3,
                         timing.tcp.as_secs_f64() * 1e3,
+                        proxy.unwrap_or_default(),
                         tls.unwrap_or_default(),
                         timing.upgrade.as_secs_f64() * 1e3,
                         subprotocol.unwrap_or("none"),
@@ -308,6 +390,26 @@ fn quoted(reason: &[u8], tty: bool) -> String {
     } else {
         format!(" \"{}\"", String::from_utf8_lossy(reason))
     }
+}
+
+/// Hide the credentials of a Proxy-Authorization line, keeping its scheme.
+fn redact_proxy_credentials(head: &[u8]) -> Vec<u8> {
+    let name = b"proxy-authorization:";
+    let mut out = Vec::with_capacity(head.len());
+    for (i, line) in head.split(|&c| c == b'\n').enumerate() {
+        if i > 0 {
+            out.push(b'\n');
+        }
+        if line.len() > name.len() && line[..name.len()].eq_ignore_ascii_case(name) {
+            let value = String::from_utf8_lossy(&line[name.len()..]);
+            let scheme = value.split_whitespace().next().unwrap_or("");
+            out.extend_from_slice(&line[..name.len()]);
+            out.extend_from_slice(format!(" {scheme} [redacted]\r").as_bytes());
+        } else {
+            out.extend_from_slice(line);
+        }
+    }
+    out
 }
 
 /// Append " (valid)" to the Sec-WebSocket-Accept line when it was verified.
