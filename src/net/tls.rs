@@ -305,9 +305,18 @@ pub fn handshake(
         };
         sock.set_timeouts(Some(left)).ok();
         if conn.wants_write() {
-            conn.write_tls(&mut sock)
-                .and_then(|_| sock.flush())
-                .map_err(|e| fail(Box::new(e), None))?;
+            if let Err(e) = conn.write_tls(&mut sock).and_then(|_| sock.flush()) {
+                // The peer may have hung up after an alert that says why
+                // (TLS 1.2 servers refusing a missing client certificate).
+                let alert = conn
+                    .read_tls(&mut sock)
+                    .ok()
+                    .and_then(|_| conn.process_new_packets().err());
+                return Err(match alert {
+                    Some(tls) => fail(Box::new(tls), None),
+                    None => fail(Box::new(e), None),
+                });
+            }
             continue;
         }
         let mut rec = Recorder {
