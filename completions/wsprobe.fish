@@ -11,7 +11,7 @@ complete -c wsprobe -l tls-min -d 'The lowest TLS version to accept (default 1.2
 complete -c wsprobe -l tls-max -d 'The highest TLS version to offer (default 1.3)' -r -f -a "1.2\t'TLS 1.2'
 1.3\t'TLS 1.3'"
 complete -c wsprobe -l sni -d 'Send NAME as the TLS server name (SNI), and check the certificate against NAME instead of the URL\'s host' -r
-complete -c wsprobe -s x -l proxy -d 'Connect through this proxy: http://, https://, socks5:// or socks5h:// [USER:PASS@]HOST[:PORT]' -r
+complete -c wsprobe -s x -l proxy -d 'Connect through this proxy: an http://, https://, socks5:// or socks5h:// URL, with USER:PASS@ before the host if it wants them' -r
 complete -c wsprobe -l proxy-user -d 'Credentials for the proxy, USER:PASS (Basic for http(s)://, username/password for SOCKS5). Overrides user:pass@ in the proxy URL' -r
 complete -c wsprobe -l noproxy -d 'Hosts to reach without a proxy, comma-separated (\'*\' for all). Overrides the no_proxy variable' -r
 complete -c wsprobe -l unix-socket -d 'Connect to this unix domain socket instead of the URL\'s host; the URL still gives the Host header, the path and ws:// or wss://' -r -F

@@ -15,13 +15,14 @@ Examples:
   wsprobe -n -d '{\"op\":\"sub\"}' -w 5 wss://host/feed  send one message, listen for 5 s of quiet
   wsprobe -b --whole ws://host/bin < image.png > echoed.png
   wsprobe -v wss://host/path                       show DNS, TCP, TLS, the handshake and timings
+  wsprobe -x socks5h://127.0.0.1:1080 wss://host/  go through a SOCKS5 proxy
 
 Exit status:
   0 clean close (1000/1001) or ended as asked   6 upgrade rejected (status other than 101)
   1 other error                                 7 invalid handshake response
   2 usage error                                 8 protocol violation by the server
   3 name resolution failed                      9 abnormal close (code other than 1000/1001, or none)
-  4 TCP connect failed or timed out             10 timeout during the session
+  4 connect failed or timed out (also proxy)    10 timeout during the session
   5 TLS failed                                  130 interrupted";
 
 /// A WebSocket client for scripts and people, and a diagnostic tool for
@@ -140,8 +141,8 @@ pub struct Cli {
     pub no_sni: bool,
 
     // ----- network -----
-    /// Connect through this proxy: http://, https://, socks5:// or socks5h://
-    /// [USER:PASS@]HOST[:PORT].
+    /// Connect through this proxy: an http://, https://, socks5:// or
+    /// socks5h:// URL, with USER:PASS@ before the host if it wants them.
     ///
     /// http:// and https:// proxies are asked for a tunnel with CONNECT
     /// (https:// speaks TLS to the proxy); socks5:// resolves the server's

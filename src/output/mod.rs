@@ -607,6 +607,46 @@ mod tests {
     }
 
     #[test]
+    fn proxy_exchange_is_traced_with_credentials_redacted() {
+        let v = OutputSpec {
+            verbose: 1,
+            ..spec()
+        };
+        let (_, err) = render(
+            v,
+            &[
+                Event::ProxyUsed {
+                    url: "https://p:3128",
+                    setting: "https_proxy",
+                },
+                Event::TlsEstablished {
+                    version: "TLS 1.3",
+                    suite: "S",
+                    group: None,
+                    alpn: None,
+                    took: Duration::ZERO,
+                    proxy: true,
+                },
+                Event::ProxyRequestSent {
+                    raw: b"CONNECT h:443 HTTP/1.1\r\nHost: h:443\r\nProxy-Authorization: Basic YTpi\r\n\r\n",
+                },
+                Event::ProxyResponseReceived {
+                    head: b"HTTP/1.1 200 OK\r\n\r\n",
+                    body: b"",
+                },
+            ],
+        );
+        assert_eq!(
+            err,
+            "* Using proxy https://p:3128 (from https_proxy)\n\
+             * Proxy TLS 1.3, S, ALPN none (0.0 ms)\n\
+             > CONNECT h:443 HTTP/1.1\n> Host: h:443\n\
+             > Proxy-Authorization: Basic [redacted]\n>\n\
+             < HTTP/1.1 200 OK\n<\n"
+        );
+    }
+
+    #[test]
     fn nothing_on_stderr_without_verbose() {
         let (_, err) = render(
             spec(),

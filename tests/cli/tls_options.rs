@@ -287,3 +287,27 @@ fn unwritable_sslkeylogfile_is_a_warning_not_a_failure() {
     );
     server.finish();
 }
+
+#[test]
+fn connect_timeout_covers_a_tls_handshake_that_never_answers() {
+    let silent = RawServer::start(|mut s| {
+        // Read the ClientHello and say nothing until the client gives up.
+        let mut all = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut s, &mut all);
+        assert_eq!(all.first(), Some(&0x16), "a TLS ClientHello arrived");
+    });
+    let start = std::time::Instant::now();
+    fails_with(
+        wsprobe().args([
+            "-n",
+            "--connect-timeout",
+            "0.5",
+            &format!("wss://{}/", silent.addr()),
+        ]),
+        5,
+        &["no answer within --connect-timeout"],
+    );
+    let took = start.elapsed();
+    assert!(took < std::time::Duration::from_secs(5), "took {took:?}");
+    silent.finish();
+}
