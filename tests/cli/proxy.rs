@@ -206,6 +206,42 @@ fn wss_through_an_https_proxy_runs_tls_inside_tls() {
 }
 
 #[test]
+fn eight_mib_round_trip_through_tls_inside_tls_is_byte_exact() {
+    // Backpressure and buffered records in both TLS layers, non-blocking.
+    let proxy_pki = TestPki::generate();
+    let proxy = ConnectProxy::start(ProxyOptions {
+        tls: Some(proxy_pki.server_config()),
+        ..ProxyOptions::default()
+    });
+    let server = TlsWsServer::start(echo_script);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bundle = dir.path().join("both-cas.pem");
+    std::fs::write(&bundle, format!("{}{}", proxy_pki.ca_pem, server.ca_pem())).expect("write");
+    let data = crate::pipe::noise(8 << 20, 11);
+    let out = wsprobe()
+        .args([
+            "-b",
+            "--whole",
+            "-c",
+            "1",
+            "-x",
+            &proxy.url(),
+            &server.url(),
+        ])
+        .arg("--cacert")
+        .arg(&bundle)
+        .write_stdin(data.clone())
+        .output()
+        .expect("runs");
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(out.stdout.len(), data.len());
+    assert!(out.stdout == data, "the echo differs");
+    server.finish();
+    let tunnel = proxy.finish();
+    assert!(tunnel.up > 8 << 20 && tunnel.down > 8 << 20, "{tunnel:?}");
+}
+
+#[test]
 fn https_proxy_that_speaks_plain_http_says_use_http() {
     // A plain HTTP proxy answers a TLS ClientHello with 400.
     let plain = RawServer::start(|mut s| {

@@ -387,33 +387,29 @@ impl Side {
         let mut buf = [0u8; 16 * 1024];
         match self {
             Side::Plain(s) => read_available(s, into),
-            Side::Tls(t) => {
-                let mut eof = false;
-                loop {
-                    match t.conn.read_tls(&mut t.sock) {
-                        Ok(0) => {
-                            eof = true;
-                            break;
-                        }
-                        Ok(_) => {
-                            if t.conn.process_new_packets().is_err() {
-                                return true;
-                            }
-                        }
-                        Err(e) if e.kind() == ErrorKind::WouldBlock => break,
-                        Err(e) if e.kind() == ErrorKind::Interrupted => {}
-                        Err(_) => return true,
-                    }
-                }
+            // Drain the plaintext after every record read: rustls refuses
+            // to buffer more than a little of it.
+            Side::Tls(t) => loop {
                 loop {
                     match t.conn.reader().read(&mut buf) {
                         Ok(0) => return true,
                         Ok(n) => into.extend_from_slice(&buf[..n]),
-                        Err(e) if e.kind() == ErrorKind::WouldBlock => return eof,
+                        Err(e) if e.kind() == ErrorKind::WouldBlock => break,
                         Err(_) => return true,
                     }
                 }
-            }
+                match t.conn.read_tls(&mut t.sock) {
+                    Ok(0) => return true,
+                    Ok(_) => {
+                        if t.conn.process_new_packets().is_err() {
+                            return true;
+                        }
+                    }
+                    Err(e) if e.kind() == ErrorKind::WouldBlock => return false,
+                    Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                    Err(_) => return true,
+                }
+            },
         }
     }
 
