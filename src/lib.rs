@@ -5,7 +5,8 @@
 //! in this library so that tests, fuzz targets and benchmarks reach it. The
 //! pipeline: [`cli`] → [`config`] → [`net::open`] → [`handshake::upgrade`]
 //! (repeated by [`redirect::connect`] for -L) → [`session::Session`], with
-//! every observation sent as an [`event::Event`] to [`output`]. See DESIGN.md for the whole picture.
+//! every observation sent as an [`event::Event`] to [`output`]. See
+//! DESIGN.md for the whole picture.
 
 pub mod cli;
 pub mod config;
