@@ -4,7 +4,22 @@ complete -c wsprobe -s s -l subprotocol -d 'Offer a subprotocol in Sec-WebSocket
 complete -c wsprobe -s u -l user -d 'Basic authentication, USER:PASS (user:pass@ in the URL works too)' -r
 complete -c wsprobe -s A -l user-agent -d 'The User-Agent header (default: wsprobe/VERSION; empty to send none)' -r
 complete -c wsprobe -l cacert -d 'Trust the certificates in this PEM file, in addition to the built-in roots' -r -F
-complete -c wsprobe -l connect-timeout -d 'Give up connecting (name resolution, TCP and TLS) after SECS seconds' -r
+complete -c wsprobe -l cert -d 'Client certificate for mutual TLS: a PEM file, leaf first, then any intermediates (the private key may follow in the same file)' -r -F
+complete -c wsprobe -l key -d 'The private key of --cert: PEM, PKCS#8 (\'PRIVATE KEY\'), PKCS#1 (\'RSA PRIVATE KEY\') or SEC1 (\'EC PRIVATE KEY\'), not encrypted' -r -F
+complete -c wsprobe -l tls-min -d 'The lowest TLS version to accept (default 1.2)' -r -f -a "1.2\t'TLS 1.2'
+1.3\t'TLS 1.3'"
+complete -c wsprobe -l tls-max -d 'The highest TLS version to offer (default 1.3)' -r -f -a "1.2\t'TLS 1.2'
+1.3\t'TLS 1.3'"
+complete -c wsprobe -l sni -d 'Send NAME as the TLS server name (SNI), and check the certificate against NAME instead of the URL\'s host' -r
+complete -c wsprobe -s x -l proxy -d 'Connect through this proxy: an http://, https://, socks5:// or socks5h:// URL, with USER:PASS@ before the host if it wants them' -r
+complete -c wsprobe -l proxy-user -d 'Credentials for the proxy, USER:PASS (Basic for http(s)://, username/password for SOCKS5). Overrides user:pass@ in the proxy URL' -r
+complete -c wsprobe -l noproxy -d 'Hosts to reach without a proxy, comma-separated (\'*\' for all). Overrides the no_proxy variable' -r
+complete -c wsprobe -l unix-socket -d 'Connect to this unix domain socket instead of the URL\'s host; the URL still gives the Host header, the path and ws:// or wss://' -r -F
+complete -c wsprobe -l abstract-unix-socket -d 'Like --unix-socket, for a socket in Linux\'s abstract namespace (NAME without the leading NUL byte)' -r
+complete -c wsprobe -l resolve -d 'Use ADDR for HOST:PORT instead of asking the resolver (repeatable; ADDR may be a comma-separated list; HOST may be \'*\')' -r
+complete -c wsprobe -l connect-to -d 'Connect to HOST2:PORT2 whenever HOST:PORT is asked for (repeatable; an empty field matches anything, or keeps the original)' -r
+complete -c wsprobe -l max-redirs -d 'With -L, the most redirects to follow' -r
+complete -c wsprobe -l connect-timeout -d 'Give up connecting after SECS seconds: name resolution, TCP, the proxy and TLS together' -r
 complete -c wsprobe -l handshake-timeout -d 'Give up waiting for the handshake response after SECS seconds' -r
 complete -c wsprobe -s d -l data -d 'Send MSG first, before standard input (repeatable). @FILE sends the contents of FILE as one message' -r
 complete -c wsprobe -s c -l count -d 'Exit after N messages have been received' -r
@@ -25,6 +40,10 @@ powershell\t'PowerShell completions'
 elvish\t'elvish completions'
 man\t'The man page (roff)'"
 complete -c wsprobe -s k -l insecure -d 'Do not verify the server\'s certificate chain or name'
+complete -c wsprobe -l no-sni -d 'Send no TLS server name (SNI); the certificate is still checked against the URL\'s host'
+complete -c wsprobe -s 4 -l ipv4 -d 'Use IPv4 addresses only'
+complete -c wsprobe -s 6 -l ipv6 -d 'Use IPv6 addresses only'
+complete -c wsprobe -s L -l location -d 'Follow redirects (301, 302, 303, 307, 308) of the upgrade request'
 complete -c wsprobe -s n -l no-input -d 'Do not read standard input: send only the --data messages'
 complete -c wsprobe -s b -l binary -d 'Send binary messages instead of text, and write received binary messages to stdout byte for byte'
 complete -c wsprobe -s 0 -l null -d 'Standard input holds NUL-separated records, not lines'

@@ -167,7 +167,8 @@ method, target, version, headers (name, value)
 version, status, reason, headers, accept_verified, body
 .TP
 \fBopen\fR
-subprotocol, early_bytes, timing (dns_ms, tcp_ms, tls_ms, upgrade_ms, total_ms)
+subprotocol, early_bytes, timing (dns_ms, tcp_ms, proxy_ms, tls_ms, upgrade_ms,
+total_ms)
 .TP
 \fBframe\fR
 direction (sent, received), opcode, opcode_value, fin, rsv1, rsv2, rsv3, mask,
@@ -193,15 +194,59 @@ clean, initiator (client, server or null), code, ms
 message
 .TP
 \fBerror\fR
-class (usage, resolve, connect, tls, rejected, malformed_response,
-invalid_handshake, protocol, abnormal_close, timeout, io, input), exit_status,
-message, facts, hints
+class (usage, resolve, connect, proxy, tls, rejected, redirect,
+malformed_response, invalid_handshake, protocol, abnormal_close, timeout, io,
+input), exit_status, message, facts, hints
+.TP
+\fBproxy\fR, \fBproxy_request\fR, \fBproxy_response\fR, \fBsocks_auth\fR, \fBsocks_connect\fR, \fBtunnel\fR
+the proxy's url and the setting that chose it; the CONNECT request_line and
+headers (credentials redacted); the status_line, headers and body; the SOCKS5
+user; target and remote_dns; target, proxy, ms
+.TP
+\fBresolve_override\fR, \fBconnect_to\fR, \fBconnect_unix\fR, \fBkey_log\fR, \fBredirect\fR
+host, port, addresses (\-\-resolve); from, to (\-\-connect\-to); path, ms;
+path (SSLKEYLOGFILE); status, url, hop, dropped_headers (\-L)
 .PP
 \fB\-\-har FILE\fR writes a HAR 1.2 file with one entry: the upgrade request
 and response, timings, serverIPAddress and \fB_webSocketMessages\fR (type
 send or receive, time in epoch seconds, opcode 1 or 2, data; base64 for
 binary), as browsers export WebSocket sessions. It is written whatever the
 outcome.
+.SH "PROXIES"
+\fB\-x\fR takes http:// (HTTP CONNECT), https:// (TLS to the proxy, then
+CONNECT), socks5:// (SOCKS5, the server's name resolved by wsprobe) or
+socks5h:// (SOCKS5, the name resolved by the proxy) URLs, with optional
+user:pass@ credentials (or \fB\-\-proxy\-user\fR).
+A URL without a scheme means http://; the port defaults to 1080 (443 for
+https://).
+Without \fB\-x\fR, the variables below choose the proxy; \fB\-x ''\fR
+ignores them.
+\fB\-v\fR shows every step: the CONNECT request and answer (credentials
+redacted), or the SOCKS5 exchange, and how long the tunnel took.
+A proxy that cannot be reached or refuses the tunnel ends the run with exit
+status 4, not 6: status 6 is the WebSocket server's own refusal.
+.SH "TLS"
+\fB\-\-cacert\fR adds its certificates to the built-in roots (Mozilla's,
+compiled in); it does not replace them.
+Without \fB\-\-cacert\fR, \fBSSL_CERT_FILE\fR names such a file;
+\fBSSL_CERT_DIR\fR is not read.
+The same trust anchors check an https:// proxy, and \fB\-k\fR skips both
+checks (verification still runs and its finding is printed as a warning).
+\fB\-\-cert\fR and \fB\-\-key\fR present a client certificate; the key
+may be PKCS#8, PKCS#1 or SEC1 PEM, and a key that does not belong to the
+certificate is an error before connecting.
+.SH "CONNECTING"
+Addresses come from \fB\-\-resolve\fR, an address in the URL, or the
+system resolver; \fB\-4\fR or \fB\-6\fR keeps one family.
+They are tried in turn, IPv6 and IPv4 alternating, each attempt allowed an
+equal share of the time left; \fB\-v\fR shows every attempt.
+\fB\-\-connect\-to\fR and \fB\-\-resolve\fR keep the URL's host for the
+Host header, the TLS server name and the certificate check.
+\fB\-\-connect\-timeout\fR covers name resolution, TCP, the proxy and
+TLS together.
+With \fB\-L\fR, credentials (\fB\-u\fR, user:pass@, Authorization and
+Cookie headers) and a custom Host header are not sent to another scheme,
+host or port.
 .SH "EXIT STATUS"
 .TP
 \fB0\fR
@@ -218,13 +263,15 @@ Usage error (bad flag, URL or header; unreadable file).
 Name resolution failed.
 .TP
 \fB4\fR
-TCP connect failed or timed out.
+Connect failed or timed out: TCP, a unix socket, or a proxy that cannot be
+reached or will not open a tunnel (CONNECT refused, 407, a SOCKS5 failure).
 .TP
 \fB5\fR
-TLS failed.
+TLS failed, with the server or with an https:// proxy.
 .TP
 \fB6\fR
-Upgrade rejected: the server answered with a status other than 101.
+Upgrade rejected: the server answered with a status other than 101; with
+\fB\-L\fR, also too many redirects or a location that cannot be followed.
 .TP
 \fB7\fR
 Invalid handshake response (not HTTP, Accept key, Upgrade/Connection,
@@ -255,11 +302,37 @@ Send a file as one binary message and save the binary reply.
 .TP
 \fBwsprobe \-v wss://example.com/socket\fR
 Show name resolution, TCP, TLS, the exact handshake and a timing breakdown.
+.TP
+\fBwsprobe \-x http://proxy.corp:3128 \-\-proxy\-user alice:s3cret wss://echo.example/\fR
+Go through an HTTP proxy that wants Basic credentials.
+.TP
+\fBwsprobe \-\-cacert corp\-root.pem \-\-cert me.pem \-\-key me.key wss://internal/\fR
+Trust a private CA and present a client certificate.
 .SH ENVIRONMENT
 .TP
 \fBNO_COLOR\fR, \fBCLICOLOR_FORCE\fR, \fBTERM\fR
 Colour on standard error, with \fB\-\-color auto\fR.
 .TP
 \fBSSLKEYLOGFILE\fR
-Write TLS session secrets to this file, for Wireshark.
+Append TLS session secrets to this file (created readable by its owner
+only), in the NSS key log format Wireshark reads.
+.TP
+\fBSSL_CERT_FILE\fR
+Without \fB\-\-cacert\fR: a PEM file of trust anchors added to the
+built-in roots.
+.TP
+\fBws_proxy\fR, \fBhttp_proxy\fR
+The proxy for ws:// URLs (the first one set; lowercase names before
+uppercase ones).
+.TP
+\fBwss_proxy\fR, \fBhttps_proxy\fR
+The proxy for wss:// URLs.
+.TP
+\fBall_proxy\fR
+The proxy for both, when the above are not set.
+.TP
+\fBno_proxy\fR
+Hosts to reach without a proxy, comma-separated: a name matches itself and
+its subdomains, an address itself, ADDR/BITS a network, * everything.
+\fB\-\-noproxy\fR replaces it.
 "#;

@@ -4,8 +4,9 @@
 //! The binary (`main.rs`) is a thin shell around [`run`]; everything lives
 //! in this library so that tests, fuzz targets and benchmarks reach it. The
 //! pipeline: [`cli`] → [`config`] → [`net::open`] → [`handshake::upgrade`]
-//! → [`session::Session`], with every observation sent as an
-//! [`event::Event`] to [`output`]. See DESIGN.md for the whole picture.
+//! (repeated by [`redirect::connect`] for -L) → [`session::Session`], with
+//! every observation sent as an [`event::Event`] to [`output`]. See
+//! DESIGN.md for the whole picture.
 
 pub mod cli;
 pub mod config;
@@ -16,6 +17,7 @@ pub mod handshake;
 pub mod input;
 pub mod net;
 pub mod output;
+pub mod redirect;
 pub mod session;
 pub mod wire;
 
@@ -39,8 +41,7 @@ pub fn run(cfg: &Config, out: &mut dyn Emit) -> Result<()> {
     for w in &cfg.warnings {
         let _ = out.emit(&Event::Warning(w));
     }
-    let (stream, mut timing): (net::Stream, Timing) = net::open(cfg, out)?;
-    let up = handshake::upgrade(stream, cfg, out)?;
+    let (up, mut timing): (handshake::Upgraded, Timing) = redirect::connect(cfg, out)?;
     timing.upgrade = up.took;
     timing.total = start.elapsed();
     let _ = out.emit(&Event::Open {

@@ -118,7 +118,6 @@ impl<'a> Session<'a> {
         self.ws
             .get_ref()
             .get_ref()
-            .tcp()
             .set_nonblocking(true)
             .map_err(io_err("cannot make the socket non-blocking"))?;
         // SAFETY: the socket is deleted from the poller below, before the
@@ -126,13 +125,13 @@ impl<'a> Session<'a> {
         unsafe {
             self.poller
                 .add(
-                    self.ws.get_ref().get_ref().tcp(),
+                    self.ws.get_ref().get_ref(),
                     polling::Event::readable(SOCKET),
                 )
                 .map_err(io_err("cannot register the socket with the poller"))?;
         }
         let result = self.event_loop();
-        let _ = self.poller.delete(self.ws.get_ref().get_ref().tcp());
+        let _ = self.poller.delete(self.ws.get_ref().get_ref());
         let _ = self.out.flush();
         self.ws.get_mut().get_mut().shutdown();
         result
@@ -221,7 +220,7 @@ impl<'a> Session<'a> {
             };
             let interest = polling::Event::new(SOCKET, true, self.write_blocked);
             self.poller
-                .modify(self.ws.get_ref().get_ref().tcp(), interest)
+                .modify(self.ws.get_ref().get_ref(), interest)
                 .map_err(|source| Error::Io {
                     context: "cannot poll the socket".into(),
                     source,

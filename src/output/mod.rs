@@ -323,12 +323,14 @@ impl<O: Write, E: Write> Emit for Printer<O, E> {
                 group,
                 alpn,
                 took,
+                proxy,
             } => {
                 let group = group.map(|g| format!(", {g}")).unwrap_or_default();
                 let alpn = alpn.map_or("ALPN none".to_string(), |a| format!("ALPN {a}"));
+                let with = if proxy { "Proxy " } else { "" };
                 self.info(
                     1,
-                    format_args!("{version}, {suite}{group}, {alpn} ({})", ms(took)),
+                    format_args!("{with}{version}, {suite}{group}, {alpn} ({})", ms(took)),
                 );
             }
             Event::TlsChain { certs } => {
@@ -344,6 +346,82 @@ impl<O: Write, E: Write> Emit for Printer<O, E> {
                         s.push_str(&format!("*   sha256: {}\n", c.sha256));
                     }
                     self.trace(&s);
+                }
+            }
+            Event::KeyLogging { path } => self.info(
+                1,
+                format_args!("TLS secrets are written to {path} (SSLKEYLOGFILE)"),
+            ),
+            Event::AddressOverride { host, port, addrs } => {
+                let list: Vec<String> = addrs.iter().map(|a| a.to_string()).collect();
+                self.info(
+                    1,
+                    format_args!("Resolved {host}:{port} to {} (--resolve)", list.join(", ")),
+                );
+            }
+            Event::ConnectTo { from, to } => self.info(
+                1,
+                format_args!("Connecting to {to} instead of {from} (--connect-to)"),
+            ),
+            Event::UnixConnected { path, took } => self.info(
+                1,
+                format_args!("Connected to unix socket {path} ({})", ms(took)),
+            ),
+            Event::ProxyUsed { url, setting } => {
+                self.info(1, format_args!("Using proxy {url} (from {setting})"))
+            }
+            Event::ProxyRequestSent { raw } => {
+                if self.spec.verbose >= 1 {
+                    let head = raw.strip_suffix(b"\r\n").unwrap_or(raw);
+                    self.lines(">", &redact(head, self.spec.show_secrets));
+                }
+            }
+            Event::ProxyResponseReceived { head, body } => {
+                if self.spec.verbose >= 1 {
+                    self.lines("<", head.strip_suffix(b"\r\n").unwrap_or(head));
+                    if !body.is_empty() {
+                        self.lines("<", body);
+                    }
+                }
+            }
+            Event::SocksAuthenticated { user } => match user {
+                Some(u) => self.info(1, format_args!("SOCKS5: authenticated as {u}")),
+                None => self.info(1, format_args!("SOCKS5: no authentication required")),
+            },
+            Event::SocksConnect { target, remote_dns } => {
+                let how = if remote_dns {
+                    " (name resolved by the proxy)"
+                } else {
+                    ""
+                };
+                self.info(1, format_args!("SOCKS5: CONNECT {target}{how}"));
+            }
+            Event::TunnelOpen {
+                target,
+                proxy,
+                took,
+            } => self.info(
+                1,
+                format_args!("Tunnel to {target} open through {proxy} ({})", ms(took)),
+            ),
+            Event::Redirect {
+                status,
+                url,
+                hop,
+                dropped,
+            } => {
+                self.info(
+                    1,
+                    format_args!("Redirect {hop} ({status}): following {url}"),
+                );
+                if !dropped.is_empty() {
+                    self.info(
+                        1,
+                        format_args!(
+                            "Not sending {} to another host, port or scheme",
+                            dropped.join(", ")
+                        ),
+                    );
                 }
             }
             Event::TlsVerificationSkipped { problem } => {
@@ -397,13 +475,17 @@ impl<O: Write, E: Write> Emit for Printer<O, E> {
                 let tls = timing
                     .tls
                     .map(|t| format!(", tls {:.1}", t.as_secs_f64() * 1e3));
+                let proxy = timing
+                    .proxy
+                    .map(|t| format!(", proxy {:.1}", t.as_secs_f64() * 1e3));
                 self.info(
                     1,
                     format_args!(
-                        "Open after {}: dns {:.1}, tcp {:.1}{}, upgrade {:.1} (subprotocol: {}, extensions: none)",
+                        "Open after {}: dns {:.1}, tcp {:.1}{}{}, upgrade {:.1} (subprotocol: {}, extensions: none)",
                         ms(timing.total),
                         timing.dns.as_secs_f64() * 1e3,
                         timing.tcp.as_secs_f64() * 1e3,
+                        proxy.unwrap_or_default(),
                         tls.unwrap_or_default(),
                         timing.upgrade.as_secs_f64() * 1e3,
                         subprotocol.unwrap_or("none"),
@@ -821,6 +903,46 @@ mod tests {
         assert!(
             colored.starts_with("\x1b[1;36m>\x1b[0m GET / HTTP/1.1"),
             "{colored:?}"
+        );
+    }
+
+    #[test]
+    fn proxy_exchange_is_traced_with_credentials_redacted() {
+        let v = OutputSpec {
+            verbose: 1,
+            ..spec()
+        };
+        let (_, err) = render(
+            v,
+            &[
+                Event::ProxyUsed {
+                    url: "https://p:3128",
+                    setting: "https_proxy",
+                },
+                Event::TlsEstablished {
+                    version: "TLS 1.3",
+                    suite: "S",
+                    group: None,
+                    alpn: None,
+                    took: Duration::ZERO,
+                    proxy: true,
+                },
+                Event::ProxyRequestSent {
+                    raw: b"CONNECT h:443 HTTP/1.1\r\nHost: h:443\r\nProxy-Authorization: Basic YTpi\r\n\r\n",
+                },
+                Event::ProxyResponseReceived {
+                    head: b"HTTP/1.1 200 OK\r\n\r\n",
+                    body: b"",
+                },
+            ],
+        );
+        assert_eq!(
+            err,
+            "* Using proxy https://p:3128 (from https_proxy)\n\
+             * Proxy TLS 1.3, S, ALPN none (0.0 ms)\n\
+             > CONNECT h:443 HTTP/1.1\n> Host: h:443\n\
+             > Proxy-Authorization: Basic [redacted]\n>\n\
+             < HTTP/1.1 200 OK\n<\n"
         );
     }
 
