@@ -6,6 +6,7 @@ use std::io::Write;
 use std::process::ExitCode;
 use wsprobe::cli::Cli;
 use wsprobe::config::{Config, Env};
+use wsprobe::output::timestamp::Timestamped;
 use wsprobe::output::{Printer, report_error};
 
 fn main() -> ExitCode {
@@ -36,8 +37,16 @@ fn main() -> ExitCode {
             return ExitCode::from(e.exit_code());
         }
     };
+    if cfg.repl.is_some() {
+        return ExitCode::from(wsprobe::run_repl(&cfg));
+    }
     let stdout = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
-    let mut printer = Printer::new(stdout, std::io::stderr().lock(), cfg.output);
+    let stderr = Timestamped::new(
+        std::io::stderr().lock(),
+        cfg.output.timestamps,
+        cfg.deterministic,
+    );
+    let mut printer = Printer::new(stdout, stderr, cfg.output);
     match wsprobe::run(&cfg, &mut printer) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -8,7 +8,10 @@
 //! terminal. The trace on stderr follows curl: `*` info, `>` request, `<`
 //! response lines.
 
+pub mod pretty;
+pub mod repl;
 pub mod sanitize;
+pub mod timestamp;
 
 use crate::config::OutputSpec;
 use crate::error::Error;
@@ -80,24 +83,26 @@ impl<O: Write, E: Write> Printer<O, E> {
     fn write_message(&mut self, kind: MessageKind, data: &[u8]) -> io::Result<()> {
         let out = &mut self.stdout;
         match kind {
-            MessageKind::Text if self.spec.stdout_tty => {
-                if sanitize::needs_escape(data, false) {
-                    out.write_all(sanitize::escape(data, false).as_bytes())?;
-                } else {
-                    out.write_all(data)?;
-                }
-                out.write_all(b"\n")?;
-            }
             MessageKind::Text => {
-                out.write_all(data)?;
+                // --pretty re-indents JSON; its newlines are ours, so a
+                // terminal gets them unescaped.
+                let pretty = if self.spec.pretty {
+                    pretty::json(data)
+                } else {
+                    None
+                };
+                let body = pretty.as_deref().map_or(data, str::as_bytes);
+                let keep_newlines = pretty.is_some();
+                if self.spec.stdout_tty && sanitize::needs_escape(body, keep_newlines) {
+                    out.write_all(sanitize::escape(body, keep_newlines).as_bytes())?;
+                } else {
+                    out.write_all(body)?;
+                }
                 out.write_all(b"\n")?;
             }
             MessageKind::Binary if self.spec.binary_raw => out.write_all(data)?,
             MessageKind::Binary if self.spec.stdout_tty => {
-                write!(out, "[binary {} bytes]", data.len())?;
-                for b in data {
-                    write!(out, " {b:02x}")?;
-                }
+                out.write_all(binary_line(data).as_bytes())?;
                 out.write_all(b"\n")?;
             }
             MessageKind::Binary => {
@@ -142,6 +147,35 @@ impl<O: Write, E: Write> Printer<O, E> {
             let _ = writeln!(self.stderr, "wsprobe: warning: {msg}");
         }
     }
+}
+
+/// `[binary N bytes] 01 02 ff`: how a terminal shows a binary message.
+pub fn binary_line(data: &[u8]) -> String {
+    let mut s = format!("[binary {} bytes]", data.len());
+    for b in data {
+        s.push_str(&format!(" {b:02x}"));
+    }
+    s
+}
+
+/// The words of the `Closed` line: "Closed cleanly (1000 Normal Closure,
+/// server initiated) after 2.31 s".
+pub fn closed_line(
+    clean: bool,
+    initiator: Option<Initiator>,
+    code: Option<u16>,
+    after: Duration,
+) -> String {
+    let who = match initiator {
+        Some(Initiator::Client) => ", client initiated",
+        Some(Initiator::Server) => ", server initiated",
+        None => "",
+    };
+    let code = code
+        .map(|c| format!("{c} {}", close_code_name(c)))
+        .unwrap_or_else(|| "no Close frame".into());
+    let how = if clean { "cleanly" } else { "abnormally" };
+    format!("Closed {how} ({code}{who}) after {}", secs(after))
 }
 
 /// Lowercase hex, no separators (`xxd -r -p` reverses it).
@@ -243,9 +277,19 @@ impl<O: Write, E: Write> Emit for Printer<O, E> {
                 2,
                 format_args!("Ping received ({} bytes), answered", data.len()),
             ),
-            Event::PongReceived { data } => {
-                self.info(2, format_args!("Pong received ({} bytes)", data.len()))
+            Event::PongReceived { data, rtt, .. } => {
+                let rtt = rtt.map(|r| format!(", rtt {}", ms(r))).unwrap_or_default();
+                self.info(2, format_args!("Pong received ({} bytes{rtt})", data.len()))
             }
+            Event::PingSent { data, .. } => {
+                self.info(2, format_args!("Ping sent ({} bytes)", data.len()))
+            }
+            // REPL-only events: the REPL printer shows them.
+            Event::PongSent { .. }
+            | Event::MessageSent { .. }
+            | Event::RawFrameSent { .. }
+            | Event::Stats(_) => {}
+            Event::Verbosity { level } => self.spec.verbose = level,
             Event::CloseSent { code, reason } => {
                 let reason = quoted(reason.as_bytes(), self.spec.stderr_tty);
                 self.info(
@@ -266,19 +310,8 @@ impl<O: Write, E: Write> Emit for Printer<O, E> {
                 code,
                 after,
             } => {
-                let who = match initiator {
-                    Some(Initiator::Client) => ", client initiated",
-                    Some(Initiator::Server) => ", server initiated",
-                    None => "",
-                };
-                let code = code
-                    .map(|c| format!("{c} {}", close_code_name(c)))
-                    .unwrap_or_else(|| "no Close frame".into());
-                let how = if clean { "cleanly" } else { "abnormally" };
-                self.info(
-                    1,
-                    format_args!("Closed {how} ({code}{who}) after {}", secs(after)),
-                );
+                let line = closed_line(clean, initiator, code, after);
+                self.info(1, format_args!("{line}"));
             }
             Event::InputEnded { sent, wait } => self.info(
                 1,
@@ -300,7 +333,7 @@ impl<O: Write, E: Write> Emit for Printer<O, E> {
 }
 
 /// ` "reason"` or nothing.
-fn quoted(reason: &[u8], tty: bool) -> String {
+pub fn quoted(reason: &[u8], tty: bool) -> String {
     if reason.is_empty() {
         String::new()
     } else if tty {
@@ -404,6 +437,8 @@ mod tests {
             stdout_tty: false,
             stderr_tty: false,
             binary_raw: false,
+            pretty: false,
+            timestamps: false,
         }
     }
 

@@ -10,5 +10,6 @@ mod support;
 mod generated;
 mod peers;
 mod pipe;
+mod repl;
 mod request;
 mod selftest;
