@@ -65,6 +65,11 @@ pub fn run(cfg: &Config, out: &mut dyn Emit) -> Result<()> {
 /// last lines and give the terminal back.
 const REPL_END: Duration = Duration::from_secs(2);
 
+/// How long the end of a REPL session waits for the editor to take the last
+/// lines before stopping it anyway (it may be in Ctrl-R search, which shows
+/// nothing new); lines it did not take are then printed directly.
+const REPL_SETTLE: Duration = Duration::from_secs(1);
+
 /// Run the interactive REPL described by `cfg` (`cfg.repl` is set): every
 /// line of output, the final error report included, goes through the REPL
 /// printer. Returns the exit status.
@@ -141,6 +146,7 @@ fn repl_session(
     // The trace so far and the banner come before the first prompt.
     let _ = printer.flush();
     printer.sync(REPL_END);
+    let terminal = repl.terminal();
     let running = repl.start(wiring).map_err(|source| error::Error::Io {
         context: "cannot start the REPL thread".into(),
         source,
@@ -149,8 +155,10 @@ fn repl_session(
     // Let the editor show what is left above its prompt, then take the
     // terminal back from it; the error report comes after.
     let _ = printer.flush();
-    printer.sync(REPL_END);
-    running.stop(REPL_END);
+    printer.sync(REPL_SETTLE);
+    if running.stop(REPL_END) {
+        printer.take_over(terminal, REPL_SETTLE);
+    }
     result
 }
 

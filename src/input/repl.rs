@@ -14,9 +14,10 @@
 //!
 //! Ending: rustyline cannot be told to stop reading, but it turns SIGINT
 //! into "interrupted" while it reads. So SIGINT is ignored for the process
-//! once the REPL runs, and to stop the REPL the session's thread raises
-//! SIGINT until the REPL thread says it is done ([`Running::stop`]); the
-//! editor then restores the terminal itself.
+//! once the REPL runs, and to stop the REPL the session's thread sends
+//! SIGINT to the REPL thread (so that its blocking read, whichever it is,
+//! is the one interrupted) until that thread says it is done
+//! ([`Running::stop`]); the editor then restores the terminal itself.
 
 use super::command::{self, Line};
 use super::{Command, Input};
@@ -177,6 +178,7 @@ pub struct Repl {
     /// terminal without line editing, TERM=dumb).
     editing: bool,
     color: bool,
+    use_dev_tty: bool,
 }
 
 /// What the REPL thread needs from the session's side.
@@ -247,8 +249,14 @@ impl Repl {
             ));
         }
         let (screen, editing) = match editor.create_external_printer() {
-            Ok(p) => (Screen::Editor(Box::new(p)), true),
-            Err(_) => (Screen::Stream(Box::new(std::io::stdout())), false),
+            Ok(p) => (
+                Screen::Editor {
+                    printer: Box::new(p),
+                    terminal: terminal(spec.use_dev_tty),
+                },
+                true,
+            ),
+            Err(_) => (Screen::Stream(terminal(spec.use_dev_tty)), false),
         };
         Ok(Repl {
             editor,
@@ -257,14 +265,20 @@ impl Repl {
             screen: Some(screen),
             editing,
             color,
+            use_dev_tty: spec.use_dev_tty,
         })
+    }
+
+    /// The terminal itself, for printing once the editor has stopped.
+    pub fn terminal(&self) -> Box<dyn std::io::Write + Send> {
+        terminal(self.use_dev_tty)
     }
 
     /// Where the REPL printer draws (taken once).
     pub fn screen(&mut self) -> Screen {
         self.screen
             .take()
-            .unwrap_or_else(|| Screen::Stream(Box::new(std::io::stdout())))
+            .unwrap_or_else(|| Screen::Stream(self.terminal()))
     }
 
     /// Start reading lines on a thread of its own.
@@ -315,18 +329,19 @@ impl Running {
         if !self.editing {
             return false;
         }
+        let Some(thread) = self.thread.take() else {
+            return false;
+        };
         let end = Instant::now() + limit;
         loop {
-            raise_sigint();
+            interrupt(&thread);
             match self.done.recv_timeout(Duration::from_millis(20)) {
                 Ok(()) | Err(mpsc::RecvTimeoutError::Disconnected) => break,
                 Err(mpsc::RecvTimeoutError::Timeout) if Instant::now() >= end => return false,
                 Err(mpsc::RecvTimeoutError::Timeout) => {}
             }
         }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
+        let _ = thread.join();
         true
     }
 }
@@ -341,11 +356,12 @@ fn ignore_sigint() {
 }
 
 /// Interrupt the editor's read (see the module documentation).
-fn raise_sigint() {
-    // SAFETY: sending a signal to our own process; SIGINT is either
-    // ignored or handled by rustyline.
+fn interrupt(thread: &JoinHandle<()>) {
+    use std::os::unix::thread::JoinHandleExt;
+    // SAFETY: the thread has not been joined, so its pthread_t is valid;
+    // SIGINT is either ignored or handled by rustyline.
     unsafe {
-        libc::kill(libc::getpid(), libc::SIGINT);
+        libc::pthread_kill(thread.as_pthread_t(), libc::SIGINT);
     }
 }
 
@@ -537,6 +553,15 @@ impl ReplThread {
         (self.w.wake)();
         ok
     }
+}
+
+/// Where the editor draws: standard output, or /dev/tty with -i when
+/// standard output is not a terminal.
+fn terminal(use_dev_tty: bool) -> Box<dyn std::io::Write + Send> {
+    if use_dev_tty && let Ok(tty) = std::fs::OpenOptions::new().write(true).open("/dev/tty") {
+        return Box::new(tty);
+    }
+    Box::new(std::io::stdout())
 }
 
 /// Create the history directory (and parents) readable by the user only.

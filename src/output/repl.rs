@@ -199,31 +199,49 @@ pub fn stats_block(s: &Stats) -> String {
 
 /// Where the printer thread puts text.
 pub enum Screen {
-    /// Above rustyline's prompt.
-    Editor(Box<dyn rustyline::ExternalPrinter + Send>),
+    /// Above rustyline's prompt; `terminal` is the same terminal written
+    /// directly, for text the editor could not take (it has stopped).
+    Editor {
+        /// rustyline's printer.
+        printer: Box<dyn rustyline::ExternalPrinter + Send>,
+        /// The terminal itself.
+        terminal: Box<dyn Write + Send>,
+    },
     /// Straight to a stream: the terminal has no line editing (TERM=dumb).
     Stream(Box<dyn Write + Send>),
 }
 
 impl Screen {
-    fn show(&mut self, text: String) {
+    /// Show `text`; false when the editor did not take it.
+    fn show(&mut self, text: &str) -> bool {
         match self {
-            Screen::Editor(p) => {
-                // Failing to print leaves nothing to tell: the terminal is gone.
-                let _ = p.print(text);
-            }
+            Screen::Editor { printer, .. } => printer.print(text.to_string()).is_ok(),
             Screen::Stream(w) => {
+                // Failing to write leaves nothing to tell: the terminal is gone.
                 let _ = w.write_all(text.as_bytes());
                 let _ = w.flush();
+                true
             }
         }
     }
 
-    /// Return once everything shown so far has been taken by the editor.
-    fn settle(&mut self) {
-        if let Screen::Editor(p) = self {
-            let _ = p.print(SETTLE.to_string());
+    /// Return once everything shown so far has been taken by the editor;
+    /// false when the editor is gone.
+    fn settle(&mut self) -> bool {
+        match self {
+            Screen::Editor { printer, .. } => printer.print(SETTLE.to_string()).is_ok(),
+            Screen::Stream(_) => true,
         }
+    }
+
+    /// Write `text` to the terminal itself, past the editor.
+    fn direct(&mut self, text: &str) {
+        let w = match self {
+            Screen::Editor { terminal, .. } => terminal,
+            Screen::Stream(w) => w,
+        };
+        let _ = w.write_all(text.as_bytes());
+        let _ = w.flush();
     }
 }
 
@@ -238,6 +256,12 @@ struct State {
     /// Sync requests made, and those completed.
     sync_asked: u64,
     sync_done: u64,
+    /// The batch being printed, until the editor has taken it.
+    in_flight: Option<String>,
+    /// The printer thread is printing a batch.
+    busy: bool,
+    /// The editor is gone: the printer thread must not print any more.
+    direct: bool,
 }
 
 #[derive(Default)]
@@ -278,27 +302,51 @@ impl Queue {
 }
 
 /// The printer thread: print what gathers, one batch at a time.
+///
+/// Each batch is followed by [`SETTLE`], which returns once the editor has
+/// taken the batch: so at most one batch is ever unconfirmed (`in_flight`),
+/// and a sync request is complete when the batches before it are settled.
+/// When the editor refuses a batch (it has stopped and dropped its queue),
+/// the batch is written to the terminal directly.
 fn pump(queue: Arc<Queue>, mut screen: Screen) {
     loop {
         let (text, sync_to, closed) = {
             let mut s = queue.lock();
-            while s.text.is_empty() && s.sync_asked == s.sync_done && !s.closed {
+            while s.text.is_empty() && s.sync_asked == s.sync_done && !s.closed && !s.direct {
                 s = queue.cv.wait(s).unwrap_or_else(|e| e.into_inner());
             }
-            (std::mem::take(&mut s.text), s.sync_asked, s.closed)
+            if s.direct {
+                s.exited = true;
+                queue.cv.notify_all();
+                return;
+            }
+            let text = std::mem::take(&mut s.text);
+            if !text.is_empty() {
+                s.in_flight = Some(text.clone());
+                s.busy = true;
+            }
+            (text, s.sync_asked, s.closed)
         };
         // Room in the backlog for a waiting network thread.
         queue.cv.notify_all();
         if !text.is_empty() {
-            screen.show(text);
+            let taken = screen.show(&text) && screen.settle();
+            let refused = {
+                let mut s = queue.lock();
+                if taken {
+                    s.in_flight = None;
+                    None
+                } else {
+                    s.in_flight.take()
+                }
+            };
+            if let Some(t) = refused {
+                screen.direct(&t);
+            }
         }
         let mut s = queue.lock();
-        if sync_to > s.sync_done {
-            drop(s);
-            screen.settle();
-            s = queue.lock();
-            s.sync_done = sync_to;
-        }
+        s.busy = false;
+        s.sync_done = s.sync_done.max(sync_to);
         if closed && s.text.is_empty() {
             s.exited = true;
             queue.cv.notify_all();
@@ -348,6 +396,8 @@ pub struct ReplPrinter {
     batch: String,
     queue: Arc<Queue>,
     thread: Option<JoinHandle<()>>,
+    /// After [`ReplPrinter::take_over`]: the terminal, written directly.
+    direct: Option<Box<dyn Write + Send>>,
 }
 
 impl ReplPrinter {
@@ -372,6 +422,7 @@ impl ReplPrinter {
             batch: String::new(),
             queue,
             thread: Some(thread),
+            direct: None,
         })
     }
 
@@ -397,6 +448,27 @@ impl ReplPrinter {
             .wait_until(limit, |s| s.sync_done >= target || s.exited)
     }
 
+    /// The editor has stopped: from now on print straight to `terminal`,
+    /// starting with the batch the editor never took (it was waiting in
+    /// Ctrl-R search, say) and whatever had gathered behind it. The printer
+    /// thread, possibly stuck handing that batch to the editor, prints
+    /// nothing more.
+    pub fn take_over(&mut self, mut terminal: Box<dyn Write + Send>, limit: Duration) {
+        self.queue.lock().direct = true;
+        self.queue.cv.notify_all();
+        // A batch being handed over now fails (the editor is gone) and is
+        // written directly by the printer thread: let it finish first.
+        self.queue.wait_until(limit, |s| !s.busy);
+        let (in_flight, waiting) = {
+            let mut s = self.queue.lock();
+            (s.in_flight.take(), std::mem::take(&mut s.text))
+        };
+        let text = in_flight.unwrap_or_default() + &waiting;
+        let _ = terminal.write_all(text.as_bytes());
+        let _ = terminal.flush();
+        self.direct = Some(terminal);
+    }
+
     /// Print the final error report.
     pub fn report(&mut self, err: &Error) {
         let mut buf = Vec::new();
@@ -408,6 +480,9 @@ impl ReplPrinter {
     /// `limit` for it.
     pub fn finish(mut self, limit: Duration) {
         let _ = Emit::flush(&mut self);
+        if self.direct.is_some() {
+            return;
+        }
         self.queue.lock().closed = true;
         self.queue.cv.notify_all();
         if self.queue.wait_until(limit, |s| s.exited)
@@ -576,6 +651,10 @@ impl Emit for ReplPrinter {
             return Ok(());
         }
         let text = std::mem::take(&mut self.batch);
+        if let Some(w) = &mut self.direct {
+            w.write_all(text.as_bytes())?;
+            return w.flush();
+        }
         let mut s = self.queue.lock();
         while s.text.len() > BACKLOG && !s.exited {
             s = self.queue.cv.wait(s).unwrap_or_else(|e| e.into_inner());
@@ -795,6 +874,39 @@ mod tests {
         assert_eq!(
             out,
             "> close 1000 Normal Closure\n* trace level 1\n* Connected to 127.0.0.1:2 (0.0 ms)\n"
+        );
+    }
+
+    /// rustyline's printer once the editor has stopped: it refuses.
+    struct Gone;
+
+    impl rustyline::ExternalPrinter for Gone {
+        fn print(&mut self, _: String) -> rustyline::Result<()> {
+            Err(rustyline::error::ReadlineError::Eof)
+        }
+    }
+
+    #[test]
+    fn text_the_editor_refuses_goes_to_the_terminal_directly() {
+        let terminal = Shared::default();
+        let screen = Screen::Editor {
+            printer: Box::new(Gone),
+            terminal: Box::new(terminal.clone()),
+        };
+        let mut p = ReplPrinter::new(spec(), true, "ws://h/", screen).expect("printer");
+        p.emit(&Event::CloseReceived {
+            code: 1000,
+            reason: "",
+        })
+        .expect("emit");
+        assert!(p.sync(Duration::from_secs(5)));
+        p.take_over(Box::new(terminal.clone()), Duration::from_secs(5));
+        p.emit(&Event::Warning("after")).expect("emit");
+        p.finish(Duration::from_secs(5));
+        let text = String::from_utf8(terminal.0.lock().expect("lock").clone()).expect("utf8");
+        assert_eq!(
+            text,
+            "< close 1000 Normal Closure\nwsprobe: warning: after\n"
         );
     }
 

@@ -93,9 +93,11 @@ impl Pty {
                 self.cursor = upto;
                 return text;
             }
-            if Instant::now() > end || !self.pump() {
+            let open = self.pump();
+            if Instant::now() > end || !open {
+                let why = if open { "in time" } else { "before it exited" };
                 panic!(
-                    "wsprobe never showed {needle:?} (waited {EXPECT:?}); the screen so far:\n{}",
+                    "wsprobe never showed {needle:?} {why} (limit {EXPECT:?}); the screen:\n{}",
                     self.seen
                 );
             }
@@ -557,7 +559,16 @@ fn keepalive_pings_are_timed_in_the_repl() {
     let (server, rx) = echo_recorder();
     let mut pty = Pty::spawn(
         &server.url(),
-        &["--color", "never", "-v", "--ping-interval", "0.05"],
+        &[
+            "--color",
+            "never",
+            "-v",
+            "--ping-interval",
+            "0.05",
+            // Loaded test machines can be slow to pong.
+            "--ping-timeout",
+            "10",
+        ],
     );
     pty.expect("> ping \"wsprobe 1\" (keepalive)");
     pty.expect("< pong \"wsprobe 1\" (rtt ");
@@ -687,5 +698,31 @@ fn timestamps_prefix_the_trace_and_pretty_indents_json_in_pipe_mode() {
     for line in err.lines() {
         assert!(line.starts_with("00:00:00.000 "), "unstamped: {line:?}");
     }
+    server.finish();
+}
+
+#[test]
+fn the_close_is_shown_even_while_ctrl_r_search_holds_the_prompt() {
+    let (go_tx, go_rx) = mpsc::channel::<()>();
+    let server = WsServer::start(move |ws: &mut WebSocket<TcpStream>| {
+        match ws.read() {
+            Ok(Message::Text(t)) => assert_eq!(t.as_str(), "searchable"),
+            other => panic!("expected a text message, got {other:?}"),
+        }
+        go_rx
+            .recv_timeout(FINISH_TIMEOUT)
+            .expect("the test says go");
+        close_script(1000, "while searching")(ws);
+    });
+    let mut pty = Pty::open(&server.url(), &[]);
+    pty.line("searchable");
+    pty.keys("\x12sea");
+    pty.expect("(reverse-i-search)`sea': searchable");
+    go_tx.send(()).expect("server waits");
+    // The editor shows nothing new while it searches; the lines it never
+    // took are printed once it has been stopped.
+    pty.expect("< close 1000 Normal Closure \"while searching\"");
+    pty.expect("Closed cleanly (1000 Normal Closure, server initiated)");
+    assert_eq!(pty.exit_code(), 0);
     server.finish();
 }
