@@ -42,6 +42,12 @@ impl Pty {
 
     /// Start `wsprobe ARGS URL` with XDG_STATE_HOME=`state`.
     fn spawn_in(state: &Path, url: &str, args: &[&str]) -> Pty {
+        Pty::spawn_with(state, url, args, Path::new("/dev/null"))
+    }
+
+    /// Start `wsprobe ARGS URL` with XDG_STATE_HOME=`state` and this
+    /// readline init file.
+    fn spawn_with(state: &Path, url: &str, args: &[&str], inputrc: &Path) -> Pty {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_wsprobe"));
         cmd.args(args).arg(url);
         for var in SCRUBBED_ENV {
@@ -50,7 +56,7 @@ impl Pty {
         cmd.env("TERM", "xterm")
             .env("XDG_STATE_HOME", state)
             .env("HOME", state)
-            .env("INPUTRC", "/dev/null");
+            .env("INPUTRC", inputrc);
         let mut session = Session::spawn(cmd).expect("spawn wsprobe in a pty");
         session
             .get_process_mut()
@@ -185,7 +191,7 @@ fn strip_ansi(s: &str) -> String {
 /// What an [`echo_recorder`] saw.
 #[derive(Debug, Default)]
 struct Seen {
-    /// Data messages and pings, in order.
+    /// Data messages, pings and pongs, in order.
     messages: Vec<Message>,
     /// The client's Close frame: code and reason.
     close: Option<(u16, String)>,
@@ -206,7 +212,7 @@ fn echo_recorder_with(
                     seen.messages.push(m.clone());
                     ws.send(m).expect("echo");
                 }
-                Ok(m @ Message::Ping(_)) => seen.messages.push(m),
+                Ok(m @ (Message::Ping(_) | Message::Pong(_))) => seen.messages.push(m),
                 Ok(Message::Close(frame)) => {
                     seen.close = frame.map(|f| (u16::from(f.code), f.reason.as_str().to_string()));
                 }
@@ -724,5 +730,51 @@ fn the_close_is_shown_even_while_ctrl_r_search_holds_the_prompt() {
     pty.expect("< close 1000 Normal Closure \"while searching\"");
     pty.expect("Closed cleanly (1000 Normal Closure, server initiated)");
     assert_eq!(pty.exit_code(), 0);
+    server.finish();
+}
+
+#[test]
+fn a_pasted_block_is_one_message_however_long() {
+    let (server, rx) = echo_recorder();
+    let mut pty = Pty::open(&server.url(), &[]);
+    let long = "x".repeat(6000) + "END";
+    // Bracketed paste, as a terminal sends it: a long line, then two lines.
+    pty.keys(&format!("\x1b[200~{long}\x1b[201~\r"));
+    pty.expect("xEND");
+    pty.keys("\x1b[200~{\r\n  \"a\": 1\r\n}\x1b[201~\r");
+    pty.expect("< {\r\n    \"a\": 1");
+    pty.ctrl_d_exits_cleanly();
+    assert_eq!(texts(&seen(&rx)), [long.as_str(), "{\n  \"a\": 1\n}"]);
+    server.finish();
+}
+
+#[test]
+fn vi_keys_when_the_readline_init_file_asks() {
+    let state = tempfile::tempdir().expect("tempdir");
+    let inputrc = state.path().join("inputrc");
+    std::fs::write(&inputrc, "set editing-mode vi\n").expect("write");
+    let (server, rx) = echo_recorder();
+    let mut pty = Pty::spawn_with(state.path(), &server.url(), &["--color", "never"], &inputrc);
+    pty.expect("open> ");
+    // Insert "world", Escape to command mode, 0 to the start, i to insert.
+    pty.keys("world\x1b");
+    pty.keys("0ihello \r");
+    pty.expect("< hello world");
+    pty.ctrl_d_exits_cleanly();
+    assert_eq!(texts(&seen(&rx)), ["hello world"]);
+    server.finish();
+}
+
+#[test]
+fn pong_sends_an_unsolicited_pong() {
+    let (server, rx) = echo_recorder();
+    let mut pty = Pty::open(&server.url(), &[]);
+    pty.line("/pong unasked");
+    pty.expect("> pong \"unasked\"");
+    pty.ctrl_d_exits_cleanly();
+    assert_eq!(
+        seen(&rx).messages,
+        [Message::Pong(b"unasked".to_vec().into())]
+    );
     server.finish();
 }
