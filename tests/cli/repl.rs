@@ -670,6 +670,7 @@ fn keepalive_notices_a_dead_peer_in_pipe_mode() {
     assert_eq!(out.status.code(), Some(10), "{out:?}");
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("no pong answered a keepalive ping"), "{err}");
+    assert!(err.contains("hint: raise --ping-timeout"), "{err}");
     assert!(
         started.elapsed() < Duration::from_secs(5),
         "took {:?}",
