@@ -23,7 +23,7 @@ _wsprobe() {
 
     case "${cmd}" in
         wsprobe)
-            opts="-H -s -u -A -k -x -4 -6 -L -d -n -b -0 -c -w -v -q -h -V --header --origin --subprotocol --user --user-agent --insecure --cacert --cert --key --tls-min --tls-max --sni --no-sni --proxy --proxy-user --noproxy --unix-socket --abstract-unix-socket --ipv4 --ipv6 --resolve --connect-to --location --max-redirs --connect-timeout --handshake-timeout --data --no-input --binary --null --whole --count --wait --max-time --close-code --close-reason --close-timeout --max-message-size --verbose --quiet --json --har --show-secrets --timestamps --color --generate --deterministic --help --version"
+            opts="-H -s -u -A -k -x -4 -6 -L -d -n -b -0 -i -c -w -v -q -h -V --header --origin --subprotocol --user --user-agent --insecure --cacert --cert --key --tls-min --tls-max --sni --no-sni --proxy --proxy-user --noproxy --unix-socket --abstract-unix-socket --ipv4 --ipv6 --resolve --connect-to --location --max-redirs --connect-timeout --handshake-timeout --data --no-input --binary --null --whole --interactive --no-repl --no-history --count --wait --max-time --close-code --close-reason --close-timeout --max-message-size --ping-interval --ping-timeout --verbose --pretty --quiet --json --har --show-secrets --timestamps --color --generate --deterministic --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -174,6 +174,14 @@ _wsprobe() {
                     return 0
                     ;;
                 --max-message-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ping-interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ping-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -29,6 +29,8 @@ complete -c wsprobe -l close-code -d 'The code of the Close frame wsprobe sends'
 complete -c wsprobe -l close-reason -d 'The reason text of the Close frame wsprobe sends (at most 123 bytes)' -r
 complete -c wsprobe -l close-timeout -d 'How long to wait for the server\'s Close after sending ours' -r
 complete -c wsprobe -l max-message-size -d 'The largest message (and frame) accepted from the server, in bytes' -r
+complete -c wsprobe -l ping-interval -d 'Send a ping every SECS seconds, to keep the connection alive and to notice a dead peer' -r
+complete -c wsprobe -l ping-timeout -d 'Fail (exit status 10) when a keepalive ping has no pong after SECS seconds (default: the ping interval)' -r
 complete -c wsprobe -l har -d 'Write the session to FILE as HAR 1.2: the upgrade request and response, timings, and every message in _webSocketMessages (as browsers export them)' -r -F
 complete -c wsprobe -l color -d 'When to use colour on stderr' -r -f -a "auto\t'Colour when stderr is a terminal and NO_COLOR is not set'
 always\t'Always colour'
@@ -48,11 +50,15 @@ complete -c wsprobe -s n -l no-input -d 'Do not read standard input: send only t
 complete -c wsprobe -s b -l binary -d 'Send binary messages instead of text, and write received binary messages to stdout byte for byte'
 complete -c wsprobe -s 0 -l null -d 'Standard input holds NUL-separated records, not lines'
 complete -c wsprobe -l whole -d 'Send all of standard input as one message'
+complete -c wsprobe -s i -l interactive -d 'Use the interactive REPL even when standard output is not a terminal'
+complete -c wsprobe -l no-repl -d 'Never start the REPL: on a terminal too, send each line as typed'
+complete -c wsprobe -l no-history -d 'Do not read or write the REPL history file'
 complete -c wsprobe -s v -l verbose -d 'Show the connection and handshake (-v); repeat for more'
+complete -c wsprobe -l pretty -d 'Indent JSON text messages (received, and sent by REPL commands)'
 complete -c wsprobe -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c wsprobe -l json -d 'Write every event as one JSON object per line on stdout (NDJSON), instead of bare message payloads'
 complete -c wsprobe -l show-secrets -d 'Show Authorization, Proxy-Authorization, Cookie and Set-Cookie values in traces, --json and --har (they are redacted by default)'
-complete -c wsprobe -l timestamps -d 'Prefix trace lines with the seconds since wsprobe started'
+complete -c wsprobe -l timestamps -d 'Start each trace line (and each REPL line) with the seconds since wsprobe started'
 complete -c wsprobe -l deterministic -d 'Testing only: fixed keys and masks, for byte-exact output'
 complete -c wsprobe -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wsprobe -s V -l version -d 'Print version'

@@ -10,7 +10,8 @@ use std::path::PathBuf;
 
 const AFTER_HELP: &str = "\
 Examples:
-  wsprobe ws://127.0.0.1:8080/chat                 read lines from stdin, print replies
+  wsprobe ws://127.0.0.1:8080/chat                 on a terminal: interactive REPL (/help)
+  cat msgs.txt | wsprobe ws://127.0.0.1:8080/chat  send each line, print replies
   printf '%s\\n' a b | wsprobe ws://host/echo -c 2  send two lines, exit after two replies
   wsprobe -n -d '{\"op\":\"sub\"}' -w 5 wss://host/feed  send one message, listen for 5 s of quiet
   wsprobe -b --whole ws://host/bin < image.png > echoed.png
@@ -31,7 +32,9 @@ Exit status:
 /// wsprobe connects to a WebSocket URL, sends each line of standard input as
 /// a message and writes every message it receives to standard output, one per
 /// line. Diagnostics go to standard error; the exit status says how the
-/// session ended.
+/// session ended. On a terminal it opens an interactive REPL instead: line
+/// editing, history, and slash commands for pings, binary, raw frames and
+/// closing (type /help).
 #[derive(Debug, Parser)]
 #[command(
     name = "wsprobe",
@@ -261,6 +264,28 @@ pub struct Cli {
     #[arg(long, help_heading = "Input")]
     pub whole: bool,
 
+    /// Use the interactive REPL even when standard output is not a terminal.
+    ///
+    /// The REPL starts by itself when standard input and output are both
+    /// terminals. With -i it draws on the terminal (/dev/tty) whatever
+    /// standard output is. Standard input must be a terminal.
+    #[arg(short = 'i', long, conflicts_with_all = ["no_repl", "no_input", "null", "whole"],
+          help_heading = "Input")]
+    pub interactive: bool,
+
+    /// Never start the REPL: on a terminal too, send each line as typed.
+    #[arg(long, help_heading = "Input")]
+    pub no_repl: bool,
+
+    /// Do not read or write the REPL history file.
+    ///
+    /// The history lives in $XDG_STATE_HOME/wsprobe/history (by default
+    /// ~/.local/state/wsprobe/history). Lines that start with a space, and
+    /// lines that look like they carry a credential (token, password,
+    /// Authorization, Cookie, ...), are never written to it.
+    #[arg(long, help_heading = "Input")]
+    pub no_history: bool,
+
     // ----- ending -----
     /// Exit after N messages have been received.
     #[arg(short = 'c', long, value_name = "N", help_heading = "Ending")]
@@ -304,10 +329,26 @@ pub struct Cli {
     )]
     pub max_message_size: usize,
 
+    // ----- liveness -----
+    /// Send a ping every SECS seconds, to keep the connection alive and to
+    /// notice a dead peer.
+    #[arg(long, value_name = "SECS", value_parser = parse_secs, help_heading = "Liveness")]
+    pub ping_interval: Option<f64>,
+
+    /// Fail (exit status 10) when a keepalive ping has no pong after SECS
+    /// seconds (default: the ping interval).
+    #[arg(long, value_name = "SECS", value_parser = parse_secs, requires = "ping_interval",
+          help_heading = "Liveness")]
+    pub ping_timeout: Option<f64>,
+
     // ----- output -----
     /// Show the connection and handshake (-v); repeat for more.
     #[arg(short = 'v', long = "verbose", action = ArgAction::Count, help_heading = "Output")]
     pub verbose: u8,
+
+    /// Indent JSON text messages (received, and sent by REPL commands).
+    #[arg(long, help_heading = "Output")]
+    pub pretty: bool,
 
     /// Print nothing on stderr but errors.
     #[arg(short = 'q', long, conflicts_with = "verbose", help_heading = "Output")]
@@ -331,7 +372,8 @@ pub struct Cli {
     #[arg(long, help_heading = "Output")]
     pub show_secrets: bool,
 
-    /// Prefix trace lines with the seconds since wsprobe started.
+    /// Start each trace line (and each REPL line) with the seconds since
+    /// wsprobe started.
     #[arg(long, help_heading = "Output")]
     pub timestamps: bool,
 
@@ -409,7 +451,7 @@ fn parse_secs(s: &str) -> Result<f64, String> {
 
 /// A Close code we may send (RFC 6455 section 7.4): 1000-1003, 1007-1014,
 /// or 3000-4999. 1004-1006 and 1015 must never appear on the wire.
-fn parse_close_code(s: &str) -> Result<u16, String> {
+pub fn parse_close_code(s: &str) -> Result<u16, String> {
     let v: u16 = s
         .trim()
         .parse()
@@ -522,6 +564,25 @@ mod tests {
         assert_eq!(cli.tls_max, Some(TlsVersion::V1_3));
         assert!(TlsVersion::V1_2 < TlsVersion::V1_3);
         assert!(parse(&["--tls-min", "1.1", "h:1"]).is_err());
+    }
+
+    #[test]
+    fn repl_flags_conflict_with_pipe_only_ones() {
+        assert!(parse(&["-i", "h:1"]).expect("ok").interactive);
+        for other in ["--no-repl", "-n", "-0", "--whole"] {
+            assert!(parse(&["-i", other, "h:1"]).is_err(), "{other}");
+        }
+        assert!(parse(&["--no-repl", "--no-history", "h:1"]).is_ok());
+    }
+
+    #[test]
+    fn ping_timeout_needs_an_interval() {
+        assert!(parse(&["--ping-timeout", "1", "h:1"]).is_err());
+        let cli = parse(&["--ping-interval", "0.5", "--ping-timeout", "2", "h:1"]).expect("ok");
+        assert_eq!(
+            (cli.ping_interval, cli.ping_timeout),
+            (Some(0.5), Some(2.0))
+        );
     }
 
     #[test]

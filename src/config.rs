@@ -2,7 +2,8 @@
 //!
 //! This is the only module that looks at the process environment (TTYs,
 //! NO_COLOR, CLICOLOR_FORCE, TERM, the proxy variables, SSL_CERT_FILE,
-//! SSLKEYLOGFILE), and it does so through [`Env`], a plain struct that tests
+//! SSLKEYLOGFILE, XDG_STATE_HOME, HOME, the readline editing mode in INPUTRC
+//! or ~/.inputrc), and it does so through [`Env`], a plain struct that tests
 //! build by hand. Which proxy a URL goes through (flags, `*_proxy`,
 //! `no_proxy`) is decided here too, by [`NetOptions::proxy_for`]. It validates what clap cannot (URLs,
 //! header syntax, files named by flags) and lints meaningless combinations
@@ -54,6 +55,13 @@ pub struct Env {
     pub ssl_cert_file: Option<PathBuf>,
     /// SSLKEYLOGFILE: where to write TLS secrets.
     pub ssl_key_log_file: Option<PathBuf>,
+    /// XDG_STATE_HOME, when set and not empty.
+    pub xdg_state_home: Option<PathBuf>,
+    /// HOME, when set and not empty.
+    pub home: Option<PathBuf>,
+    /// The readline init file (INPUTRC, or ~/.inputrc) says
+    /// `set editing-mode vi`.
+    pub vi_mode: bool,
 }
 
 impl Env {
@@ -76,6 +84,13 @@ impl Env {
                 .collect(),
             ssl_cert_file: var("SSL_CERT_FILE").map(PathBuf::from),
             ssl_key_log_file: var("SSLKEYLOGFILE").map(PathBuf::from),
+            xdg_state_home: var("XDG_STATE_HOME").map(PathBuf::from),
+            home: var("HOME").map(PathBuf::from),
+            vi_mode: var("INPUTRC")
+                .map(PathBuf::from)
+                .or_else(|| var("HOME").map(|h| PathBuf::from(h).join(".inputrc")))
+                .and_then(|p| std::fs::read_to_string(p).ok())
+                .is_some_and(|text| inputrc_wants_vi(&text)),
         }
     }
 
@@ -92,6 +107,19 @@ fn first_var<'a>(vars: &'a [(String, String)], names: &[&str]) -> Option<(&'a st
             .find(|(k, _)| k == n)
             .map(|(k, v)| (k.as_str(), v.as_str()))
     })
+}
+
+/// True when a readline init file sets `editing-mode vi` (the last setting
+/// wins, as in readline).
+pub fn inputrc_wants_vi(text: &str) -> bool {
+    let mut vi = false;
+    for line in text.lines() {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        if let ["set", "editing-mode", mode] = words.as_slice() {
+            vi = mode.eq_ignore_ascii_case("vi");
+        }
+    }
+    vi
 }
 
 /// Where to connect and what to ask for.
@@ -417,7 +445,7 @@ pub struct Ending {
 }
 
 /// How output looks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct OutputSpec {
     /// 0 normal, 1 -v, 2 -vv, 3 -vvv.
     pub verbose: u8,
@@ -439,6 +467,28 @@ pub struct OutputSpec {
     pub deterministic: bool,
     /// --show-secrets: do not redact credentials in traces and events.
     pub show_secrets: bool,
+    /// --pretty: indent JSON text messages.
+    pub pretty: bool,
+}
+
+/// --ping-interval and --ping-timeout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Keepalive {
+    /// How often to ping.
+    pub interval: Duration,
+    /// How long a ping may wait for its pong.
+    pub timeout: Duration,
+}
+
+/// The interactive REPL (chosen when stdin and stdout are terminals, or -i).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplSpec {
+    /// The history file (None with --no-history, or with no HOME).
+    pub history: Option<PathBuf>,
+    /// vi keys instead of Emacs ones (from the readline init file).
+    pub vi: bool,
+    /// Draw on /dev/tty rather than stdout (-i with stdout not a terminal).
+    pub use_dev_tty: bool,
 }
 
 /// Everything a run needs, resolved and validated.
@@ -464,6 +514,10 @@ pub struct Config {
     pub max_message_size: usize,
     /// Output style.
     pub output: OutputSpec,
+    /// Keepalive pings, when asked for.
+    pub keepalive: Option<Keepalive>,
+    /// Interactive mode; None for pipe mode.
+    pub repl: Option<ReplSpec>,
     /// Fixed keys and masks (testing).
     pub deterministic: bool,
     /// --har: where to write the HAR file.
@@ -605,11 +659,40 @@ impl Config {
             ));
         }
 
+        let repl = repl_spec(cli, env, framing, &mut warnings)?;
+        let keepalive = match cli.ping_interval {
+            None => None,
+            Some(i) if i < 0.001 => {
+                return Err(Error::Usage(format!(
+                    "--ping-interval {i}: pinging without pause would flood the server; \
+                     use at least 0.001 seconds"
+                )));
+            }
+            Some(i) => {
+                let timeout = cli.ping_timeout.unwrap_or(i);
+                if timeout < 0.001 {
+                    return Err(Error::Usage(format!(
+                        "--ping-timeout {timeout}: no pong can arrive that fast; use at least 0.001 seconds"
+                    )));
+                }
+                Some(Keepalive {
+                    interval: secs(i),
+                    timeout: secs(timeout),
+                })
+            }
+        };
+
+        // The REPL draws on the terminal that stdout (or /dev/tty) is;
+        // otherwise colour is about stderr.
+        let color_tty = match &repl {
+            Some(r) => env.stdout_tty || r.use_dev_tty,
+            None => env.stderr_tty,
+        };
         let color = match cli.color {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
             ColorChoice::Auto => {
-                env.clicolor_force || (env.stderr_tty && !env.no_color && !env.term_dumb)
+                env.clicolor_force || (color_tty && !env.no_color && !env.term_dumb)
             }
         };
 
@@ -657,12 +740,82 @@ impl Config {
                 timestamps: cli.timestamps,
                 deterministic: cli.deterministic,
                 show_secrets: cli.show_secrets,
+                pretty: cli.pretty,
             },
+            keepalive,
+            repl,
             deterministic: cli.deterministic,
             har: cli.har.clone(),
             warnings,
         })
     }
+}
+
+/// Choose between the REPL and pipe mode: the REPL when stdin and stdout are
+/// terminals and stdin is read as lines, or with -i; never with --no-repl.
+/// Terminal input is the only input rustyline ever sees.
+fn repl_spec(
+    cli: &Cli,
+    env: &Env,
+    framing: Framing,
+    warnings: &mut Vec<String>,
+) -> Result<Option<ReplSpec>> {
+    let wanted = if cli.no_repl || cli.no_input || framing != Framing::Lines {
+        false
+    } else if cli.json || cli.har.is_some() {
+        // Machine-readable output goes with pipe mode: stdout carries the
+        // events, and lines typed on a terminal are sent as they are.
+        if cli.interactive {
+            return Err(Error::Usage(
+                "-i cannot be combined with --json or --har: they record a pipe-mode session"
+                    .into(),
+            ));
+        }
+        false
+    } else if cli.interactive {
+        if !env.stdin_tty {
+            return Err(Error::Usage(
+                "-i: standard input is not a terminal, and the REPL reads keys from one; \
+                 without -i, wsprobe sends the lines of standard input"
+                    .into(),
+            ));
+        }
+        true
+    } else {
+        env.stdin_tty && env.stdout_tty
+    };
+    if !wanted {
+        return Ok(None);
+    }
+    let history = if cli.no_history {
+        None
+    } else {
+        let path = history_path(env);
+        if path.is_none() {
+            warnings.push(
+                "no REPL history: neither XDG_STATE_HOME nor HOME is set (--no-history silences this)"
+                    .into(),
+            );
+        }
+        path
+    };
+    Ok(Some(ReplSpec {
+        history,
+        vi: env.vi_mode,
+        use_dev_tty: !env.stdout_tty,
+    }))
+}
+
+/// $XDG_STATE_HOME/wsprobe/history, or ~/.local/state/wsprobe/history. A
+/// relative XDG_STATE_HOME is ignored, as the XDG base directory
+/// specification says.
+pub fn history_path(env: &Env) -> Option<PathBuf> {
+    let base = env
+        .xdg_state_home
+        .clone()
+        .filter(|p| p.is_absolute())
+        .or_else(|| env.home.as_ref().map(|h| h.join(".local").join("state")))?;
+    Some(base.join("wsprobe").join("history"))
 }
 
 fn secs(v: f64) -> Duration {
@@ -1277,6 +1430,16 @@ mod tests {
         }
     }
 
+    fn terminal() -> Env {
+        Env {
+            stdin_tty: true,
+            stdout_tty: true,
+            stderr_tty: true,
+            home: Some("/home/u".into()),
+            ..Env::default()
+        }
+    }
+
     fn chosen(args: &[&str], env: &Env) -> Option<(String, String)> {
         let c = with_env(args, env).expect("valid");
         c.net
@@ -1473,6 +1636,104 @@ mod tests {
         assert!(c.warnings[0].contains("--tls-max"), "{:?}", c.warnings);
         let c = config(&["--proxy-user", "a:b", "ws://h/"]).expect("valid");
         assert!(c.warnings[0].contains("--proxy-user"), "{:?}", c.warnings);
+    }
+
+    #[test]
+    fn repl_only_with_terminals_and_line_input() {
+        let t = terminal();
+        assert!(with_env(&["h:1"], &t).expect("ok").repl.is_some());
+        for args in [
+            &["--no-repl", "h:1"][..],
+            &["-n", "h:1"],
+            &["-0", "h:1"],
+            &["--whole", "h:1"],
+        ] {
+            assert!(with_env(args, &t).expect("ok").repl.is_none(), "{args:?}");
+        }
+        let piped_out = Env {
+            stdout_tty: false,
+            ..terminal()
+        };
+        assert!(with_env(&["h:1"], &piped_out).expect("ok").repl.is_none());
+        let forced = with_env(&["-i", "h:1"], &piped_out).expect("ok");
+        assert!(forced.repl.expect("repl").use_dev_tty);
+        let piped_in = Env {
+            stdin_tty: false,
+            ..terminal()
+        };
+        assert!(with_env(&["h:1"], &piped_in).expect("ok").repl.is_none());
+        let e = with_env(&["-i", "h:1"], &piped_in).expect_err("no terminal");
+        assert_eq!(e.exit_code(), 2);
+    }
+
+    #[test]
+    fn json_and_har_keep_pipe_mode() {
+        let t = terminal();
+        assert!(with_env(&["--json", "h:1"], &t).expect("ok").repl.is_none());
+        assert!(
+            with_env(&["--har", "f.har", "h:1"], &t)
+                .expect("ok")
+                .repl
+                .is_none()
+        );
+        let e = with_env(&["-i", "--json", "h:1"], &t).expect_err("conflict");
+        assert_eq!(e.exit_code(), 2);
+    }
+
+    #[test]
+    fn history_follows_xdg_state_home_then_home() {
+        let mut env = terminal();
+        assert_eq!(
+            history_path(&env),
+            Some(PathBuf::from("/home/u/.local/state/wsprobe/history"))
+        );
+        env.xdg_state_home = Some("/state".into());
+        assert_eq!(
+            history_path(&env),
+            Some(PathBuf::from("/state/wsprobe/history"))
+        );
+        env.xdg_state_home = Some("relative".into());
+        assert_eq!(
+            history_path(&env),
+            Some(PathBuf::from("/home/u/.local/state/wsprobe/history"))
+        );
+        let c = with_env(&["--no-history", "h:1"], &env).expect("ok");
+        assert_eq!(c.repl.expect("repl").history, None);
+        env.home = None;
+        env.xdg_state_home = None;
+        let c = with_env(&["h:1"], &env).expect("ok");
+        assert_eq!(c.repl.expect("repl").history, None);
+        assert!(c.warnings.iter().any(|w| w.contains("no REPL history")));
+    }
+
+    #[test]
+    fn vi_mode_comes_from_inputrc() {
+        assert!(inputrc_wants_vi("# mine\nset editing-mode vi\n"));
+        assert!(!inputrc_wants_vi(
+            "set editing-mode vi\nset editing-mode emacs\n"
+        ));
+        assert!(!inputrc_wants_vi("set bell-style none\n"));
+        let env = Env {
+            vi_mode: true,
+            ..terminal()
+        };
+        assert!(with_env(&["h:1"], &env).expect("ok").repl.expect("repl").vi);
+    }
+
+    #[test]
+    fn keepalive_defaults_its_timeout_to_the_interval() {
+        let c = config(&["--ping-interval", "2", "h:1"]).expect("ok");
+        let k = c.keepalive.expect("keepalive");
+        assert_eq!((k.interval, k.timeout), (secs(2.0), secs(2.0)));
+        let c = config(&["--ping-interval", "2", "--ping-timeout", "0.5", "h:1"]).expect("ok");
+        assert_eq!(c.keepalive.expect("keepalive").timeout, secs(0.5));
+        assert_eq!(
+            config(&["--ping-interval", "0", "h:1"])
+                .expect_err("0")
+                .exit_code(),
+            2
+        );
+        assert!(config(&["h:1"]).expect("ok").keepalive.is_none());
     }
 
     #[test]

@@ -516,6 +516,9 @@ impl Error {
             Error::Timeout { what, .. } if what.contains("Close") => {
                 vec!["raise --close-timeout if the server is slow to close".into()]
             }
+            Error::Timeout { what, .. } if what.contains("keepalive") => {
+                vec!["raise --ping-timeout if the server is slow to answer pings (-vv shows them)".into()]
+            }
             Error::Timeout { what, .. } if what.contains("handshake") => {
                 vec!["raise --handshake-timeout; check that the port serves HTTP".into()]
             }

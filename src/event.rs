@@ -45,6 +45,27 @@ pub enum Initiator {
     Server,
 }
 
+/// Counters of one session, for `/stats`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Stats {
+    /// Data messages sent (typed, commands, -d) and their payload bytes.
+    pub sent_messages: u64,
+    /// Payload bytes of the data messages sent.
+    pub sent_bytes: u64,
+    /// Data messages received.
+    pub received_messages: u64,
+    /// Payload bytes of the data messages received.
+    pub received_bytes: u64,
+    /// Pings sent (ours, keepalive included).
+    pub pings_sent: u64,
+    /// Pongs that answered one of our pings.
+    pub pongs_matched: u64,
+    /// Ping round-trip times: minimum, mean, maximum (None before the first pong).
+    pub rtt: Option<(Duration, Duration, Duration)>,
+    /// Time since the connection opened.
+    pub uptime: Duration,
+}
+
 /// Something that happened, for output to render.
 #[derive(Debug)]
 pub enum Event<'a> {
@@ -236,7 +257,49 @@ pub enum Event<'a> {
     PongReceived {
         /// Its payload.
         data: &'a [u8],
+        /// The round-trip time, when it answers a ping we sent.
+        rtt: Option<Duration>,
+        /// It answers a --ping-interval keepalive ping (shown only with -v).
+        keepalive: bool,
     },
+    /// We sent a ping.
+    PingSent {
+        /// Its payload.
+        data: &'a [u8],
+        /// A --ping-interval keepalive ping, not one the user asked for.
+        keepalive: bool,
+    },
+    /// We sent an unsolicited pong (REPL `/pong`).
+    PongSent {
+        /// Its payload.
+        data: &'a [u8],
+    },
+    /// A data message the user asked for in the REPL was sent (`/text`,
+    /// `/binary`, -d ...; typed lines are already on the screen).
+    ReplMessageSent {
+        /// Text or binary.
+        kind: MessageKind,
+        /// The payload.
+        data: &'a [u8],
+    },
+    /// A raw frame was sent (REPL `/frame`).
+    RawFrameSent {
+        /// The opcode.
+        opcode: u8,
+        /// The FIN bit.
+        fin: bool,
+        /// RSV1, RSV2, RSV3.
+        rsv: [bool; 3],
+        /// The payload (before masking).
+        data: &'a [u8],
+    },
+    /// The trace level changed (REPL `/verbose`).
+    Verbosity {
+        /// The new level, as -v counts.
+        level: u8,
+    },
+    /// The session statistics (REPL `/stats`).
+    Stats(&'a Stats),
     /// We sent (queued) a Close frame.
     CloseSent {
         /// The code.

@@ -66,6 +66,100 @@ hexadecimal (\fBxxd \-r \-p\fR reverses it); on a terminal as
 On a terminal, control, bidi and zero\-width characters in server text are
 shown escaped; pipes receive the bytes unchanged.
 Everything else (the \fB\-v\fR trace, warnings, errors) goes to standard error.
+.SH "INTERACTIVE MODE"
+When standard input and standard output are both terminals (and neither
+\fB\-n\fR, \fB\-0\fR, \fB\-\-whole\fR nor \fB\-\-no\-repl\fR is given), wsprobe
+opens a REPL instead of reading lines: a prompt that shows the host and the
+connection state (\fBopen\fR, then \fBclosing\fR), line editing with Emacs keys
+(vi keys when the readline init file, \fBINPUTRC\fR or \fB~/.inputrc\fR, says
+\fBset editing\-mode vi\fR), Ctrl\-R history search, Tab completion of commands
+(and of file names after \fB/file\fR), and bracketed paste: a pasted block,
+newlines included, is sent as one message.
+\fB\-i\fR starts the REPL even when standard output is not a terminal (it then
+draws on /dev/tty); standard input must be a terminal.
+Input that is not a terminal never reaches the line editor.
+.PP
+Each line typed is sent as a text message (binary with \fB\-b\fR); an empty
+line sends nothing. Messages that arrive are printed above the prompt without
+disturbing the line being typed: received ones start with \fB<\fR, ones sent by
+a command with \fB>\fR, information with \fB*\fR (coloured on a terminal).
+Multi\-line text is indented under its marker; binary messages are shown as
+\fB[binary N bytes]\fR and hex (a hex dump past 32 bytes, the first 4096 bytes
+of it); \fB\-\-pretty\fR indents JSON; \fB\-\-timestamps\fR starts every line with
+the seconds since start. The \fB\-v\fR trace is printed the same way.
+\fB\-d\fR messages are sent first, then the prompt takes over.
+.PP
+Keys: \fBCtrl\-D\fR on an empty line closes the connection gracefully (Close
+with \fB\-\-close\-code\fR, 1000 by default, then waits for the server's answer).
+\fBCtrl\-C\fR clears the line; a second Ctrl\-C on an empty line closes the same
+way (exit status 0 when the server answers with 1000, not 130). When the server closes, the REPL shows its code, the code's name and the
+reason, and wsprobe exits with the status the table below gives.
+.PP
+History is kept in \fB$XDG_STATE_HOME/wsprobe/history\fR (by default
+\fB~/.local/state/wsprobe/history\fR), readable by the user only, 1000 lines.
+Lines that start with a space, and lines that look like they carry a
+credential (containing token, password, secret, authorization, bearer,
+cookie, api_key and the like), are not saved. \fB\-\-no\-history\fR neither reads
+nor writes the file.
+.SH "REPL COMMANDS"
+A line that starts with \fB/\fR is a command. The name ends at the first
+space; exactly one space separates it from its argument, so payloads keep any
+further spaces. A bad command or argument prints one error line and the
+session goes on.
+.TP
+\fB/ping\fR [\fITEXT\fR]
+Send a ping (payload at most 125 bytes). The pong is shown with its round\-trip
+time.
+.TP
+\fB/pong\fR [\fITEXT\fR]
+Send an unsolicited pong.
+.TP
+\fB/close\fR [\fICODE\fR [\fIREASON\fR]]
+Start the close handshake. Without a code, \fB\-\-close\-code\fR and
+\fB\-\-close\-reason\fR are used. CODE is 1000\-1003, 1007\-1014 or 3000\-4999;
+REASON is at most 123 bytes.
+.TP
+\fB/binary\fR \fIHEX\fR
+Send a binary message: hex digit pairs, spaces allowed, \fB0x\fR optional.
+.TP
+\fB/base64\fR \fIB64\fR
+Send a binary message given in base64 (standard or URL\-safe, padding optional).
+.TP
+\fB/file\fR \fIPATH\fR
+Send the file as one binary message (a backslash escapes the next character,
+as Tab completion writes it).
+.TP
+\fB/text\fR \fITEXT\fR
+Send TEXT as a text message, even when it starts with \fB/\fR.
+.TP
+\fB/frame\fR \fIOPCODE\fR[,\fIFLAG\fR...] [\fIPAYLOAD\fR]
+Send one raw frame, for testing servers. OPCODE is \fBtext\fR, \fBbinary\fR,
+\fBcont\fR, \fBclose\fR, \fBping\fR, \fBpong\fR or a number 0\-15 (decimal, or
+0x0\-0xf), reserved ones included. FLAGs: \fBfin\fR (the default), \fBnofin\fR,
+\fBrsv1\fR, \fBrsv2\fR, \fBrsv3\fR, and \fBhex\fR or \fBbase64\fR for how PAYLOAD is
+written (default: as typed). The frame is masked as RFC 6455 requires and
+nothing else is checked. A fragmented message is two frames:
+\fB/frame text,nofin Hel\fR then \fB/frame cont lo\fR.
+.TP
+\fB/verbose\fR \fIN\fR
+Set the trace level, 0 to 3, as \fB\-v\fR counts.
+.TP
+\fB/stats\fR
+Messages and bytes sent and received, pings sent and answered with their
+round\-trip times (minimum, mean, maximum), and the time since the connection
+opened.
+.TP
+\fB/help\fR [\fICOMMAND\fR]
+List the commands, or explain one (\fB/help frame\fR).
+.TP
+\fB/quit\fR
+Close gracefully and exit, like Ctrl\-D.
+.SH "KEEPALIVE"
+\fB\-\-ping\-interval\fR SECS sends a ping every SECS seconds, in the REPL and in
+pipe mode. When a ping has had no pong for \fB\-\-ping\-timeout\fR seconds
+(default: the interval), the peer is taken for dead and wsprobe exits with
+status 10. Pings from the server are always answered; \fB\-v\fR shows them in the
+REPL, and keepalive pings and their round\-trip times too.
 .SH "ENDING"
 The session ends when the server closes, after \fB\-c\fR N messages, at
 \fB\-\-max\-time\fR, or when standard input has ended and no message has arrived
@@ -285,11 +379,15 @@ Connection closed abnormally: a close code other than 1000/1001, or no Close
 frame (1006).
 .TP
 \fB10\fR
-Timeout after connecting (handshake response, Close answer, \fB\-\-max\-time\fR).
+Timeout after connecting (handshake response, Close answer, \fB\-\-max\-time\fR,
+a keepalive ping without pong).
 .TP
 \fB130\fR
 Interrupted.
 .SH EXAMPLES
+.TP
+\fBwsprobe wss://example.com/chat\fR
+On a terminal: an interactive session (type \fB/help\fR).
 .TP
 \fBprintf '%s\en' a b | wsprobe ws://127.0.0.1:8080/echo \-c 2\fR
 Send two lines and exit after two replies.
@@ -312,6 +410,13 @@ Trust a private CA and present a client certificate.
 .TP
 \fBNO_COLOR\fR, \fBCLICOLOR_FORCE\fR, \fBTERM\fR
 Colour on standard error, with \fB\-\-color auto\fR.
+.TP
+\fBXDG_STATE_HOME\fR, \fBHOME\fR
+Where the REPL history is kept.
+.TP
+\fBINPUTRC\fR
+The readline init file read for \fBset editing\-mode vi\fR (default
+\fB~/.inputrc\fR).
 .TP
 \fBSSLKEYLOGFILE\fR
 Append TLS session secrets to this file (created readable by its owner

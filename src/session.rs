@@ -11,6 +11,10 @@
 //! has been quiet for `--wait`, then sends Close and keeps reading (and
 //! printing) until the server's Close or `--close-timeout`. A Close from the
 //! server is answered at once. Every wait has a deadline.
+//!
+//! REPL commands, ping timing, keepalive and `/stats` live in `control.rs`.
+
+mod control;
 
 use crate::config::Config;
 use crate::error::{Error, Result};
@@ -62,6 +66,8 @@ pub struct Session<'a> {
     output_gone: bool,
     /// Emit an event for every message sent (--json, --har).
     trace_messages: bool,
+    /// REPL commands, pings and statistics (control.rs).
+    ctl: control::Control,
 }
 
 /// How one turn of reading ended the session, if it did.
@@ -106,6 +112,7 @@ impl<'a> Session<'a> {
             after_close: None,
             output_gone: false,
             trace_messages: cfg.output.json || cfg.har.is_some(),
+            ctl: control::Control::new(now, cfg.keepalive.map(|k| k.interval)),
         }
     }
 
@@ -150,6 +157,10 @@ impl<'a> Session<'a> {
                 let _ = self.ws.flush();
                 return Ok(());
             }
+            let keepalive_due = match self.keepalive(Instant::now()) {
+                Ok(due) => due,
+                Err(e) => return self.finish(Finish::Failed(e)),
+            };
             if let Err(e) = self.write_input() {
                 return self.finish(Finish::Failed(e));
             }
@@ -169,7 +180,7 @@ impl<'a> Session<'a> {
                 let (sent, wait) = (self.sent, self.cfg.ending.wait);
                 self.emit(&Event::InputEnded { sent, wait });
             }
-            let mut deadline: Option<Instant> = None;
+            let mut deadline: Option<Instant> = keepalive_due;
             if self.closing_since.is_none() {
                 if let Some(max) = max_deadline {
                     if now >= max {
@@ -180,7 +191,7 @@ impl<'a> Session<'a> {
                         self.start_close();
                         continue;
                     }
-                    deadline = Some(max);
+                    deadline = Some(deadline.map_or(max, |d| d.min(max)));
                 }
                 if let (Some(done), Some(wait)) = (self.input_done_at, self.cfg.ending.wait) {
                     let quiet_until = done.max(self.last_rx) + wait;
@@ -293,7 +304,7 @@ impl<'a> Session<'a> {
                 return None;
             }
             Message::Pong(p) => {
-                self.emit(&Event::PongReceived { data: p });
+                self.on_pong(p);
                 return None;
             }
             Message::Close(frame) => {
@@ -351,6 +362,7 @@ impl<'a> Session<'a> {
             return None;
         }
         self.received += 1;
+        self.ctl.count_received(data.len());
         if let Err(e) = self.out.emit(&Event::Message { kind, data }) {
             if e.kind() == io::ErrorKind::BrokenPipe {
                 self.output_gone = true;
@@ -463,6 +475,7 @@ impl<'a> Session<'a> {
                 };
                 let _ = self.out.emit(&Event::MessageSent { kind, data });
             }
+            self.ctl.count_sent(&msg);
             match self.ws.write(msg) {
                 Ok(()) => {}
                 // The message is queued inside tungstenite: never resend it.
@@ -483,6 +496,10 @@ impl<'a> Session<'a> {
         match rx.try_recv() {
             Ok(Input::Batch(b)) => {
                 self.pending.extend(b);
+                Ok(true)
+            }
+            Ok(Input::Command(c)) => {
+                self.command(c)?;
                 Ok(true)
             }
             Ok(Input::End) | Err(TryRecvError::Disconnected) => {
@@ -542,28 +559,11 @@ impl<'a> Session<'a> {
         }
     }
 
-    /// Send our Close (once) and start the close timer.
+    /// Send our Close (--close-code, --close-reason) once and start the
+    /// close timer.
     fn start_close(&mut self) {
-        if self.closing_since.is_some() {
-            return;
-        }
-        self.closing_since = Some(Instant::now());
         let e = &self.cfg.ending;
-        let frame = CloseFrame {
-            code: CloseCode::from(e.close_code),
-            reason: e.close_reason.as_str().into(),
-        };
-        match self.ws.close(Some(frame)) {
-            Err(tungstenite::Error::Io(err)) if err.kind() == io::ErrorKind::WouldBlock => {
-                self.write_blocked = true;
-            }
-            _ => {}
-        }
-        let (code, reason) = (e.close_code, e.close_reason.clone());
-        self.emit(&Event::CloseSent {
-            code,
-            reason: &reason,
-        });
+        self.start_close_with(e.close_code, &e.close_reason.clone());
     }
 
     fn finish(&mut self, f: Finish) -> Result<()> {

@@ -330,8 +330,12 @@ impl<O: Write> Emit for JsonPrinter<O> {
                 }
                 self.line("ping", f)
             }
-            Event::PongReceived { data } => {
-                let mut f = json!({"direction": "received"});
+            Event::PongReceived {
+                data,
+                rtt,
+                keepalive,
+            } => {
+                let mut f = json!({"direction": "received", "rtt_ms": rtt.map(ms), "keepalive": keepalive});
                 if let Value::Object(m) = &mut f {
                     m.extend(data_fields("data", data, false));
                 }
@@ -367,6 +371,26 @@ impl<O: Write> Emit for JsonPrinter<O> {
                 json!({"messages_sent": sent, "wait_ms": wait.map(ms)}),
             ),
             Event::Warning(msg) => self.line("warning", json!({"message": msg})),
+            Event::PingSent { data, keepalive } => {
+                let mut f = json!({"direction": "sent", "keepalive": keepalive});
+                if let Value::Object(m) = &mut f {
+                    m.extend(data_fields("data", data, false));
+                }
+                self.line("ping", f)
+            }
+            Event::PongSent { data } => {
+                let mut f = json!({"direction": "sent"});
+                if let Value::Object(m) = &mut f {
+                    m.extend(data_fields("data", data, false));
+                }
+                self.line("pong", f)
+            }
+            // REPL-only events: --json never runs the REPL, and message and
+            // frame events already carry what these say.
+            Event::ReplMessageSent { .. }
+            | Event::RawFrameSent { .. }
+            | Event::Verbosity { .. }
+            | Event::Stats(_) => Ok(()),
         }
     }
 

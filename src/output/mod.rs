@@ -10,6 +10,8 @@
 
 pub mod har;
 pub mod json;
+pub mod pretty;
+pub mod repl;
 pub mod sanitize;
 pub mod trace;
 
@@ -18,6 +20,17 @@ use crate::error::Error;
 use crate::event::{Emit, Event, Initiator, MessageKind};
 use std::io::{self, Write};
 use std::time::Duration;
+
+/// The --timestamps prefix: the seconds since `start`, as
+/// `[  0.001234] ` (always zero when `fixed`, for byte-exact tests).
+pub fn stamp(start: std::time::Instant, fixed: bool) -> String {
+    let t = if fixed {
+        0.0
+    } else {
+        start.elapsed().as_secs_f64()
+    };
+    format!("[{t:10.6}] ")
+}
 
 /// Milliseconds with one decimal: "3.1 ms".
 pub fn ms(d: Duration) -> String {
@@ -93,15 +106,11 @@ impl<O: Write, E: Write> Printer<O, E> {
             let _ = self.stderr.write_all(text.as_bytes());
             return;
         }
-        let t = if self.spec.deterministic {
-            0.0
-        } else {
-            self.start.elapsed().as_secs_f64()
-        };
+        let stamp = stamp(self.start, self.spec.deterministic);
         let mut buf = String::with_capacity(text.len() + 32);
         for line in text.split_inclusive('\n') {
             if self.spec.timestamps {
-                buf.push_str(&format!("[{t:10.6}] "));
+                buf.push_str(&stamp);
             }
             match (self.spec.color, line.chars().next().and_then(marker_color)) {
                 (true, Some(color)) => {
@@ -124,24 +133,26 @@ impl<O: Write, E: Write> Printer<O, E> {
     fn write_message(&mut self, kind: MessageKind, data: &[u8]) -> io::Result<()> {
         let out = &mut self.stdout;
         match kind {
-            MessageKind::Text if self.spec.stdout_tty => {
-                if sanitize::needs_escape(data, false) {
-                    out.write_all(sanitize::escape(data, false).as_bytes())?;
-                } else {
-                    out.write_all(data)?;
-                }
-                out.write_all(b"\n")?;
-            }
             MessageKind::Text => {
-                out.write_all(data)?;
+                // --pretty re-indents JSON; its newlines are ours, so a
+                // terminal gets them unescaped.
+                let pretty = if self.spec.pretty {
+                    pretty::json(data)
+                } else {
+                    None
+                };
+                let body = pretty.as_deref().map_or(data, str::as_bytes);
+                let keep_newlines = pretty.is_some();
+                if self.spec.stdout_tty && sanitize::needs_escape(body, keep_newlines) {
+                    out.write_all(sanitize::escape(body, keep_newlines).as_bytes())?;
+                } else {
+                    out.write_all(body)?;
+                }
                 out.write_all(b"\n")?;
             }
             MessageKind::Binary if self.spec.binary_raw => out.write_all(data)?,
             MessageKind::Binary if self.spec.stdout_tty => {
-                write!(out, "[binary {} bytes]", data.len())?;
-                for b in data {
-                    write!(out, " {b:02x}")?;
-                }
+                out.write_all(binary_line(data).as_bytes())?;
                 out.write_all(b"\n")?;
             }
             MessageKind::Binary => {
@@ -274,6 +285,35 @@ fn marker_color(c: char) -> Option<&'static str> {
         '{' => Some("\x1b[34m"),
         _ => None,
     }
+}
+
+/// `[binary N bytes] 01 02 ff`: how a terminal shows a binary message.
+pub fn binary_line(data: &[u8]) -> String {
+    let mut s = format!("[binary {} bytes]", data.len());
+    for b in data {
+        s.push_str(&format!(" {b:02x}"));
+    }
+    s
+}
+
+/// The words of the `Closed` line: "Closed cleanly (1000 Normal Closure,
+/// server initiated) after 2.31 s".
+pub fn closed_line(
+    clean: bool,
+    initiator: Option<Initiator>,
+    code: Option<u16>,
+    after: Duration,
+) -> String {
+    let who = match initiator {
+        Some(Initiator::Client) => ", client initiated",
+        Some(Initiator::Server) => ", server initiated",
+        None => "",
+    };
+    let code = code
+        .map(|c| format!("{c} {}", close_code_name(c)))
+        .unwrap_or_else(|| "no Close frame".into());
+    let how = if clean { "cleanly" } else { "abnormally" };
+    format!("Closed {how} ({code}{who}) after {}", secs(after))
 }
 
 /// Lowercase hex, no separators (`xxd -r -p` reverses it).
@@ -502,9 +542,19 @@ impl<O: Write, E: Write> Emit for Printer<O, E> {
                 2,
                 format_args!("Ping received ({} bytes), answered", data.len()),
             ),
-            Event::PongReceived { data } => {
-                self.info(2, format_args!("Pong received ({} bytes)", data.len()))
+            Event::PongReceived { data, rtt, .. } => {
+                let rtt = rtt.map(|r| format!(", rtt {}", ms(r))).unwrap_or_default();
+                self.info(2, format_args!("Pong received ({} bytes{rtt})", data.len()))
             }
+            Event::PingSent { data, .. } => {
+                self.info(2, format_args!("Ping sent ({} bytes)", data.len()))
+            }
+            // REPL-only events: the REPL printer shows them.
+            Event::PongSent { .. }
+            | Event::ReplMessageSent { .. }
+            | Event::RawFrameSent { .. }
+            | Event::Stats(_) => {}
+            Event::Verbosity { level } => self.spec.verbose = level,
             Event::CloseSent { code, reason } => {
                 let reason = quoted(reason.as_bytes(), self.spec.stderr_tty);
                 self.info(
@@ -525,19 +575,8 @@ impl<O: Write, E: Write> Emit for Printer<O, E> {
                 code,
                 after,
             } => {
-                let who = match initiator {
-                    Some(Initiator::Client) => ", client initiated",
-                    Some(Initiator::Server) => ", server initiated",
-                    None => "",
-                };
-                let code = code
-                    .map(|c| format!("{c} {}", close_code_name(c)))
-                    .unwrap_or_else(|| "no Close frame".into());
-                let how = if clean { "cleanly" } else { "abnormally" };
-                self.info(
-                    1,
-                    format_args!("Closed {how} ({code}{who}) after {}", secs(after)),
-                );
+                let line = closed_line(clean, initiator, code, after);
+                self.info(1, format_args!("{line}"));
             }
             Event::InputEnded { sent, wait } => {
                 let plural = if sent == 1 { "" } else { "s" };
@@ -569,7 +608,7 @@ impl<O: Write, E: Write> Emit for Printer<O, E> {
 }
 
 /// ` "reason"` or nothing.
-fn quoted(reason: &[u8], tty: bool) -> String {
+pub fn quoted(reason: &[u8], tty: bool) -> String {
     if reason.is_empty() {
         String::new()
     } else if tty {
@@ -771,6 +810,7 @@ mod tests {
             timestamps: false,
             deterministic: false,
             show_secrets: false,
+            pretty: false,
         }
     }
 

@@ -13,6 +13,7 @@ mod generated;
 mod peers;
 mod pipe;
 mod proxy;
+mod repl;
 mod request;
 mod routing;
 mod selftest;

@@ -184,7 +184,10 @@ fn server_requiring_a_client_certificate_is_status_5_naming_cert() {
         fails_with(
             &mut trusting(&server, &server.url(), &["-n"]),
             5,
-            &["the server requires a client certificate (mutual TLS)", "--cert FILE"],
+            &[
+                "the server requires a client certificate (mutual TLS)",
+                "--cert FILE",
+            ],
         );
         let server_err = server.finish_handshake_error();
         assert!(server_err.contains("TLS handshake failed"), "{server_err}");
