@@ -32,6 +32,15 @@ pub fn stamp(start: std::time::Instant, fixed: bool) -> String {
     format!("[{t:10.6}] ")
 }
 
+/// "1 byte", "5 bytes".
+fn bytes(n: usize) -> String {
+    if n == 1 {
+        "1 byte".into()
+    } else {
+        format!("{n} bytes")
+    }
+}
+
 /// Milliseconds with one decimal: "3.1 ms".
 pub fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)
@@ -539,15 +548,18 @@ impl<O: Write, E: Write> Emit for Printer<O, E> {
                 }
             }
             Event::PingReceived { data } => self.info(
-                2,
-                format_args!("Ping received ({} bytes), answered", data.len()),
+                1,
+                format_args!("Ping received ({}), answered", bytes(data.len())),
             ),
             Event::PongReceived { data, rtt, .. } => {
                 let rtt = rtt.map(|r| format!(", rtt {}", ms(r))).unwrap_or_default();
-                self.info(2, format_args!("Pong received ({} bytes{rtt})", data.len()))
+                self.info(
+                    1,
+                    format_args!("Pong received ({}{rtt})", bytes(data.len())),
+                )
             }
             Event::PingSent { data, .. } => {
-                self.info(2, format_args!("Ping sent ({} bytes)", data.len()))
+                self.info(1, format_args!("Ping sent ({})", bytes(data.len())))
             }
             // REPL-only events: the REPL printer shows them.
             Event::PongSent { .. }
