@@ -144,6 +144,12 @@ impl Decoder {
                     if *have == header_len(&buf[..*have]) {
                         let frame = self.start_frame();
                         if frame.len == 0 {
+                            // Ready for the next header: without this an
+                            // empty frame was decoded again and again.
+                            self.state = State::Header {
+                                buf: [0; 14],
+                                have: 0,
+                            };
                             self.end_frame(frame, out);
                         } else {
                             let left = frame.len;
@@ -408,6 +414,17 @@ mod tests {
         d.feed(&bytes[..at], &mut out);
         d.feed(&bytes[at..], &mut out);
         out
+    }
+
+    #[test]
+    fn empty_frames_are_decoded_once_whatever_follows() {
+        let mut bytes = encode(true, 0, 2, None, b"");
+        bytes.extend(encode(true, 0, 8, None, &[0x03, 0xe8]));
+        for at in 0..=bytes.len() {
+            let f = decode_split(&bytes, at, 16);
+            let ops: Vec<u8> = f.iter().map(|f| f.opcode).collect();
+            assert_eq!(ops, [2, 8], "split {at}");
+        }
     }
 
     #[test]
