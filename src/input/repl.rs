@@ -12,6 +12,16 @@
 //! through the REPL printer (`output/repl.rs`), which draws above the
 //! prompt.
 //!
+//! Between lines: rustyline puts the terminal in raw mode only while
+//! `readline` runs and gives back the mode it found when it returns. Keys
+//! typed while the REPL is busy between two lines (sending, writing the
+//! history, reading a `/file`) would then meet the line discipline's cooked
+//! mode: CR turned into LF (a pasted block gains blank lines), Ctrl-D into a
+//! NUL, Ctrl-C into a signal that discards them, and the kernel echoing them
+//! over the output. So for as long as the REPL runs the terminal stays in
+//! the editor's input mode (`InputMode`), which is what `readline` finds
+//! and gives back; the mode from before is restored when the REPL stops.
+//!
 //! Ending: rustyline cannot be told to stop reading, but it turns SIGINT
 //! into "interrupted" while it reads. So SIGINT is ignored for the process
 //! once the REPL runs, and to stop the REPL the session's thread sends
@@ -289,6 +299,13 @@ impl Repl {
         if editing {
             ignore_sigint();
         }
+        // Before the thread starts, and so before the session prints
+        // anything a user (or a test) could answer by typing.
+        let mode = if editing {
+            InputMode::set(self.use_dev_tty)
+        } else {
+            None
+        };
         let flag = Arc::clone(&stop);
         let thread = std::thread::Builder::new()
             .name("repl".into())
@@ -308,6 +325,7 @@ impl Repl {
             done,
             editing,
             thread: Some(thread),
+            _mode: mode,
         })
     }
 }
@@ -318,6 +336,9 @@ pub struct Running {
     done: Receiver<()>,
     editing: bool,
     thread: Option<JoinHandle<()>>,
+    /// Restores the terminal mode when dropped, after the thread has ended
+    /// (or has been given up on).
+    _mode: Option<InputMode>,
 }
 
 impl Running {
@@ -343,6 +364,69 @@ impl Running {
         }
         let _ = thread.join();
         true
+    }
+}
+
+/// The terminal held in the editor's input mode between lines (see the
+/// module documentation); dropping it restores the mode from before.
+struct InputMode {
+    fd: std::os::fd::RawFd,
+    /// /dev/tty when the editor reads it (-i); otherwise `fd` is stdin.
+    _tty: Option<std::fs::File>,
+    before: libc::termios,
+}
+
+impl InputMode {
+    /// Switch the terminal the editor reads (as rustyline picks it) to its
+    /// input mode. None when that is not a terminal or cannot be changed.
+    fn set(use_dev_tty: bool) -> Option<InputMode> {
+        use std::os::fd::AsRawFd;
+        let tty = use_dev_tty
+            .then(|| {
+                std::fs::OpenOptions::new()
+                    .read(true)
+                    .write(true)
+                    .open("/dev/tty")
+                    .ok()
+            })
+            .flatten();
+        let fd = tty.as_ref().map_or(libc::STDIN_FILENO, |t| t.as_raw_fd());
+        let mut before = std::mem::MaybeUninit::<libc::termios>::uninit();
+        // SAFETY: `fd` is open for as long as this runs; tcgetattr fills
+        // `before` when it returns 0, and only then is it read.
+        let before = unsafe {
+            if libc::tcgetattr(fd, before.as_mut_ptr()) != 0 {
+                return None;
+            }
+            before.assume_init()
+        };
+        // What rustyline's raw mode changes for input: no CR to LF, no
+        // flow control, no line editing, echo or signals from keys. VMIN
+        // and VTIME are left alone (nothing reads between lines, and on
+        // some systems they share slots with VEOF and VEOL, which rustyline
+        // reads to map keys). Output processing stays as it was.
+        let mut held = before;
+        held.c_iflag &= !(libc::BRKINT | libc::ICRNL | libc::INPCK | libc::ISTRIP | libc::IXON);
+        held.c_cflag |= libc::CS8;
+        held.c_lflag &= !(libc::ECHO | libc::ICANON | libc::IEXTEN | libc::ISIG);
+        // SAFETY: `fd` is open and `held` is a valid termios.
+        if unsafe { libc::tcsetattr(fd, libc::TCSANOW, &held) } != 0 {
+            return None;
+        }
+        Some(InputMode {
+            fd,
+            _tty: tty,
+            before,
+        })
+    }
+}
+
+impl Drop for InputMode {
+    fn drop(&mut self) {
+        // SAFETY: `fd` is stdin or the /dev/tty file still held here.
+        unsafe {
+            libc::tcsetattr(self.fd, libc::TCSANOW, &self.before);
+        }
     }
 }
 
