@@ -23,7 +23,7 @@ _wsprobe() {
 
     case "${cmd}" in
         wsprobe)
-            opts="-H -s -u -A -k -d -n -b -0 -c -w -v -q -h -V --header --origin --subprotocol --user --user-agent --compress --no-compress --insecure --cacert --connect-timeout --handshake-timeout --data --no-input --binary --null --whole --echo --count --wait --max-time --close-code --close-reason --close-timeout --max-message-size --max-frame-size --verbose --quiet --json --har --show-secrets --timestamps --color --generate --deterministic --help --version"
+            opts="-H -s -u -A -k -x -4 -6 -L -d -n -b -0 -i -c -w -v -q -h -V --header --origin --subprotocol --user --user-agent --compress --no-compress --insecure --cacert --cert --key --tls-min --tls-max --sni --no-sni --proxy --proxy-user --noproxy --unix-socket --abstract-unix-socket --ipv4 --ipv6 --resolve --connect-to --location --max-redirs --connect-timeout --handshake-timeout --data --no-input --binary --null --whole --echo --interactive --no-repl --no-history --count --wait --max-time --close-code --close-reason --close-timeout --max-message-size --max-frame-size --ping-interval --ping-timeout --verbose --pretty --quiet --json --har --show-secrets --timestamps --color --generate --deterministic --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -66,6 +66,62 @@ _wsprobe() {
                     return 0
                     ;;
                 --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-min)
+                    COMPREPLY=($(compgen -W "1.2 1.3" -- "${cur}"))
+                    return 0
+                    ;;
+                --tls-max)
+                    COMPREPLY=($(compgen -W "1.2 1.3" -- "${cur}"))
+                    return 0
+                    ;;
+                --sni)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -x)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proxy-user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --noproxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --unix-socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --abstract-unix-socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --resolve)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect-to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-redirs)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -122,6 +178,14 @@ _wsprobe() {
                     return 0
                     ;;
                 --max-frame-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ping-interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ping-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

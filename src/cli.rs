@@ -10,18 +10,20 @@ use std::path::PathBuf;
 
 const AFTER_HELP: &str = "\
 Examples:
-  wsprobe ws://127.0.0.1:8080/chat                 read lines from stdin, print replies
+  wsprobe ws://127.0.0.1:8080/chat                 on a terminal: interactive REPL (/help)
+  cat msgs.txt | wsprobe ws://127.0.0.1:8080/chat  send each line, print replies
   printf '%s\\n' a b | wsprobe ws://host/echo -c 2  send two lines, exit after two replies
   wsprobe -n -d '{\"op\":\"sub\"}' -w 5 wss://host/feed  send one message, listen for 5 s of quiet
   wsprobe -b --whole ws://host/bin < image.png > echoed.png
   wsprobe -v wss://host/path                       show DNS, TCP, TLS, the handshake and timings
+  wsprobe -x socks5h://127.0.0.1:1080 wss://host/  go through a SOCKS5 proxy
 
 Exit status:
   0 clean close (1000/1001) or ended as asked   6 upgrade rejected (status other than 101)
   1 other error                                 7 invalid handshake response
   2 usage error                                 8 protocol violation by the server
   3 name resolution failed                      9 abnormal close (code other than 1000/1001, or none)
-  4 TCP connect failed or timed out             10 timeout during the session
+  4 connect failed or timed out (also proxy)    10 timeout during the session
   5 TLS failed                                  130 interrupted";
 
 /// A WebSocket client for scripts and people, and a diagnostic tool for
@@ -30,7 +32,9 @@ Exit status:
 /// wsprobe connects to a WebSocket URL, sends each line of standard input as
 /// a message and writes every message it receives to standard output, one per
 /// line. Diagnostics go to standard error; the exit status says how the
-/// session ended.
+/// session ended. On a terminal it opens an interactive REPL instead: line
+/// editing, history, and slash commands for pings, binary, raw frames and
+/// closing (type /help).
 #[derive(Debug, Parser)]
 #[command(
     name = "wsprobe",
@@ -107,11 +111,135 @@ pub struct Cli {
 
     /// Trust the certificates in this PEM file, in addition to the built-in
     /// roots.
+    ///
+    /// The built-in roots (Mozilla's, compiled in) stay trusted. Without
+    /// --cacert, the SSL_CERT_FILE variable names such a file instead.
+    /// The same trust anchors check an https:// proxy.
     #[arg(long, value_name = "FILE", help_heading = "TLS")]
     pub cacert: Option<PathBuf>,
 
+    /// Client certificate for mutual TLS: a PEM file, leaf first, then any
+    /// intermediates (the private key may follow in the same file).
+    #[arg(long, value_name = "FILE", help_heading = "TLS")]
+    pub cert: Option<PathBuf>,
+
+    /// The private key of --cert: PEM, PKCS#8 ('PRIVATE KEY'), PKCS#1 ('RSA
+    /// PRIVATE KEY') or SEC1 ('EC PRIVATE KEY'), not encrypted.
+    ///
+    /// A key that does not belong to the certificate is an error before
+    /// connecting.
+    #[arg(long, value_name = "FILE", requires = "cert", help_heading = "TLS")]
+    pub key: Option<PathBuf>,
+
+    /// The lowest TLS version to accept (default 1.2).
+    #[arg(long, value_name = "VERSION", help_heading = "TLS")]
+    pub tls_min: Option<TlsVersion>,
+
+    /// The highest TLS version to offer (default 1.3).
+    #[arg(long, value_name = "VERSION", help_heading = "TLS")]
+    pub tls_max: Option<TlsVersion>,
+
+    /// Send NAME as the TLS server name (SNI), and check the certificate
+    /// against NAME instead of the URL's host.
+    ///
+    /// The Host header still comes from the URL. For testing virtual hosts:
+    /// wsprobe --sni staging.example wss://10.0.0.7/
+    #[arg(
+        long,
+        value_name = "NAME",
+        conflicts_with = "no_sni",
+        help_heading = "TLS"
+    )]
+    pub sni: Option<String>,
+
+    /// Send no TLS server name (SNI); the certificate is still checked
+    /// against the URL's host.
+    #[arg(long, help_heading = "TLS")]
+    pub no_sni: bool,
+
     // ----- network -----
-    /// Give up connecting (name resolution, TCP and TLS) after SECS seconds.
+    /// Connect through this proxy: an http://, https://, socks5:// or
+    /// socks5h:// URL, with USER:PASS@ before the host if it wants them.
+    ///
+    /// http:// and https:// proxies are asked for a tunnel with CONNECT
+    /// (https:// speaks TLS to the proxy); socks5:// resolves the server's
+    /// name here, socks5h:// lets the proxy resolve it. Without a scheme,
+    /// http:// is meant. The port defaults to 1080 (443 for https://).
+    /// Overrides the ws_proxy, http_proxy, wss_proxy, https_proxy and
+    /// all_proxy variables; -x '' ignores them.
+    #[arg(short = 'x', long, value_name = "URL", help_heading = "Network")]
+    pub proxy: Option<String>,
+
+    /// Credentials for the proxy, USER:PASS (Basic for http(s)://,
+    /// username/password for SOCKS5). Overrides user:pass@ in the proxy URL.
+    #[arg(long, value_name = "USER:PASS", help_heading = "Network")]
+    pub proxy_user: Option<String>,
+
+    /// Hosts to reach without a proxy, comma-separated ('*' for all).
+    /// Overrides the no_proxy variable.
+    ///
+    /// A name matches itself and its subdomains ('example.com' and
+    /// '.example.com' both match api.example.com); an address matches
+    /// itself; ADDR/BITS matches a network.
+    #[arg(long, value_name = "LIST", help_heading = "Network")]
+    pub noproxy: Option<String>,
+
+    /// Connect to this unix domain socket instead of the URL's host; the URL
+    /// still gives the Host header, the path and ws:// or wss://.
+    #[arg(
+        long,
+        value_name = "PATH",
+        conflicts_with = "proxy",
+        help_heading = "Network"
+    )]
+    pub unix_socket: Option<PathBuf>,
+
+    /// Like --unix-socket, for a socket in Linux's abstract namespace (NAME
+    /// without the leading NUL byte).
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["proxy", "unix_socket"],
+          help_heading = "Network")]
+    pub abstract_unix_socket: Option<String>,
+
+    /// Use IPv4 addresses only.
+    #[arg(short = '4', long, conflicts_with = "ipv6", help_heading = "Network")]
+    pub ipv4: bool,
+
+    /// Use IPv6 addresses only.
+    #[arg(short = '6', long, help_heading = "Network")]
+    pub ipv6: bool,
+
+    /// Use ADDR for HOST:PORT instead of asking the resolver (repeatable;
+    /// ADDR may be a comma-separated list; HOST may be '*').
+    ///
+    /// Example: --resolve example.com:443:127.0.0.1 keeps the Host header,
+    /// the TLS server name and certificate check for example.com.
+    #[arg(long, value_name = "HOST:PORT:ADDR", action = ArgAction::Append, num_args = 1,
+          help_heading = "Network")]
+    pub resolve: Vec<String>,
+
+    /// Connect to HOST2:PORT2 whenever HOST:PORT is asked for (repeatable;
+    /// an empty field matches anything, or keeps the original).
+    ///
+    /// The Host header, the TLS server name and the certificate check keep
+    /// the URL's host. Example: --connect-to example.com:443:127.0.0.1:8443
+    #[arg(long, value_name = "HOST:PORT:HOST2:PORT2", action = ArgAction::Append,
+          num_args = 1, help_heading = "Network")]
+    pub connect_to: Vec<String>,
+
+    /// Follow redirects (301, 302, 303, 307, 308) of the upgrade request.
+    ///
+    /// http:// and https:// locations mean ws:// and wss://. Credentials
+    /// (Authorization and Cookie headers, -u, user:pass@) are not sent to
+    /// another host, port or scheme.
+    #[arg(short = 'L', long, help_heading = "Network")]
+    pub location: bool,
+
+    /// With -L, the most redirects to follow.
+    #[arg(long, value_name = "N", default_value = "10", help_heading = "Network")]
+    pub max_redirs: u32,
+
+    /// Give up connecting after SECS seconds: name resolution, TCP, the
+    /// proxy and TLS together.
     #[arg(long, value_name = "SECS", default_value = "10", value_parser = parse_secs,
           help_heading = "Network")]
     pub connect_timeout: f64,
@@ -160,19 +288,43 @@ pub struct Cli {
     #[arg(long, help_heading = "Input")]
     pub echo: bool,
 
+    /// Use the interactive REPL even when standard output is not a terminal.
+    ///
+    /// The REPL starts by itself when standard input and output are both
+    /// terminals. With -i it draws on the terminal (/dev/tty) whatever
+    /// standard output is. Standard input must be a terminal.
+    #[arg(short = 'i', long, conflicts_with_all = ["no_repl", "no_input", "null", "whole"],
+          help_heading = "Input")]
+    pub interactive: bool,
+
+    /// Never start the REPL: on a terminal too, send each line as typed.
+    #[arg(long, help_heading = "Input")]
+    pub no_repl: bool,
+
+    /// Do not read or write the REPL history file.
+    ///
+    /// The history lives in $XDG_STATE_HOME/wsprobe/history (by default
+    /// ~/.local/state/wsprobe/history). Lines that start with a space, and
+    /// lines that look like they carry a credential (token, password,
+    /// Authorization, Cookie, ...), are never written to it.
+    #[arg(long, help_heading = "Input")]
+    pub no_history: bool,
+
     // ----- ending -----
     /// Exit after N messages have been received.
     #[arg(short = 'c', long, value_name = "N", help_heading = "Ending")]
     pub count: Option<u64>,
 
-    /// After input ends, close once no message has arrived for SECS seconds.
+    /// After input ends, close once no message has arrived for SECS seconds
+    /// [default: 1; with --count, wait for the count].
     ///
     /// The timer restarts with every message received, so replies in flight
     /// are not lost. 0 closes as soon as input ends (replies sent before the
-    /// server's Close are still printed).
-    #[arg(short = 'w', long, value_name = "SECS", default_value = "1", value_parser = parse_secs,
+    /// server's Close are still printed). With --count and no --wait, wsprobe
+    /// waits for the N messages (bounded by --max-time, if given).
+    #[arg(short = 'w', long, value_name = "SECS", value_parser = parse_secs,
           help_heading = "Ending")]
-    pub wait: f64,
+    pub wait: Option<f64>,
 
     /// Close the session after SECS seconds in all (exit status 10).
     #[arg(long, value_name = "SECS", value_parser = parse_secs, help_heading = "Ending")]
@@ -210,10 +362,26 @@ pub struct Cli {
     #[arg(long, value_name = "BYTES", help_heading = "Ending")]
     pub max_frame_size: Option<usize>,
 
+    // ----- liveness -----
+    /// Send a ping every SECS seconds, to keep the connection alive and to
+    /// notice a dead peer.
+    #[arg(long, value_name = "SECS", value_parser = parse_secs, help_heading = "Liveness")]
+    pub ping_interval: Option<f64>,
+
+    /// Fail (exit status 10) when a keepalive ping has no pong after SECS
+    /// seconds (default: the ping interval).
+    #[arg(long, value_name = "SECS", value_parser = parse_secs, requires = "ping_interval",
+          help_heading = "Liveness")]
+    pub ping_timeout: Option<f64>,
+
     // ----- output -----
     /// Show the connection and handshake (-v); repeat for more.
     #[arg(short = 'v', long = "verbose", action = ArgAction::Count, help_heading = "Output")]
     pub verbose: u8,
+
+    /// Indent JSON text messages (received, and sent by REPL commands).
+    #[arg(long, help_heading = "Output")]
+    pub pretty: bool,
 
     /// Print nothing on stderr but errors.
     #[arg(short = 'q', long, conflicts_with = "verbose", help_heading = "Output")]
@@ -237,7 +405,8 @@ pub struct Cli {
     #[arg(long, help_heading = "Output")]
     pub show_secrets: bool,
 
-    /// Prefix trace lines with the seconds since wsprobe started.
+    /// Start each trace line (and each REPL line) with the seconds since
+    /// wsprobe started.
     #[arg(long, help_heading = "Output")]
     pub timestamps: bool,
 
@@ -268,6 +437,17 @@ pub enum ColorChoice {
     Always,
     /// Never colour.
     Never,
+}
+
+/// `--tls-min`, `--tls-max`: the versions rustls speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
+pub enum TlsVersion {
+    /// TLS 1.2.
+    #[value(name = "1.2")]
+    V1_2,
+    /// TLS 1.3.
+    #[value(name = "1.3")]
+    V1_3,
 }
 
 /// `--generate`.
@@ -304,7 +484,7 @@ fn parse_secs(s: &str) -> Result<f64, String> {
 
 /// A Close code we may send (RFC 6455 section 7.4): 1000-1003, 1007-1014,
 /// or 3000-4999. 1004-1006 and 1015 must never appear on the wire.
-fn parse_close_code(s: &str) -> Result<u16, String> {
+pub fn parse_close_code(s: &str) -> Result<u16, String> {
     let v: u16 = s
         .trim()
         .parse()
@@ -353,7 +533,10 @@ mod tests {
 
     #[test]
     fn seconds_are_validated() {
-        assert_eq!(parse(&["-w", "0.25", "h:1"]).expect("parses").wait, 0.25);
+        assert_eq!(
+            parse(&["-w", "0.25", "h:1"]).expect("parses").wait,
+            Some(0.25)
+        );
         assert!(parse(&["-w", "-1", "h:1"]).is_err());
         assert!(parse(&["-w", "soon", "h:1"]).is_err());
         assert!(parse(&["--max-time", "inf", "h:1"]).is_err());
@@ -390,6 +573,62 @@ mod tests {
         assert!(!on(&["--no-compress", "h:1"]));
         assert!(on(&["--no-compress", "--compress", "h:1"]));
         assert!(!on(&["--compress", "--no-compress", "h:1"]));
+    }
+
+    #[test]
+    fn network_flags_parse_and_conflict() {
+        let cli = parse(&[
+            "-x",
+            "socks5h://p:1080",
+            "-4",
+            "--resolve",
+            "h:1:127.0.0.1",
+            "--resolve",
+            "*:2:::1",
+            "--connect-to",
+            "::h2:",
+            "-L",
+            "h:1",
+        ])
+        .expect("parses");
+        assert_eq!(cli.proxy.as_deref(), Some("socks5h://p:1080"));
+        assert_eq!(cli.resolve, ["h:1:127.0.0.1", "*:2:::1"]);
+        assert!(cli.ipv4 && cli.location && cli.max_redirs == 10);
+        assert!(parse(&["-4", "-6", "h:1"]).is_err());
+        assert!(parse(&["-x", "http://p", "--unix-socket", "/s", "h:1"]).is_err());
+        assert!(
+            parse(&["--key", "k.pem", "h:1"]).is_err(),
+            "--key needs --cert"
+        );
+        assert!(parse(&["--sni", "a", "--no-sni", "h:1"]).is_err());
+    }
+
+    #[test]
+    fn tls_versions_are_1_2_and_1_3() {
+        let cli = parse(&["--tls-min", "1.2", "--tls-max", "1.3", "h:1"]).expect("parses");
+        assert_eq!(cli.tls_min, Some(TlsVersion::V1_2));
+        assert_eq!(cli.tls_max, Some(TlsVersion::V1_3));
+        assert!(TlsVersion::V1_2 < TlsVersion::V1_3);
+        assert!(parse(&["--tls-min", "1.1", "h:1"]).is_err());
+    }
+
+    #[test]
+    fn repl_flags_conflict_with_pipe_only_ones() {
+        assert!(parse(&["-i", "h:1"]).expect("ok").interactive);
+        for other in ["--no-repl", "-n", "-0", "--whole"] {
+            assert!(parse(&["-i", other, "h:1"]).is_err(), "{other}");
+        }
+        assert!(parse(&["--no-repl", "--no-history", "h:1"]).is_ok());
+    }
+
+    #[test]
+    fn ping_timeout_needs_an_interval() {
+        assert!(parse(&["--ping-timeout", "1", "h:1"]).is_err());
+        let cli = parse(&["--ping-interval", "0.5", "--ping-timeout", "2", "h:1"]).expect("ok");
+        assert_eq!(
+            (cli.ping_interval, cli.ping_timeout),
+            (Some(0.5), Some(2.0))
+        );
     }
 
     #[test]

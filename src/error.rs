@@ -111,6 +111,102 @@ impl Rejection {
     }
 }
 
+/// The proxy's side of a failed attempt to open a tunnel.
+#[derive(Debug)]
+pub enum ProxyProblem {
+    /// The proxy itself could not be reached: its name did not resolve
+    /// (exit 3), TCP failed (exit 4), or TLS with an https:// proxy failed
+    /// (exit 5).
+    Unreachable(Error),
+    /// The HTTP proxy answered CONNECT with a status other than 2xx.
+    Refused(Rejection),
+    /// The answer to CONNECT is not HTTP.
+    NotHttp {
+        /// What the parser said.
+        reason: String,
+        /// The first bytes that came back.
+        received: Vec<u8>,
+    },
+    /// The proxy closed the connection before answering.
+    ClosedEarly {
+        /// The bytes that did arrive.
+        received: Vec<u8>,
+    },
+    /// The proxy did not answer within --connect-timeout.
+    TimedOut,
+    /// Reading or writing failed.
+    Io(io::Error),
+    /// The SOCKS5 exchange failed.
+    Socks(SocksProblem),
+}
+
+/// What went wrong in a SOCKS5 exchange (RFC 1928, RFC 1929).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SocksProblem {
+    /// The reply's version byte is not 5.
+    NotSocks5 {
+        /// The byte received.
+        version: u8,
+    },
+    /// The proxy accepts none of the methods offered (method 0xFF).
+    NoAcceptableMethod {
+        /// Whether username/password was among them.
+        offered_password: bool,
+    },
+    /// Username/password authentication failed.
+    AuthFailed {
+        /// The user name sent.
+        user: String,
+        /// The status byte (non-zero).
+        status: u8,
+    },
+    /// The CONNECT request failed with this reply code.
+    Reply {
+        /// REP from RFC 1928 section 6.
+        code: u8,
+    },
+    /// The reply could not be understood.
+    Malformed(String),
+    /// The host name is longer than 255 bytes.
+    NameTooLong,
+}
+
+/// A failed attempt to get a tunnel from a proxy.
+#[derive(Debug)]
+pub struct ProxyFailure {
+    /// The proxy's URL, without credentials.
+    pub proxy: String,
+    /// What set it: "-x" or a variable's name.
+    pub setting: String,
+    /// The destination asked for, host:port.
+    pub target: String,
+    /// The user name sent to the proxy, if any.
+    pub user: Option<String>,
+    /// True for SOCKS5, false for HTTP CONNECT.
+    pub socks: bool,
+    /// What happened.
+    pub problem: ProxyProblem,
+}
+
+/// Why a redirect could not be followed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RedirectProblem {
+    /// More than --max-redirs redirects.
+    TooMany {
+        /// --max-redirs.
+        max: u32,
+        /// The location not followed.
+        location: String,
+    },
+    /// The Location is not a URL wsprobe can connect to.
+    BadLocation {
+        /// The Location header as sent.
+        location: String,
+        /// Why.
+        why: String,
+    },
+}
+
 /// Every failure class a user can meet, each with a documented exit status.
 #[derive(Debug)]
 pub enum Error {
@@ -132,6 +228,14 @@ pub enum Error {
         /// What was wrong.
         detail: String,
     },
+    /// The --key file holds a key that does not belong to the --cert
+    /// certificate: exit 2.
+    KeyMismatch {
+        /// --cert.
+        cert: PathBuf,
+        /// --key (or --cert, when the key was in it).
+        key: PathBuf,
+    },
     /// Name resolution failed or timed out: exit 3.
     Resolve {
         /// The name looked up.
@@ -150,6 +254,16 @@ pub enum Error {
         /// True when the --connect-timeout budget ran out.
         timed_out: bool,
     },
+    /// A unix domain socket could not be connected: exit 4.
+    UnixConnect {
+        /// The socket (path, or @name for an abstract socket).
+        path: String,
+        /// Why.
+        source: io::Error,
+    },
+    /// A proxy could not be reached or would not open a tunnel: exit 4
+    /// (3 or 5 when the proxy's name or TLS failed).
+    Proxy(Box<ProxyFailure>),
     /// The TLS handshake failed: exit 5.
     Tls {
         /// The server name we asked for.
@@ -163,6 +277,8 @@ pub enum Error {
     },
     /// The server answered the upgrade request with a status other than 101: exit 6.
     Rejected(Box<Rejection>),
+    /// A redirect could not be followed (-L): exit 6.
+    Redirect(RedirectProblem),
     /// The response could not be read as HTTP, or the peer closed before it: exit 7.
     Malformed(MalformedResponse),
     /// The 101 response does not complete a valid WebSocket handshake: exit 7.
@@ -206,11 +322,18 @@ impl Error {
     /// The exit status, from the table in DESIGN.md.
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Usage(_) | Error::ReadFile { .. } | Error::BadCertificateFile { .. } => 2,
+            Error::Usage(_)
+            | Error::ReadFile { .. }
+            | Error::BadCertificateFile { .. }
+            | Error::KeyMismatch { .. } => 2,
             Error::Resolve { .. } => 3,
-            Error::Connect { .. } => 4,
+            Error::Connect { .. } | Error::UnixConnect { .. } => 4,
+            Error::Proxy(p) => match &p.problem {
+                ProxyProblem::Unreachable(e) => e.exit_code(),
+                _ => 4,
+            },
             Error::Tls { .. } => 5,
-            Error::Rejected(_) => 6,
+            Error::Rejected(_) | Error::Redirect(_) => 6,
             Error::Malformed(_) | Error::Handshake(_) => 7,
             Error::Protocol { .. } => 8,
             Error::AbnormalClose { .. } => 9,
@@ -220,13 +343,18 @@ impl Error {
     }
 
     /// The failure class, a stable name for --json: usage, resolve, connect,
-    /// tls, rejected, malformed_response, invalid_handshake, protocol,
-    /// abnormal_close, timeout, io, input.
+    /// proxy, tls, rejected, redirect, malformed_response, invalid_handshake,
+    /// protocol, abnormal_close, timeout, io, input.
     pub fn class(&self) -> &'static str {
         match self {
-            Error::Usage(_) | Error::ReadFile { .. } | Error::BadCertificateFile { .. } => "usage",
+            Error::Usage(_)
+            | Error::ReadFile { .. }
+            | Error::BadCertificateFile { .. }
+            | Error::KeyMismatch { .. } => "usage",
             Error::Resolve { .. } => "resolve",
-            Error::Connect { .. } => "connect",
+            Error::Connect { .. } | Error::UnixConnect { .. } => "connect",
+            Error::Proxy(_) => "proxy",
+            Error::Redirect(_) => "redirect",
             Error::Tls { .. } => "tls",
             Error::Rejected(_) => "rejected",
             Error::Malformed(_) => "malformed_response",
@@ -295,6 +423,7 @@ impl Error {
             Error::Tls {
                 diagnosis: Some(d), ..
             } => d.facts.clone(),
+            Error::Proxy(p) => proxy_facts(p),
             _ => Vec::new(),
         }
     }
@@ -336,13 +465,44 @@ impl Error {
                 ..
             } => d.hints.clone(),
             Error::Tls {
-                plaintext_reply, ..
+                plaintext_reply,
+                source,
+                server,
+                ..
             } => {
                 if plaintext_reply.is_some() {
                     vec!["this port speaks plain HTTP: use ws:// instead of wss://".into()]
                 } else {
-                    Vec::new()
+                    tls_hints(source.as_ref(), server)
                 }
+            }
+            Error::KeyMismatch { cert, key } => vec![format!(
+                "use the key the certificate was issued for; compare \
+                 `openssl x509 -noout -pubkey -in {}` with `openssl pkey -pubout -in {}`",
+                cert.display(),
+                key.display()
+            )],
+            Error::UnixConnect { source, .. } => match source.kind() {
+                io::ErrorKind::NotFound => vec![
+                    "no socket at this path: check the path and that the server runs".into(),
+                ],
+                io::ErrorKind::ConnectionRefused => vec![
+                    "the socket file exists but nothing accepts on it (a stale socket?)".into(),
+                ],
+                io::ErrorKind::PermissionDenied => {
+                    vec!["check the permissions of the socket and its directory".into()]
+                }
+                io::ErrorKind::TimedOut => vec![
+                    "the server does not accept connections (its backlog may be full); raise --connect-timeout".into(),
+                ],
+                _ => Vec::new(),
+            },
+            Error::Proxy(p) => proxy_hints(p),
+            Error::Redirect(RedirectProblem::TooMany { .. }) => vec![
+                "raise --max-redirs, or look for a loop with -v".into(),
+            ],
+            Error::Redirect(RedirectProblem::BadLocation { .. }) => {
+                vec!["a WebSocket redirect must lead to ws://, wss://, http:// or https://".into()]
             }
             Error::Rejected(r) => rejection_hints(r),
             Error::Malformed(MalformedResponse::ClosedEarly { .. }) => vec![
@@ -374,6 +534,9 @@ impl Error {
             Error::Timeout { what, .. } if what.contains("Close") => {
                 vec!["raise --close-timeout if the server is slow to close".into()]
             }
+            Error::Timeout { what, .. } if what.contains("keepalive") => {
+                vec!["raise --ping-timeout if the server is slow to answer pings (-vv shows them)".into()]
+            }
             Error::Timeout { what, .. } if what.contains("handshake") => {
                 vec!["raise --handshake-timeout; check that the port serves HTTP".into()]
             }
@@ -381,6 +544,215 @@ impl Error {
             _ => Vec::new(),
         }
     }
+}
+
+/// Hints for a TLS failure, by what rustls said.
+fn tls_hints(
+    source: &(dyn std::error::Error + Send + Sync + 'static),
+    server: &str,
+) -> Vec<String> {
+    use rustls::{AlertDescription as A, CertificateError as C, Error as R};
+    let private_ca = "--cacert FILE trusts a private CA; -k skips verification (testing only)";
+    let Some(e) = source.downcast_ref::<R>() else {
+        return vec![private_ca.into()];
+    };
+    match e {
+        R::InvalidCertificate(C::Expired | C::ExpiredContext { .. }) => vec![
+            "the server's certificate has expired (or this machine's clock is wrong); \
+             -k connects anyway (testing only)"
+                .into(),
+        ],
+        R::InvalidCertificate(C::NotValidYet | C::NotValidYetContext { .. }) => vec![
+            "the server's certificate is not valid yet: check this machine's clock".into(),
+        ],
+        R::InvalidCertificate(C::NotValidForName | C::NotValidForNameContext { .. }) => vec![
+            format!(
+                "the certificate is not for '{server}': connect by a name it carries \
+                 (--connect-to or --resolve keep that name while connecting elsewhere), \
+                 or --sni NAME to ask for another virtual host"
+            ),
+        ],
+        R::InvalidCertificate(_) => vec![private_ca.into()],
+        R::AlertReceived(A::CertificateRequired) => vec![
+            "the server requires a client certificate: give --cert FILE --key FILE".into(),
+        ],
+        R::AlertReceived(
+            A::BadCertificate | A::UnknownCA | A::CertificateUnknown | A::UnsupportedCertificate,
+        ) => vec![
+            "the server rejected a certificate: if you gave --cert, check that the server trusts its issuer"
+                .into(),
+        ],
+        R::AlertReceived(A::ProtocolVersion) | R::PeerIncompatible(_) => vec![
+            "the server and wsprobe share no TLS version or cipher suite: check --tls-min and --tls-max \
+             (wsprobe speaks TLS 1.2 and 1.3)"
+                .into(),
+        ],
+        R::AlertReceived(A::HandshakeFailure) => vec![
+            "the server refused the handshake: it may want a client certificate (--cert), \
+             another TLS version (--tls-min, --tls-max) or another server name (--sni)"
+                .into(),
+        ],
+        _ => vec![private_ca.into()],
+    }
+}
+
+/// The words for a SOCKS5 reply code (RFC 1928 section 6).
+pub fn socks_reply_words(code: u8) -> &'static str {
+    match code {
+        1 => "general SOCKS server failure",
+        2 => "connection not allowed by ruleset",
+        3 => "network unreachable",
+        4 => "host unreachable",
+        5 => "connection refused",
+        6 => "TTL expired",
+        7 => "command not supported",
+        8 => "address type not supported",
+        _ => "unassigned reply code",
+    }
+}
+
+fn proxy_facts(p: &ProxyFailure) -> Vec<String> {
+    let escape = crate::output::sanitize::escape_preview;
+    match &p.problem {
+        ProxyProblem::Unreachable(e) => e.facts(),
+        ProxyProblem::Refused(r) => {
+            let mut f: Vec<String> = r
+                .headers
+                .iter()
+                .filter(|(n, _)| {
+                    ["Proxy-Authenticate", "Content-Type", "Server", "Via"]
+                        .iter()
+                        .any(|h| h.eq_ignore_ascii_case(n))
+                })
+                .map(|(n, v)| format!("< {n}: {}", escape(v.as_bytes(), 200)))
+                .collect();
+            if !r.body.is_empty() {
+                f.push(format!(
+                    "body ({} bytes{}):",
+                    r.body.len(),
+                    if r.body_truncated { ", truncated" } else { "" }
+                ));
+                let text = String::from_utf8_lossy(&r.body);
+                for line in text.trim_end().lines().take(20) {
+                    f.push(format!("| {}", escape(line.as_bytes(), 200)));
+                }
+            }
+            f
+        }
+        ProxyProblem::NotHttp { received, .. } | ProxyProblem::ClosedEarly { received }
+            if !received.is_empty() =>
+        {
+            vec![format!(
+                "received {} bytes: {}",
+                received.len(),
+                escape(received, 200)
+            )]
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn proxy_hints(p: &ProxyFailure) -> Vec<String> {
+    let mut h = Vec::new();
+    match &p.problem {
+        ProxyProblem::Unreachable(Error::Tls {
+            plaintext_reply: Some(_),
+            ..
+        }) => h.push("the proxy speaks plain HTTP: use http:// for it, not https://".into()),
+        ProxyProblem::Unreachable(e) => h.extend(e.hints()),
+        ProxyProblem::Refused(r) if r.status == 407 => {
+            let scheme = r
+                .header("Proxy-Authenticate")
+                .and_then(|v| v.split_whitespace().next())
+                .unwrap_or("an unnamed");
+            if !scheme.eq_ignore_ascii_case("basic") {
+                h.push(format!(
+                    "the proxy asks for {scheme} authentication; wsprobe speaks Basic only"
+                ));
+            } else if let Some(user) = &p.user {
+                h.push(format!(
+                    "the proxy did not accept the password of '{user}': check --proxy-user or the proxy URL"
+                ));
+            } else {
+                h.push(
+                    "the proxy wants Basic authentication: give --proxy-user USER:PASS \
+                     (or user:pass@ in the proxy URL)"
+                        .into(),
+                );
+            }
+        }
+        ProxyProblem::Refused(r) => match r.status {
+            403 | 405 => h.push(format!(
+                "the proxy does not allow a tunnel to {}: many allow CONNECT to port 443 only",
+                p.target
+            )),
+            502..=504 => h.push(format!(
+                "the proxy could not reach {}: check the host and port as the proxy sees them; its body may say why",
+                p.target
+            )),
+            _ => h.push("the proxy's body may say why".into()),
+        },
+        ProxyProblem::NotHttp { received, .. } => match received.first() {
+            Some(5) => h.push("this looks like a SOCKS5 proxy: use socks5:// or socks5h://".into()),
+            Some(0x15 | 0x16) => h.push("the proxy speaks TLS: use https:// for it".into()),
+            _ => h.push("check the proxy's host and port, and its scheme".into()),
+        },
+        ProxyProblem::ClosedEarly { .. } | ProxyProblem::Io(_) => {
+            h.push("check the proxy's host, port and scheme; its logs may say why".into())
+        }
+        ProxyProblem::TimedOut => h.push(
+            "the proxy did not answer: check that it is a proxy of this kind; raise --connect-timeout if it is slow"
+                .into(),
+        ),
+        ProxyProblem::Socks(s) => match s {
+            SocksProblem::NotSocks5 { version: b'H' } => {
+                h.push("this looks like an HTTP proxy: use http://".into())
+            }
+            SocksProblem::NotSocks5 { .. } => {
+                h.push("check the proxy's port; wsprobe speaks SOCKS version 5 only".into())
+            }
+            SocksProblem::NoAcceptableMethod {
+                offered_password: false,
+            } => h.push(
+                "the proxy may want a user name and password: give --proxy-user USER:PASS".into(),
+            ),
+            SocksProblem::NoAcceptableMethod { .. } => h.push(
+                "the proxy wants a method wsprobe does not speak (GSSAPI?)".into(),
+            ),
+            SocksProblem::AuthFailed { .. } => {
+                h.push("check the user name and password (--proxy-user)".into())
+            }
+            SocksProblem::Reply { code: 2 } => {
+                h.push("the proxy's rules forbid this destination".into())
+            }
+            SocksProblem::Reply { code: 3 | 4 | 6 } => h.push(format!(
+                "the proxy cannot reach {}: check the host and port as the proxy sees them",
+                p.target
+            )),
+            SocksProblem::Reply { code: 5 } => h.push(format!(
+                "nothing listens on {} (as the proxy sees it)",
+                p.target
+            )),
+            SocksProblem::Reply { code: 8 } => h.push(
+                "try socks5h:// (the proxy resolves names) or socks5:// (wsprobe resolves them)"
+                    .into(),
+            ),
+            SocksProblem::Reply { .. } => h.push("the proxy's logs may say why".into()),
+            SocksProblem::Malformed(_) => {
+                h.push("check that the proxy speaks SOCKS5 on this port".into())
+            }
+            SocksProblem::NameTooLong => {
+                h.push("use socks5:// so that wsprobe resolves the name".into())
+            }
+        },
+    }
+    if p.setting != "-x" {
+        h.push(format!(
+            "the proxy comes from {}: -x '' or --noproxy HOST connects directly",
+            p.setting
+        ));
+    }
+    h
 }
 
 fn rejection_hints(r: &Rejection) -> Vec<String> {
@@ -391,7 +763,9 @@ fn rejection_hints(r: &Rejection) -> Vec<String> {
                 .into(),
         ),
         301 | 302 | 303 | 307 | 308 => match r.header("Location") {
-            Some(loc) => h.push(format!("the server redirects to {loc}: try that URL")),
+            Some(loc) => h.push(format!(
+                "the server redirects to {loc}: try that URL, or add -L to follow redirects"
+            )),
             None => h.push("the server redirects but sent no Location header".into()),
         },
         400 => h.push(
@@ -442,8 +816,29 @@ impl fmt::Display for Error {
             Error::BadCertificateFile { path, detail } => {
                 write!(f, "{}: {detail}", path.display())
             }
+            Error::KeyMismatch { cert, key } => write!(
+                f,
+                "{}: this private key does not belong to the certificate in {}",
+                key.display(),
+                cert.display()
+            ),
             Error::Resolve { host, source } => {
                 write!(f, "cannot resolve '{host}': {}", describe_io(source))
+            }
+            Error::UnixConnect { path, source } => {
+                write!(
+                    f,
+                    "cannot connect to the unix socket {path}: {}",
+                    describe_io(source)
+                )
+            }
+            Error::Proxy(p) => fmt_proxy(p, f),
+            Error::Redirect(RedirectProblem::TooMany { max, location }) => write!(
+                f,
+                "too many redirects: {max} followed (--max-redirs), and the server redirects again to {location}"
+            ),
+            Error::Redirect(RedirectProblem::BadLocation { location, why }) => {
+                write!(f, "cannot follow the redirect to '{location}': {why}")
             }
             Error::Connect {
                 host,
@@ -605,6 +1000,83 @@ impl fmt::Display for Error {
             Error::Io { context, source } => write!(f, "{context}: {}", describe_io(source)),
             Error::Input(msg) => write!(f, "{msg}"),
         }
+    }
+}
+
+fn fmt_proxy(p: &ProxyFailure, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    let proxy = &p.proxy;
+    let what = if p.socks { "SOCKS5 proxy" } else { "proxy" };
+    match &p.problem {
+        ProxyProblem::Unreachable(e) => write!(f, "cannot use the proxy {proxy}: {e}"),
+        ProxyProblem::Refused(r) if r.status == 407 => match &p.user {
+            Some(u) => write!(
+                f,
+                "the proxy {proxy} rejected the credentials of '{u}': {} {}",
+                r.status, r.reason
+            ),
+            None => write!(
+                f,
+                "the proxy {proxy} wants authentication: {} {}",
+                r.status, r.reason
+            ),
+        },
+        ProxyProblem::Refused(r) => write!(
+            f,
+            "the proxy {proxy} refused to open a tunnel to {}: {} {}",
+            p.target, r.status, r.reason
+        ),
+        ProxyProblem::NotHttp { reason, .. } => write!(
+            f,
+            "the proxy {proxy} did not answer CONNECT with HTTP ({reason})"
+        ),
+        ProxyProblem::ClosedEarly { .. } => write!(
+            f,
+            "the {what} {proxy} closed the connection before opening a tunnel to {}",
+            p.target
+        ),
+        ProxyProblem::TimedOut => write!(
+            f,
+            "the {what} {proxy} did not open a tunnel to {} within --connect-timeout",
+            p.target
+        ),
+        ProxyProblem::Io(e) => write!(
+            f,
+            "talking to the {what} {proxy} failed: {}",
+            describe_io(e)
+        ),
+        ProxyProblem::Socks(s) => match s {
+            SocksProblem::NotSocks5 { version } => write!(
+                f,
+                "{proxy} is not a SOCKS5 proxy: its reply starts with version byte 0x{version:02x}"
+            ),
+            SocksProblem::NoAcceptableMethod { offered_password } => write!(
+                f,
+                "the SOCKS5 proxy {proxy} accepts none of the authentication methods offered ({})",
+                if *offered_password {
+                    "none, username/password"
+                } else {
+                    "none"
+                }
+            ),
+            SocksProblem::AuthFailed { user, status } => write!(
+                f,
+                "the SOCKS5 proxy {proxy} rejected the user name and password of '{user}' (status {status})"
+            ),
+            SocksProblem::Reply { code } => write!(
+                f,
+                "the SOCKS5 proxy {proxy} could not connect to {}: {} (reply {code})",
+                p.target,
+                socks_reply_words(*code)
+            ),
+            SocksProblem::Malformed(why) => {
+                write!(f, "the SOCKS5 proxy {proxy} sent a malformed reply: {why}")
+            }
+            SocksProblem::NameTooLong => write!(
+                f,
+                "the host name of {} is longer than SOCKS5 allows (255 bytes)",
+                p.target
+            ),
+        },
     }
 }
 

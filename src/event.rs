@@ -16,6 +16,9 @@ pub struct Timing {
     pub dns: Duration,
     /// TCP connect, successful attempt and failed ones before it.
     pub tcp: Duration,
+    /// From connected to the proxy to the tunnel open: TLS to an https://
+    /// proxy, CONNECT or the SOCKS5 exchange (None without a proxy).
+    pub proxy: Option<Duration>,
     /// TLS handshake (None for ws://).
     pub tls: Option<Duration>,
     /// From writing the upgrade request to reading the whole 101 response.
@@ -42,6 +45,27 @@ pub enum Initiator {
     Server,
 }
 
+/// Counters of one session, for `/stats`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Stats {
+    /// Data messages sent (typed, commands, -d) and their payload bytes.
+    pub sent_messages: u64,
+    /// Payload bytes of the data messages sent.
+    pub sent_bytes: u64,
+    /// Data messages received.
+    pub received_messages: u64,
+    /// Payload bytes of the data messages received.
+    pub received_bytes: u64,
+    /// Pings sent (ours, keepalive included).
+    pub pings_sent: u64,
+    /// Pongs that answered one of our pings.
+    pub pongs_matched: u64,
+    /// Ping round-trip times: minimum, mean, maximum (None before the first pong).
+    pub rtt: Option<(Duration, Duration, Duration)>,
+    /// Time since the connection opened.
+    pub uptime: Duration,
+}
+
 /// Something that happened, for output to render.
 #[derive(Debug)]
 pub enum Event<'a> {
@@ -53,6 +77,81 @@ pub enum Event<'a> {
         addrs: &'a [IpAddr],
         /// How long resolution took.
         took: Duration,
+    },
+    /// --resolve gave the addresses of a name.
+    AddressOverride {
+        /// The name.
+        host: &'a str,
+        /// The port the entry is for.
+        port: u16,
+        /// The addresses, in the order they will be tried.
+        addrs: &'a [IpAddr],
+    },
+    /// --connect-to sends a connection elsewhere.
+    ConnectTo {
+        /// The host and port asked for.
+        from: &'a str,
+        /// The host and port connected to instead.
+        to: &'a str,
+    },
+    /// A unix domain socket was connected (--unix-socket).
+    UnixConnected {
+        /// The socket's path (or @name for an abstract socket).
+        path: &'a str,
+        /// How long connecting took.
+        took: Duration,
+    },
+    /// A proxy will be used.
+    ProxyUsed {
+        /// Its URL, without credentials.
+        url: &'a str,
+        /// What set it: "-x" or a variable's name.
+        setting: &'a str,
+    },
+    /// The CONNECT request to an HTTP proxy, exactly as written (credentials
+    /// included; output redacts them).
+    ProxyRequestSent {
+        /// The raw request head.
+        raw: &'a [u8],
+    },
+    /// The HTTP proxy's answer to CONNECT, exactly as received.
+    ProxyResponseReceived {
+        /// The raw response head.
+        head: &'a [u8],
+        /// The body of a refusal (empty for 2xx).
+        body: &'a [u8],
+    },
+    /// The SOCKS5 proxy accepted us (RFC 1928 section 3, RFC 1929).
+    SocksAuthenticated {
+        /// The user name, when username/password authentication was used.
+        user: Option<&'a str>,
+    },
+    /// The SOCKS5 CONNECT request was sent.
+    SocksConnect {
+        /// The destination, host:port.
+        target: &'a str,
+        /// True when the proxy resolves the name (socks5h://).
+        remote_dns: bool,
+    },
+    /// The proxy's tunnel to the server is open.
+    TunnelOpen {
+        /// The destination, host:port.
+        target: &'a str,
+        /// The proxy's URL.
+        proxy: &'a str,
+        /// From connected to the proxy to now.
+        took: Duration,
+    },
+    /// The server redirected the upgrade request and -L follows it.
+    Redirect {
+        /// The status (301, 302, 303, 307, 308).
+        status: u16,
+        /// The URL followed (ws:// or wss://).
+        url: &'a str,
+        /// 1 for the first redirect.
+        hop: u32,
+        /// Headers not sent to the new location (it is another host).
+        dropped: &'a [String],
     },
     /// A TCP connection attempt is starting.
     Connecting {
@@ -87,6 +186,13 @@ pub enum Event<'a> {
         alpn: Option<&'a str>,
         /// How long the handshake took.
         took: Duration,
+        /// True for the session with an https:// proxy, not the server.
+        proxy: bool,
+    },
+    /// TLS secrets are being written to this file (SSLKEYLOGFILE).
+    KeyLogging {
+        /// The file.
+        path: &'a str,
     },
     /// The certificate chain the server presented, leaf first.
     TlsChain {
@@ -165,7 +271,49 @@ pub enum Event<'a> {
     PongReceived {
         /// Its payload.
         data: &'a [u8],
+        /// The round-trip time, when it answers a ping we sent.
+        rtt: Option<Duration>,
+        /// It answers a --ping-interval keepalive ping (shown only with -v).
+        keepalive: bool,
     },
+    /// We sent a ping.
+    PingSent {
+        /// Its payload.
+        data: &'a [u8],
+        /// A --ping-interval keepalive ping, not one the user asked for.
+        keepalive: bool,
+    },
+    /// We sent an unsolicited pong (REPL `/pong`).
+    PongSent {
+        /// Its payload.
+        data: &'a [u8],
+    },
+    /// A data message the user asked for in the REPL was sent (`/text`,
+    /// `/binary`, -d ...; typed lines are already on the screen).
+    ReplMessageSent {
+        /// Text or binary.
+        kind: MessageKind,
+        /// The payload.
+        data: &'a [u8],
+    },
+    /// A raw frame was sent (REPL `/frame`).
+    RawFrameSent {
+        /// The opcode.
+        opcode: u8,
+        /// The FIN bit.
+        fin: bool,
+        /// RSV1, RSV2, RSV3.
+        rsv: [bool; 3],
+        /// The payload (before masking).
+        data: &'a [u8],
+    },
+    /// The trace level changed (REPL `/verbose`).
+    Verbosity {
+        /// The new level, as -v counts.
+        level: u8,
+    },
+    /// The session statistics (REPL `/stats`).
+    Stats(&'a Stats),
     /// We sent (queued) a Close frame.
     CloseSent {
         /// The code.
@@ -195,8 +343,8 @@ pub enum Event<'a> {
     InputEnded {
         /// The messages sent in all.
         sent: u64,
-        /// The quiet period before closing (--wait).
-        wait: Duration,
+        /// The quiet period before closing (--wait); None with --count.
+        wait: Option<Duration>,
     },
     /// A warning worth showing even without -v.
     Warning(&'a str),

@@ -66,11 +66,106 @@ hexadecimal (\fBxxd \-r \-p\fR reverses it); on a terminal as
 On a terminal, control, bidi and zero\-width characters in server text are
 shown escaped; pipes receive the bytes unchanged.
 Everything else (the \fB\-v\fR trace, warnings, errors) goes to standard error.
+.SH "INTERACTIVE MODE"
+When standard input and standard output are both terminals (and neither
+\fB\-n\fR, \fB\-0\fR, \fB\-\-whole\fR nor \fB\-\-no\-repl\fR is given), wsprobe
+opens a REPL instead of reading lines: a prompt that shows the host and the
+connection state (\fBopen\fR, then \fBclosing\fR), line editing with Emacs keys
+(vi keys when the readline init file, \fBINPUTRC\fR or \fB~/.inputrc\fR, says
+\fBset editing\-mode vi\fR), Ctrl\-R history search, Tab completion of commands
+(and of file names after \fB/file\fR), and bracketed paste: a pasted block,
+newlines included, is sent as one message.
+\fB\-i\fR starts the REPL even when standard output is not a terminal (it then
+draws on /dev/tty); standard input must be a terminal.
+Input that is not a terminal never reaches the line editor.
+.PP
+Each line typed is sent as a text message (binary with \fB\-b\fR); an empty
+line sends nothing. Messages that arrive are printed above the prompt without
+disturbing the line being typed: received ones start with \fB<\fR, ones sent by
+a command with \fB>\fR, information with \fB*\fR (coloured on a terminal).
+Multi\-line text is indented under its marker; binary messages are shown as
+\fB[binary N bytes]\fR and hex (a hex dump past 32 bytes, the first 4096 bytes
+of it); \fB\-\-pretty\fR indents JSON; \fB\-\-timestamps\fR starts every line with
+the seconds since start. The \fB\-v\fR trace is printed the same way.
+\fB\-d\fR messages are sent first, then the prompt takes over.
+.PP
+Keys: \fBCtrl\-D\fR on an empty line closes the connection gracefully (Close
+with \fB\-\-close\-code\fR, 1000 by default, then waits for the server's answer).
+\fBCtrl\-C\fR clears the line; a second Ctrl\-C on an empty line closes the same
+way (exit status 0 when the server answers with 1000, not 130). When the server closes, the REPL shows its code, the code's name and the
+reason, and wsprobe exits with the status the table below gives.
+.PP
+History is kept in \fB$XDG_STATE_HOME/wsprobe/history\fR (by default
+\fB~/.local/state/wsprobe/history\fR), readable by the user only, 1000 lines.
+Lines that start with a space, and lines that look like they carry a
+credential (containing token, password, secret, authorization, bearer,
+cookie, api_key and the like), are not saved. \fB\-\-no\-history\fR neither reads
+nor writes the file.
+.SH "REPL COMMANDS"
+A line that starts with \fB/\fR is a command. The name ends at the first
+space; exactly one space separates it from its argument, so payloads keep any
+further spaces. A bad command or argument prints one error line and the
+session goes on.
+.TP
+\fB/ping\fR [\fITEXT\fR]
+Send a ping (payload at most 125 bytes). The pong is shown with its round\-trip
+time.
+.TP
+\fB/pong\fR [\fITEXT\fR]
+Send an unsolicited pong.
+.TP
+\fB/close\fR [\fICODE\fR [\fIREASON\fR]]
+Start the close handshake. Without a code, \fB\-\-close\-code\fR and
+\fB\-\-close\-reason\fR are used. CODE is 1000\-1003, 1007\-1014 or 3000\-4999;
+REASON is at most 123 bytes.
+.TP
+\fB/binary\fR \fIHEX\fR
+Send a binary message: hex digit pairs, spaces allowed, \fB0x\fR optional.
+.TP
+\fB/base64\fR \fIB64\fR
+Send a binary message given in base64 (standard or URL\-safe, padding optional).
+.TP
+\fB/file\fR \fIPATH\fR
+Send the file as one binary message (a backslash escapes the next character,
+as Tab completion writes it).
+.TP
+\fB/text\fR \fITEXT\fR
+Send TEXT as a text message, even when it starts with \fB/\fR.
+.TP
+\fB/frame\fR \fIOPCODE\fR[,\fIFLAG\fR...] [\fIPAYLOAD\fR]
+Send one raw frame, for testing servers. OPCODE is \fBtext\fR, \fBbinary\fR,
+\fBcont\fR, \fBclose\fR, \fBping\fR, \fBpong\fR or a number 0\-15 (decimal, or
+0x0\-0xf), reserved ones included. FLAGs: \fBfin\fR (the default), \fBnofin\fR,
+\fBrsv1\fR, \fBrsv2\fR, \fBrsv3\fR, and \fBhex\fR or \fBbase64\fR for how PAYLOAD is
+written (default: as typed). The frame is masked as RFC 6455 requires and
+nothing else is checked. A fragmented message is two frames:
+\fB/frame text,nofin Hel\fR then \fB/frame cont lo\fR.
+.TP
+\fB/verbose\fR \fIN\fR
+Set the trace level, 0 to 3, as \fB\-v\fR counts.
+.TP
+\fB/stats\fR
+Messages and bytes sent and received, pings sent and answered with their
+round\-trip times (minimum, mean, maximum), and the time since the connection
+opened.
+.TP
+\fB/help\fR [\fICOMMAND\fR]
+List the commands, or explain one (\fB/help frame\fR).
+.TP
+\fB/quit\fR
+Close gracefully and exit, like Ctrl\-D.
+.SH "KEEPALIVE"
+\fB\-\-ping\-interval\fR SECS sends a ping every SECS seconds, in the REPL and in
+pipe mode. When a ping has had no pong for \fB\-\-ping\-timeout\fR seconds
+(default: the interval), the peer is taken for dead and wsprobe exits with
+status 10. Pings from the server are always answered; \fB\-v\fR shows them in the
+REPL, and keepalive pings and their round\-trip times too.
 .SH "ENDING"
 The session ends when the server closes, after \fB\-c\fR N messages, at
 \fB\-\-max\-time\fR, or when standard input has ended and no message has arrived
 for \fB\-w\fR seconds (default 1; the timer restarts with every message, and
-\fB\-w 0\fR closes at once).
+\fB\-w 0\fR closes at once). With \fB\-c\fR and no \fB\-w\fR, wsprobe waits for
+the N messages however long they take (bound it with \fB\-\-max\-time\fR).
 wsprobe then sends a Close frame (\fB\-\-close\-code\fR, default 1000) and keeps
 reading, and printing, until the server answers with its Close or
 \fB\-\-close\-timeout\fR passes.
@@ -194,7 +289,7 @@ version, status, reason, headers, accept_verified, body
 .TP
 \fBopen\fR
 subprotocol, extensions (the agreed permessage\-deflate parameters, or null),
-early_bytes, timing (dns_ms, tcp_ms, tls_ms, upgrade_ms, total_ms)
+early_bytes, timing (dns_ms, tcp_ms, proxy_ms, tls_ms, upgrade_ms, total_ms)
 .TP
 \fBframe\fR
 direction (sent, received), opcode, opcode_value, fin, rsv1, rsv2, rsv3, mask,
@@ -224,15 +319,59 @@ clean, initiator (client, server or null), code, ms
 message
 .TP
 \fBerror\fR
-class (usage, resolve, connect, tls, rejected, malformed_response,
-invalid_handshake, protocol, abnormal_close, timeout, io, input), exit_status,
-message, facts, hints
+class (usage, resolve, connect, proxy, tls, rejected, redirect,
+malformed_response, invalid_handshake, protocol, abnormal_close, timeout, io,
+input), exit_status, message, facts, hints
+.TP
+\fBproxy\fR, \fBproxy_request\fR, \fBproxy_response\fR, \fBsocks_auth\fR, \fBsocks_connect\fR, \fBtunnel\fR
+the proxy's url and the setting that chose it; the CONNECT request_line and
+headers (credentials redacted); the status_line, headers and body; the SOCKS5
+user; target and remote_dns; target, proxy, ms
+.TP
+\fBresolve_override\fR, \fBconnect_to\fR, \fBconnect_unix\fR, \fBkey_log\fR, \fBredirect\fR
+host, port, addresses (\-\-resolve); from, to (\-\-connect\-to); path, ms;
+path (SSLKEYLOGFILE); status, url, hop, dropped_headers (\-L)
 .PP
 \fB\-\-har FILE\fR writes a HAR 1.2 file with one entry: the upgrade request
 and response, timings, serverIPAddress and \fB_webSocketMessages\fR (type
 send or receive, time in epoch seconds, opcode 1 or 2, data; base64 for
 binary), as browsers export WebSocket sessions. It is written whatever the
 outcome.
+.SH "PROXIES"
+\fB\-x\fR takes http:// (HTTP CONNECT), https:// (TLS to the proxy, then
+CONNECT), socks5:// (SOCKS5, the server's name resolved by wsprobe) or
+socks5h:// (SOCKS5, the name resolved by the proxy) URLs, with optional
+user:pass@ credentials (or \fB\-\-proxy\-user\fR).
+A URL without a scheme means http://; the port defaults to 1080 (443 for
+https://).
+Without \fB\-x\fR, the variables below choose the proxy; \fB\-x ''\fR
+ignores them.
+\fB\-v\fR shows every step: the CONNECT request and answer (credentials
+redacted), or the SOCKS5 exchange, and how long the tunnel took.
+A proxy that cannot be reached or refuses the tunnel ends the run with exit
+status 4, not 6: status 6 is the WebSocket server's own refusal.
+.SH "TLS"
+\fB\-\-cacert\fR adds its certificates to the built-in roots (Mozilla's,
+compiled in); it does not replace them.
+Without \fB\-\-cacert\fR, \fBSSL_CERT_FILE\fR names such a file;
+\fBSSL_CERT_DIR\fR is not read.
+The same trust anchors check an https:// proxy, and \fB\-k\fR skips both
+checks (verification still runs and its finding is printed as a warning).
+\fB\-\-cert\fR and \fB\-\-key\fR present a client certificate; the key
+may be PKCS#8, PKCS#1 or SEC1 PEM, and a key that does not belong to the
+certificate is an error before connecting.
+.SH "CONNECTING"
+Addresses come from \fB\-\-resolve\fR, an address in the URL, or the
+system resolver; \fB\-4\fR or \fB\-6\fR keeps one family.
+They are tried in turn, IPv6 and IPv4 alternating, each attempt allowed an
+equal share of the time left; \fB\-v\fR shows every attempt.
+\fB\-\-connect\-to\fR and \fB\-\-resolve\fR keep the URL's host for the
+Host header, the TLS server name and the certificate check.
+\fB\-\-connect\-timeout\fR covers name resolution, TCP, the proxy and
+TLS together.
+With \fB\-L\fR, credentials (\fB\-u\fR, user:pass@, Authorization and
+Cookie headers) and a custom Host header are not sent to another scheme,
+host or port.
 .SH "EXIT STATUS"
 .TP
 \fB0\fR
@@ -249,13 +388,15 @@ Usage error (bad flag, URL or header; unreadable file).
 Name resolution failed.
 .TP
 \fB4\fR
-TCP connect failed or timed out.
+Connect failed or timed out: TCP, a unix socket, or a proxy that cannot be
+reached or will not open a tunnel (CONNECT refused, 407, a SOCKS5 failure).
 .TP
 \fB5\fR
-TLS failed.
+TLS failed, with the server or with an https:// proxy.
 .TP
 \fB6\fR
-Upgrade rejected: the server answered with a status other than 101.
+Upgrade rejected: the server answered with a status other than 101; with
+\fB\-L\fR, also too many redirects or a location that cannot be followed.
 .TP
 \fB7\fR
 Invalid handshake response (not HTTP, Accept key, Upgrade/Connection,
@@ -269,11 +410,15 @@ Connection closed abnormally: a close code other than 1000/1001, or no Close
 frame (1006).
 .TP
 \fB10\fR
-Timeout after connecting (handshake response, Close answer, \fB\-\-max\-time\fR).
+Timeout after connecting (handshake response, Close answer, \fB\-\-max\-time\fR,
+a keepalive ping without pong).
 .TP
 \fB130\fR
 Interrupted.
 .SH EXAMPLES
+.TP
+\fBwsprobe wss://example.com/chat\fR
+On a terminal: an interactive session (type \fB/help\fR).
 .TP
 \fBprintf '%s\en' a b | wsprobe ws://127.0.0.1:8080/echo \-c 2\fR
 Send two lines and exit after two replies.
@@ -287,6 +432,12 @@ Send a file as one binary message and save the binary reply.
 \fBwsprobe \-v wss://example.com/socket\fR
 Show name resolution, TCP, TLS, the exact handshake and a timing breakdown.
 .TP
+\fBwsprobe \-x http://proxy.corp:3128 \-\-proxy\-user alice:s3cret wss://echo.example/\fR
+Go through an HTTP proxy that wants Basic credentials.
+.TP
+\fBwsprobe \-\-cacert corp\-root.pem \-\-cert me.pem \-\-key me.key wss://internal/\fR
+Trust a private CA and present a client certificate.
+.TP
 \fBwsprobe \-\-echo 'ws://127.0.0.1:9001/runCase?case=1&agent=wsprobe'\fR
 Answer a test server: every message goes back as it came (the Autobahn
 TestSuite's client cases).
@@ -295,6 +446,33 @@ TestSuite's client cases).
 \fBNO_COLOR\fR, \fBCLICOLOR_FORCE\fR, \fBTERM\fR
 Colour on standard error, with \fB\-\-color auto\fR.
 .TP
+\fBXDG_STATE_HOME\fR, \fBHOME\fR
+Where the REPL history is kept.
+.TP
+\fBINPUTRC\fR
+The readline init file read for \fBset editing\-mode vi\fR (default
+\fB~/.inputrc\fR).
+.TP
 \fBSSLKEYLOGFILE\fR
-Write TLS session secrets to this file, for Wireshark.
+Append TLS session secrets to this file (created readable by its owner
+only), in the NSS key log format Wireshark reads.
+.TP
+\fBSSL_CERT_FILE\fR
+Without \fB\-\-cacert\fR: a PEM file of trust anchors added to the
+built-in roots.
+.TP
+\fBws_proxy\fR, \fBhttp_proxy\fR
+The proxy for ws:// URLs (the first one set; lowercase names before
+uppercase ones).
+.TP
+\fBwss_proxy\fR, \fBhttps_proxy\fR
+The proxy for wss:// URLs.
+.TP
+\fBall_proxy\fR
+The proxy for both, when the above are not set.
+.TP
+\fBno_proxy\fR
+Hosts to reach without a proxy, comma-separated: a name matches itself and
+its subdomains, an address itself, ADDR/BITS a network, * everything.
+\fB\-\-noproxy\fR replaces it.
 "#;

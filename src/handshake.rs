@@ -147,10 +147,7 @@ pub fn upgrade(mut stream: Stream, cfg: &Config, out: &mut dyn Emit) -> Result<U
         after: cfg.handshake_timeout,
     };
 
-    stream
-        .tcp()
-        .set_write_timeout(Some(cfg.handshake_timeout))
-        .ok();
+    stream.set_write_timeout(Some(cfg.handshake_timeout)).ok();
     stream
         .write_all(&request)
         .and_then(|()| stream.flush())
@@ -202,8 +199,7 @@ pub fn upgrade(mut stream: Stream, cfg: &Config, out: &mut dyn Emit) -> Result<U
         deflate,
     } = validation?;
     let took = start.elapsed();
-    stream.tcp().set_read_timeout(None).ok();
-    stream.tcp().set_write_timeout(None).ok();
+    stream.set_timeouts(None).ok();
 
     let early = buf[head_len..].to_vec();
     let early_bytes = early.len();
@@ -265,7 +261,7 @@ fn read_head(
                 "the handshake response head never completed"
             }));
         };
-        stream.tcp().set_read_timeout(Some(left)).ok();
+        stream.set_read_timeout(Some(left)).ok();
         match stream.read(&mut chunk) {
             Ok(0) => {
                 return Err(Error::Malformed(MalformedResponse::ClosedEarly {
@@ -428,7 +424,7 @@ pub fn validate(
 /// Read a non-101 body: by Content-Length, chunked, or up to EOF; at most
 /// [`MAX_BODY`] bytes kept and never past the handshake deadline (nor more
 /// than two seconds after the head when the end is not marked).
-fn read_body(
+pub(crate) fn read_body(
     stream: &mut Stream,
     head: &ResponseHead,
     raw: &mut Vec<u8>,
@@ -463,7 +459,7 @@ fn read_body(
         let Some(left) = remaining(deadline) else {
             break;
         };
-        stream.tcp().set_read_timeout(Some(left)).ok();
+        stream.set_read_timeout(Some(left)).ok();
         match stream.read(&mut chunk) {
             Ok(0) => {
                 eof = true;

@@ -4,8 +4,9 @@
 //! The binary (`main.rs`) is a thin shell around [`run`]; everything lives
 //! in this library so that tests, fuzz targets and benchmarks reach it. The
 //! pipeline: [`cli`] → [`config`] → [`net::open`] → [`handshake::upgrade`]
-//! → [`session::Session`], with every observation sent as an
-//! [`event::Event`] to [`output`]. See DESIGN.md for the whole picture.
+//! (repeated by [`redirect::connect`] for -L) → [`session::Session`], with
+//! every observation sent as an [`event::Event`] to [`output`]. See
+//! DESIGN.md for the whole picture.
 
 pub mod cli;
 pub mod config;
@@ -17,6 +18,7 @@ pub mod input;
 pub mod net;
 pub mod output;
 pub mod protocol;
+pub mod redirect;
 pub mod session;
 pub mod wire;
 
@@ -26,35 +28,19 @@ use event::{Emit, Event, Timing};
 use polling::Poller;
 use std::sync::Arc;
 use std::sync::mpsc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use tungstenite::{Bytes, Message};
 
 /// How many input batches may wait for the socket. Each batch is one read
 /// of stdin (at most 256 KiB of records), so this bounds input memory.
 const INPUT_QUEUE: usize = 4;
 
-/// Connect, upgrade and run the session described by `cfg`, reporting to
-/// `out`. Reads standard input on a thread of its own when asked to.
+/// Connect, upgrade and run the session described by `cfg` in pipe mode,
+/// reporting to `out`. Reads standard input on a thread of its own when
+/// asked to.
 pub fn run(cfg: &Config, out: &mut dyn Emit) -> Result<()> {
-    let start = Instant::now();
-    for w in &cfg.warnings {
-        let _ = out.emit(&Event::Warning(w));
-    }
-    let (stream, mut timing): (net::Stream, Timing) = net::open(cfg, out)?;
-    let up = handshake::upgrade(stream, cfg, out)?;
-    timing.upgrade = up.took;
-    timing.total = start.elapsed();
-    let _ = out.emit(&Event::Open {
-        timing,
-        subprotocol: up.subprotocol.as_deref(),
-        extensions: up.extensions.as_deref(),
-        early_bytes: up.early_bytes,
-    });
-
-    let poller = Arc::new(Poller::new().map_err(|source| error::Error::Io {
-        context: "cannot create the event loop".into(),
-        source,
-    })?);
+    let up = open(cfg, out)?;
+    let poller = new_poller()?;
     let input = if cfg.input.read_stdin {
         let (tx, rx) = mpsc::sync_channel(INPUT_QUEUE);
         let waker = poller.clone();
@@ -75,8 +61,143 @@ pub fn run(cfg: &Config, out: &mut dyn Emit) -> Result<()> {
     } else {
         None
     };
-    let data = cfg
-        .input
+    let data = data_messages(cfg)?;
+    session::Session::new(up.ws, cfg, out, poller, input, data).run()
+}
+
+/// How long the end of a REPL session waits for the editor to show the
+/// last lines and give the terminal back.
+const REPL_END: Duration = Duration::from_secs(2);
+
+/// How long the end of a REPL session waits for the editor to take the last
+/// lines before stopping it anyway (it may be in Ctrl-R search, which shows
+/// nothing new); lines it did not take are then printed directly.
+const REPL_SETTLE: Duration = Duration::from_secs(1);
+
+/// Run the interactive REPL described by `cfg` (`cfg.repl` is set): every
+/// line of output, the final error report included, goes through the REPL
+/// printer. Returns the exit status.
+pub fn run_repl(cfg: &Config) -> u8 {
+    let Some(spec) = &cfg.repl else {
+        return 2;
+    };
+    let mut warnings = cfg.warnings.clone();
+    let mut repl = match input::repl::Repl::new(spec, cfg.output.color, &mut warnings) {
+        Ok(r) => r,
+        Err(e) => {
+            let e = error::Error::Io {
+                context: "cannot start the line editor".into(),
+                source: std::io::Error::other(e.to_string()),
+            };
+            let o = cfg.output;
+            output::report_error(&e, &mut std::io::stderr().lock(), o.color, o.stderr_tty, 0);
+            return e.exit_code();
+        }
+    };
+    let mut printer = match output::repl::ReplPrinter::new(
+        cfg.output,
+        cfg.deterministic,
+        &cfg.target.url,
+        repl.screen(),
+    ) {
+        Ok(p) => p,
+        Err(source) => {
+            let e = error::Error::Io {
+                context: "cannot start the printer thread".into(),
+                source,
+            };
+            let o = cfg.output;
+            output::report_error(&e, &mut std::io::stderr().lock(), o.color, o.stderr_tty, 0);
+            return e.exit_code();
+        }
+    };
+    for w in &warnings {
+        let _ = printer.emit(&Event::Warning(w));
+    }
+    let result = repl_session(cfg, repl, &mut printer);
+    let code = match &result {
+        Ok(()) => 0,
+        Err(e) => {
+            printer.report(e);
+            e.exit_code()
+        }
+    };
+    printer.finish(REPL_END);
+    code
+}
+
+/// Connect, start the editor thread, run the session, stop the editor.
+fn repl_session(
+    cfg: &Config,
+    repl: input::repl::Repl,
+    printer: &mut output::repl::ReplPrinter,
+) -> Result<()> {
+    let up = open(cfg, printer)?;
+    let poller = new_poller()?;
+    let (tx, rx) = mpsc::sync_channel(INPUT_QUEUE);
+    let waker = poller.clone();
+    let wiring = input::repl::Wiring {
+        tx,
+        wake: Box::new(move || {
+            let _ = waker.notify();
+        }),
+        out: printer.output(),
+        host: cfg.target.host_header.clone(),
+        binary: cfg.input.binary,
+        close: (cfg.ending.close_code, cfg.ending.close_reason.clone()),
+        first: data_messages(cfg)?,
+    };
+    // The trace so far and the banner come before the first prompt.
+    let _ = printer.flush();
+    printer.sync(REPL_END);
+    let terminal = repl.terminal();
+    let running = repl.start(wiring).map_err(|source| error::Error::Io {
+        context: "cannot start the REPL thread".into(),
+        source,
+    })?;
+    let result = session::Session::new(up.ws, cfg, printer, poller, Some(rx), Vec::new()).run();
+    // Let the editor show what is left above its prompt, then take the
+    // terminal back from it; the error report comes after.
+    let _ = printer.flush();
+    printer.sync(REPL_SETTLE);
+    if running.stop(REPL_END) {
+        printer.take_over(terminal, REPL_SETTLE);
+    }
+    result
+}
+
+/// Connect and upgrade, reporting the phases to `out`.
+fn open(cfg: &Config, out: &mut dyn Emit) -> Result<handshake::Upgraded> {
+    let start = Instant::now();
+    if cfg.repl.is_none() {
+        for w in &cfg.warnings {
+            let _ = out.emit(&Event::Warning(w));
+        }
+    }
+    let (up, mut timing): (handshake::Upgraded, Timing) = redirect::connect(cfg, out)?;
+    timing.upgrade = up.took;
+    timing.total = start.elapsed();
+    let _ = out.emit(&Event::Open {
+        timing,
+        subprotocol: up.subprotocol.as_deref(),
+        extensions: up.extensions.as_deref(),
+        early_bytes: up.early_bytes,
+    });
+    Ok(up)
+}
+
+fn new_poller() -> Result<Arc<Poller>> {
+    Poller::new()
+        .map(Arc::new)
+        .map_err(|source| error::Error::Io {
+            context: "cannot create the event loop".into(),
+            source,
+        })
+}
+
+/// The -d messages, text or (with -b) binary.
+fn data_messages(cfg: &Config) -> Result<Vec<Message>> {
+    cfg.input
         .data
         .iter()
         .map(|d| {
@@ -89,6 +210,5 @@ pub fn run(cfg: &Config, out: &mut dyn Emit) -> Result<()> {
                     .map_err(|_| error::Error::Usage("--data is not valid UTF-8; add -b".into()))
             }
         })
-        .collect::<Result<Vec<_>>>()?;
-    session::Session::new(up.ws, cfg, out, poller, input, data).run()
+        .collect()
 }

@@ -36,6 +36,9 @@ fn main() -> ExitCode {
             return ExitCode::from(e.exit_code());
         }
     };
+    if cfg.repl.is_some() {
+        return ExitCode::from(wsprobe::run_repl(&cfg));
+    }
     let mut outputs = Outputs::new(&cfg);
     let result = wsprobe::run(&cfg, &mut outputs);
     ExitCode::from(outputs.finish(&result))

@@ -15,6 +15,10 @@
 //! The protocol engine is `protocol::Connection` (RFC 6455 and
 //! permessage-deflate); with --echo every message received is queued back
 //! to the server, and reading pauses while echoes wait for a blocked socket.
+//!
+//! REPL commands, ping timing, keepalive and `/stats` live in `control.rs`.
+
+mod control;
 
 use crate::config::Config;
 use crate::error::{Error, Result};
@@ -67,6 +71,8 @@ pub struct Session<'a> {
     output_gone: bool,
     /// Emit an event for every message sent (--json, --har).
     trace_messages: bool,
+    /// REPL commands, pings and statistics (control.rs).
+    ctl: control::Control,
 }
 
 /// How one turn of reading ended the session, if it did.
@@ -111,6 +117,7 @@ impl<'a> Session<'a> {
             after_close: None,
             output_gone: false,
             trace_messages: cfg.output.json || cfg.har.is_some(),
+            ctl: control::Control::new(now, cfg.keepalive.map(|k| k.interval)),
         }
     }
 
@@ -123,7 +130,6 @@ impl<'a> Session<'a> {
         self.ws
             .get_ref()
             .get_ref()
-            .tcp()
             .set_nonblocking(true)
             .map_err(io_err("cannot make the socket non-blocking"))?;
         // SAFETY: the socket is deleted from the poller below, before the
@@ -131,13 +137,13 @@ impl<'a> Session<'a> {
         unsafe {
             self.poller
                 .add(
-                    self.ws.get_ref().get_ref().tcp(),
+                    self.ws.get_ref().get_ref(),
                     polling::Event::readable(SOCKET),
                 )
                 .map_err(io_err("cannot register the socket with the poller"))?;
         }
         let result = self.event_loop();
-        let _ = self.poller.delete(self.ws.get_ref().get_ref().tcp());
+        let _ = self.poller.delete(self.ws.get_ref().get_ref());
         let _ = self.out.flush();
         self.ws.get_mut().get_mut().shutdown();
         result
@@ -156,6 +162,10 @@ impl<'a> Session<'a> {
                 let _ = self.ws.flush();
                 return Ok(());
             }
+            let keepalive_due = match self.keepalive(Instant::now()) {
+                Ok(due) => due,
+                Err(e) => return self.finish(Finish::Failed(e)),
+            };
             if let Err(e) = self.write_input() {
                 return self.finish(Finish::Failed(e));
             }
@@ -176,7 +186,7 @@ impl<'a> Session<'a> {
                 let (sent, wait) = (self.sent, self.cfg.ending.wait);
                 self.emit(&Event::InputEnded { sent, wait });
             }
-            let mut deadline: Option<Instant> = None;
+            let mut deadline: Option<Instant> = keepalive_due;
             if self.closing_since.is_none() {
                 if let Some(max) = max_deadline {
                     if now >= max {
@@ -187,10 +197,10 @@ impl<'a> Session<'a> {
                         self.start_close();
                         continue;
                     }
-                    deadline = Some(max);
+                    deadline = Some(deadline.map_or(max, |d| d.min(max)));
                 }
-                if let Some(done) = self.input_done_at {
-                    let quiet_until = done.max(self.last_rx) + self.cfg.ending.wait;
+                if let (Some(done), Some(wait)) = (self.input_done_at, self.cfg.ending.wait) {
+                    let quiet_until = done.max(self.last_rx) + wait;
                     if now >= quiet_until {
                         self.start_close();
                         continue;
@@ -227,7 +237,7 @@ impl<'a> Session<'a> {
             };
             let interest = polling::Event::new(SOCKET, !self.echo_backlog(), self.write_blocked);
             self.poller
-                .modify(self.ws.get_ref().get_ref().tcp(), interest)
+                .modify(self.ws.get_ref().get_ref(), interest)
                 .map_err(|source| Error::Io {
                     context: "cannot poll the socket".into(),
                     source,
@@ -313,7 +323,7 @@ impl<'a> Session<'a> {
                 return None;
             }
             Message::Pong(p) => {
-                self.emit(&Event::PongReceived { data: p });
+                self.on_pong(p);
                 return None;
             }
             Message::Close(frame) => {
@@ -353,6 +363,7 @@ impl<'a> Session<'a> {
             return None;
         }
         self.received += 1;
+        self.ctl.count_received(data.len());
         if let Err(e) = self.out.emit(&Event::Message { kind, data }) {
             if e.kind() == io::ErrorKind::BrokenPipe {
                 self.output_gone = true;
@@ -450,6 +461,7 @@ impl<'a> Session<'a> {
                 };
                 let _ = self.out.emit(&Event::MessageSent { kind, data });
             }
+            self.ctl.count_sent(&msg);
             let written = self.ws.write(msg);
             self.emit_compression(Direction::Sent);
             match written {
@@ -472,6 +484,10 @@ impl<'a> Session<'a> {
         match rx.try_recv() {
             Ok(Input::Batch(b)) => {
                 self.pending.extend(b);
+                Ok(true)
+            }
+            Ok(Input::Command(c)) => {
+                self.command(c)?;
                 Ok(true)
             }
             Ok(Input::End) | Err(TryRecvError::Disconnected) => {
@@ -531,28 +547,11 @@ impl<'a> Session<'a> {
         }
     }
 
-    /// Send our Close (once) and start the close timer.
+    /// Send our Close (--close-code, --close-reason) once and start the
+    /// close timer.
     fn start_close(&mut self) {
-        if self.closing_since.is_some() {
-            return;
-        }
-        self.closing_since = Some(Instant::now());
         let e = &self.cfg.ending;
-        let frame = CloseFrame {
-            code: CloseCode::from(e.close_code),
-            reason: e.close_reason.as_str().into(),
-        };
-        match self.ws.close(Some(frame)) {
-            Err(tungstenite::Error::Io(err)) if err.kind() == io::ErrorKind::WouldBlock => {
-                self.write_blocked = true;
-            }
-            _ => {}
-        }
-        let (code, reason) = (e.close_code, e.close_reason.clone());
-        self.emit(&Event::CloseSent {
-            code,
-            reason: &reason,
-        });
+        self.start_close_with(e.close_code, &e.close_reason.clone());
     }
 
     fn finish(&mut self, f: Finish) -> Result<()> {

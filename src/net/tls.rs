@@ -1,35 +1,52 @@
-//! TLS for wss:// with rustls (ring provider, never the process default):
-//! the client configuration (built-in roots, --cacert, -k), the handshake
-//! with a deadline, and the facts `-v` shows about the session.
+//! TLS with rustls (ring provider, never the process default): the client
+//! configuration (built-in roots plus --cacert or SSL_CERT_FILE, -k,
+//! --cert/--key, --tls-min/--tls-max, --no-sni, SSLKEYLOGFILE), the
+//! handshake with a deadline over any [`Stream`], and the facts `-v` shows
+//! about the session.
 //!
 //! The handshake is driven by hand (not `StreamOwned`) so that a deadline
-//! bounds it and the first bytes a non-TLS peer sends can be shown.
+//! bounds it and the first bytes a non-TLS peer sends can be shown. The
+//! transport is a [`Stream`], so TLS runs over TCP, a unix socket, a proxy
+//! tunnel, or inside TLS to an https:// proxy alike.
 
 use super::certinfo::{CertInfo, date};
-use super::emit;
+use super::{Stream, emit};
+use crate::cli::TlsVersion;
 use crate::config::TlsOptions;
 use crate::error::{Error, Result};
 use crate::event::{Emit, Event};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::{ResolvesClientCert, WebPkiServerVerifier};
+use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use rustls::sign::CertifiedKey;
 use rustls::{
-    ClientConfig, ClientConnection, DigitallySignedStruct, RootCertStore, SignatureScheme,
+    ClientConfig, ClientConnection, DigitallySignedStruct, KeyLog, RootCertStore, SignatureScheme,
+    SupportedProtocolVersion,
 };
 use std::io::{self, Read, Write};
-use std::net::TcpStream;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-/// A client configuration plus the slots its verifier and client
-/// certificate resolver fill in during the handshake.
+/// A client configuration plus what its verifier and client-certificate
+/// resolver notice during the handshake, for diagnosis.
 pub struct TlsSetup {
     config: Arc<ClientConfig>,
+    watch: Watch,
+    insecure: bool,
+    /// True for the TLS session with an https:// proxy.
+    proxy: bool,
+}
+
+/// What a handshake showed, shared with the verifier and kept by the
+/// stream, to explain failures (even alerts after the handshake).
+#[derive(Debug, Clone, Default)]
+struct Watch {
     seen: Arc<Mutex<Seen>>,
     cert_requested: Arc<AtomicBool>,
-    insecure: bool,
 }
 
 /// What certificate verification saw.
@@ -41,73 +58,269 @@ struct Seen {
     problem: Option<rustls::Error>,
 }
 
-/// Build the rustls client configuration for these options.
-pub fn client_config(opts: &TlsOptions) -> Result<TlsSetup> {
+impl Watch {
+    /// A TLS error as a typed [`Error`], explained with what was seen.
+    fn explain(&self, name: &str, e: rustls::Error) -> Error {
+        let diagnosis = match self.seen.lock() {
+            Ok(seen) => diagnose(
+                &e,
+                name,
+                &seen.chain,
+                self.cert_requested.load(Ordering::Relaxed),
+            ),
+            Err(_) => None,
+        };
+        Error::Tls {
+            server: name.to_string(),
+            source: Box::new(e),
+            plaintext_reply: None,
+            diagnosis: diagnosis.map(Box::new),
+        }
+    }
+}
+
+/// Who the TLS session is with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Peer {
+    /// The WebSocket server (wss://): every TLS option applies.
+    Server,
+    /// An https:// proxy: the same trust anchors and -k, no client
+    /// certificate, no version pins, SNI always on.
+    Proxy,
+}
+
+/// Open the SSLKEYLOGFILE named in `opts`, if any. A file that cannot be
+/// opened is a warning, not a failure: the connection works without it.
+pub fn key_log(opts: &TlsOptions, out: &mut dyn Emit) -> Option<Arc<dyn KeyLog>> {
+    let path = opts.key_log.as_ref()?;
+    match KeyLogWriter::open(path) {
+        Ok(w) => {
+            let shown = path.display().to_string();
+            emit(out, &Event::KeyLogging { path: &shown });
+            Some(Arc::new(w))
+        }
+        Err(e) => {
+            let msg = format!(
+                "SSLKEYLOGFILE={}: {}; TLS secrets are not logged",
+                path.display(),
+                crate::error::describe_io(&e)
+            );
+            emit(out, &Event::Warning(&msg));
+            None
+        }
+    }
+}
+
+/// Build the rustls client configuration for these options and this peer.
+/// Every file named by an option is read and checked here, before any
+/// packet is sent.
+pub fn client_config(
+    opts: &TlsOptions,
+    peer: Peer,
+    key_log: Option<Arc<dyn KeyLog>>,
+) -> Result<TlsSetup> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut roots = RootCertStore::from_iter(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
     if let Some(path) = &opts.cacert {
-        let read_err = |source| Error::ReadFile {
-            what: "--cacert",
-            path: path.clone(),
-            source,
-        };
-        let bad = |detail: String| Error::BadCertificateFile {
-            path: path.clone(),
-            detail,
-        };
-        let bytes = std::fs::read(path).map_err(read_err)?;
-        let mut added = 0;
-        for cert in CertificateDer::pem_slice_iter(&bytes) {
-            let cert = cert.map_err(|e| bad(format!("not a valid PEM file: {e}")))?;
-            roots.add(cert).map_err(|e| {
-                bad(format!(
-                    "a certificate cannot be used as a trust anchor: {e}"
-                ))
-            })?;
-            added += 1;
-        }
-        if added == 0 {
-            return Err(bad(
-                "holds no PEM certificate (-----BEGIN CERTIFICATE-----)".into(),
-            ));
-        }
+        add_trust_anchors(&mut roots, path, opts.cacert_from)?;
+    }
+    let setup_err = |e: rustls::Error| Error::Usage(format!("TLS set-up failed: {e}"));
+    let versions = match peer {
+        Peer::Server => versions(opts.min, opts.max),
+        Peer::Proxy => versions(None, None),
+    };
+    if versions.is_empty() {
+        return Err(Error::Usage(
+            "--tls-min is above --tls-max: no TLS version is left to offer".into(),
+        ));
     }
     let builder = ClientConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()
-        .map_err(|e| Error::Usage(format!("TLS set-up failed: {e}")))?;
-    let inner = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider)
+        .with_protocol_versions(&versions)
+        .map_err(setup_err)?;
+    let inner = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
         .build()
         .map_err(|e| Error::Usage(format!("TLS set-up failed: {e}")))?;
-    let seen = Arc::new(Mutex::new(Seen::default()));
-    let verifier = Arc::new(Recording {
-        inner,
-        insecure: opts.insecure,
-        seen: seen.clone(),
-    });
-    let cert_requested = Arc::new(AtomicBool::new(false));
-    let mut config = builder
+    let watch = Watch::default();
+    let builder = builder
         .dangerous()
-        .with_custom_certificate_verifier(verifier)
-        .with_no_client_auth();
-    config.client_auth_cert_resolver = Arc::new(NoClientCert {
-        requested: cert_requested.clone(),
-    });
+        .with_custom_certificate_verifier(Arc::new(Recording {
+            inner,
+            insecure: opts.insecure,
+            seen: watch.seen.clone(),
+        }));
+    let mut config = match (&opts.cert, peer) {
+        (Some(cert), Peer::Server) => {
+            let (chain, key) = client_identity(cert, opts.key.as_deref(), &provider)?;
+            builder
+                .with_client_auth_cert(chain, key)
+                .map_err(setup_err)?
+        }
+        _ => {
+            let mut c = builder.with_no_client_auth();
+            c.client_auth_cert_resolver = Arc::new(NoClientCert {
+                requested: watch.cert_requested.clone(),
+            });
+            c
+        }
+    };
     // WebSocket upgrades are HTTP/1.1 (RFC 8441 over h2 is another protocol).
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    config.key_log = Arc::new(rustls::KeyLogFile::new());
+    config.enable_sni = peer == Peer::Proxy || opts.sni != crate::config::Sni::Off;
+    if let Some(log) = key_log {
+        config.key_log = log;
+    }
     Ok(TlsSetup {
         config: Arc::new(config),
-        seen,
-        cert_requested,
+        watch,
         insecure: opts.insecure,
+        proxy: peer == Peer::Proxy,
     })
 }
 
-/// Run the TLS handshake on `tcp` before `deadline`.
+/// The protocol versions between `min` and `max` (rustls speaks 1.2 and 1.3).
+fn versions(
+    min: Option<TlsVersion>,
+    max: Option<TlsVersion>,
+) -> Vec<&'static SupportedProtocolVersion> {
+    let all = [
+        (TlsVersion::V1_2, &rustls::version::TLS12),
+        (TlsVersion::V1_3, &rustls::version::TLS13),
+    ];
+    all.into_iter()
+        .filter(|(v, _)| min.is_none_or(|m| *v >= m) && max.is_none_or(|m| *v <= m))
+        .map(|(_, p)| p)
+        .collect()
+}
+
+/// Add the certificates of a PEM bundle to `roots`. `what` names the
+/// option or variable that named the file.
+fn add_trust_anchors(roots: &mut RootCertStore, path: &Path, what: &'static str) -> Result<()> {
+    let bad = |detail: String| Error::BadCertificateFile {
+        path: path.to_path_buf(),
+        detail,
+    };
+    let bytes = read(path, what)?;
+    let mut added = 0;
+    for cert in CertificateDer::pem_slice_iter(&bytes) {
+        let cert = cert.map_err(|e| bad(format!("not a valid PEM file: {e}")))?;
+        roots.add(cert).map_err(|e| {
+            bad(format!(
+                "a certificate cannot be used as a trust anchor: {e}"
+            ))
+        })?;
+        added += 1;
+    }
+    if added == 0 {
+        return Err(bad(format!(
+            "holds no PEM certificate (-----BEGIN CERTIFICATE-----), so {what} trusts nothing"
+        )));
+    }
+    Ok(())
+}
+
+fn read(path: &Path, what: &'static str) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|source| Error::ReadFile {
+        what,
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// Load --cert (a PEM chain, leaf first) and --key (PKCS#8, PKCS#1 or SEC1
+/// PEM; without --key, the key is looked for in the --cert file) and check
+/// that the key belongs to the certificate.
+fn client_identity(
+    cert_path: &Path,
+    key_path: Option<&Path>,
+    provider: &CryptoProvider,
+) -> Result<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>)> {
+    let bad = |path: &Path, detail: String| Error::BadCertificateFile {
+        path: path.to_path_buf(),
+        detail,
+    };
+    let cert_bytes = read(cert_path, "--cert")?;
+    let chain = CertificateDer::pem_slice_iter(&cert_bytes)
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|e| bad(cert_path, format!("not a valid PEM file: {e}")))?;
+    if chain.is_empty() {
+        return Err(bad(
+            cert_path,
+            "holds no PEM certificate (-----BEGIN CERTIFICATE-----)".into(),
+        ));
+    }
+    let (key_bytes, key_file): (Vec<u8>, PathBuf) = match key_path {
+        Some(p) => (read(p, "--key")?, p.to_path_buf()),
+        None => (cert_bytes.clone(), cert_path.to_path_buf()),
+    };
+    let key = match PrivateKeyDer::from_pem_slice(&key_bytes) {
+        Ok(k) => k,
+        Err(rustls::pki_types::pem::Error::NoItemsFound) => {
+            let text = String::from_utf8_lossy(&key_bytes);
+            let detail = if text.contains("ENCRYPTED PRIVATE KEY") {
+                "holds an encrypted private key, which wsprobe cannot decrypt; \
+                 write a plain copy with: openssl pkey -in KEY -out plain-key.pem"
+                    .to_string()
+            } else if key_path.is_none() {
+                "holds no private key; give the key file with --key FILE".to_string()
+            } else {
+                "holds no private key (PEM 'PRIVATE KEY', 'RSA PRIVATE KEY' or 'EC PRIVATE KEY')"
+                    .to_string()
+            };
+            return Err(bad(&key_file, detail));
+        }
+        Err(e) => return Err(bad(&key_file, format!("not a valid PEM file: {e}"))),
+    };
+    match CertifiedKey::from_der(chain.clone(), key.clone_key(), provider) {
+        Ok(_) => Ok((chain, key)),
+        Err(rustls::Error::InconsistentKeys(rustls::InconsistentKeys::KeyMismatch)) => {
+            Err(Error::KeyMismatch {
+                cert: cert_path.to_path_buf(),
+                key: key_file,
+            })
+        }
+        Err(e) => Err(bad(&key_file, format!("cannot use this key: {e}"))),
+    }
+}
+
+/// Writes TLS secrets in the NSS key log format (what Wireshark reads),
+/// one line per secret. The file is created readable by its owner only.
+#[derive(Debug)]
+struct KeyLogWriter {
+    file: Mutex<std::fs::File>,
+}
+
+impl KeyLogWriter {
+    fn open(path: &Path) -> io::Result<KeyLogWriter> {
+        let mut o = std::fs::OpenOptions::new();
+        o.append(true).create(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+        Ok(KeyLogWriter {
+            file: Mutex::new(o.open(path)?),
+        })
+    }
+}
+
+impl KeyLog for KeyLogWriter {
+    fn log(&self, label: &str, client_random: &[u8], secret: &[u8]) {
+        let line = format!(
+            "{label} {} {}\n",
+            crate::output::hex(client_random),
+            crate::output::hex(secret)
+        );
+        // One write per line, so lines from two sessions never interleave.
+        if let Ok(mut f) = self.file.lock() {
+            let _ = f.write_all(line.as_bytes());
+        }
+    }
+}
+
+/// Run the TLS handshake with `name` (the SNI and the name the certificate
+/// must carry) on `sock` before `deadline`.
 pub fn handshake(
-    mut tcp: TcpStream,
-    setup: TlsSetup,
-    host: &str,
+    mut sock: Stream,
+    setup: &TlsSetup,
+    name: &str,
     deadline: Instant,
     out: &mut dyn Emit,
 ) -> Result<TlsStream> {
@@ -118,13 +331,14 @@ pub fn handshake(
                 .downcast_ref::<io::Error>()
                 .and_then(io_diagnosis)
                 .map(Box::new),
-            server: host.to_string(),
+            server: name.to_string(),
             source,
             plaintext_reply: plain,
         };
-    let name = ServerName::try_from(host.to_string()).map_err(|e| fail(Box::new(e), None))?;
-    let mut conn =
-        ClientConnection::new(setup.config.clone(), name).map_err(|e| fail(Box::new(e), None))?;
+    let server_name =
+        ServerName::try_from(name.to_string()).map_err(|e| fail(Box::new(e), None))?;
+    let mut conn = ClientConnection::new(setup.config.clone(), server_name)
+        .map_err(|e| fail(Box::new(e), None))?;
     // The first bytes the peer sends, kept to recognise a plain-HTTP reply.
     let mut first = Vec::new();
     while conn.is_handshaking() {
@@ -137,15 +351,24 @@ pub fn handshake(
                 None,
             ));
         };
-        tcp.set_read_timeout(Some(left)).ok();
-        tcp.set_write_timeout(Some(left)).ok();
+        sock.set_timeouts(Some(left)).ok();
         if conn.wants_write() {
-            conn.write_tls(&mut tcp)
-                .map_err(|e| fail(Box::new(e), None))?;
+            if let Err(e) = conn.write_tls(&mut sock).and_then(|_| sock.flush()) {
+                // The peer may have hung up after an alert that says why
+                // (TLS 1.2 servers refusing a missing client certificate).
+                let alert = conn
+                    .read_tls(&mut sock)
+                    .ok()
+                    .and_then(|_| conn.process_new_packets().err());
+                return Err(match alert {
+                    Some(tls) => setup.watch.explain(name, tls),
+                    None => fail(Box::new(e), None),
+                });
+            }
             continue;
         }
         let mut rec = Recorder {
-            inner: &mut tcp,
+            inner: &mut sock,
             kept: &mut first,
         };
         let n = conn.read_tls(&mut rec).map_err(|e| {
@@ -171,9 +394,9 @@ pub fn handshake(
         }
         if let Err(e) = conn.process_new_packets() {
             // Tell the peer why (an alert), as far as it listens.
-            let _ = conn.write_tls(&mut tcp);
+            let _ = conn.write_tls(&mut sock).and_then(|_| sock.flush());
             let plain = looks_like_plaintext(&first).then(|| first.clone());
-            let mut err = setup.explain(host, e);
+            let mut err = setup.watch.explain(name, e);
             if let Error::Tls {
                 plaintext_reply, ..
             } = &mut err
@@ -183,14 +406,13 @@ pub fn handshake(
             return Err(err);
         }
     }
-    tcp.set_read_timeout(None).ok();
-    tcp.set_write_timeout(None).ok();
-    let (chain, problem) = match setup.seen.lock() {
+    sock.set_timeouts(None).ok();
+    let (chain, problem) = match setup.watch.seen.lock() {
         Ok(mut s) => (std::mem::take(&mut s.chain), s.problem.take()),
         Err(_) => (Vec::new(), None),
     };
     if let (true, Some(problem)) = (setup.insecure, problem) {
-        let words = match diagnose(&problem, host, &chain, false) {
+        let words = match diagnose(&problem, name, &chain, false) {
             Some(d) => d.summary,
             None => problem.to_string(),
         };
@@ -224,13 +446,14 @@ pub fn handshake(
             group: group.as_deref(),
             alpn: alpn.as_deref(),
             took: start.elapsed(),
+            proxy: setup.proxy,
         },
     );
     Ok(TlsStream {
         conn,
-        sock: tcp,
-        setup,
-        host: host.to_string(),
+        sock,
+        watch: setup.watch.clone(),
+        name: name.to_string(),
     })
 }
 
@@ -244,7 +467,7 @@ fn looks_like_plaintext(b: &[u8]) -> bool {
 
 /// Keeps a copy of the first 256 bytes read through it.
 struct Recorder<'a> {
-    inner: &'a mut TcpStream,
+    inner: &'a mut Stream,
     kept: &'a mut Vec<u8>,
 }
 
@@ -395,7 +618,11 @@ fn diagnose(
             let until = leaf.as_ref().map_or("?".into(), |l| date(l.not_after));
             (
                 format!("the server's certificate expired on {until}"),
-                vec!["the server needs a renewed certificate".into(), skip()],
+                vec![
+                    "the server needs a renewed certificate (or this machine's clock is wrong)"
+                        .into(),
+                    skip(),
+                ],
             )
         }
         E::InvalidCertificate(C::NotValidYet | C::NotValidYetContext { .. }) => {
@@ -412,19 +639,25 @@ fn diagnose(
             )
         }
         E::InvalidCertificate(C::NotValidForName | C::NotValidForNameContext { .. }) => {
-            let names = match (e, &leaf) {
-                (E::InvalidCertificate(C::NotValidForNameContext { presented, .. }), _) => {
+            // The parsed certificate names them plainly; rustls's context
+            // is a fallback for a certificate x509-parser cannot read.
+            let names = match (&leaf, e) {
+                (Some(l), _) if !l.names.is_empty() => l.names.join(", "),
+                (_, E::InvalidCertificate(C::NotValidForNameContext { presented, .. })) => {
                     presented.join(", ")
                 }
-                (_, Some(l)) => l.names.join(", "),
-                _ => "?".into(),
+                _ => "(no names)".into(),
             };
             facts.retain(|f| !f.starts_with("names: "));
             facts.insert(0, format!("asked for: {host}"));
             facts.insert(1, format!("the certificate is for: {names}"));
             (
                 format!("the server's certificate is not valid for '{host}'"),
-                vec!["connect with a name the certificate lists".into(), skip()],
+                vec![
+                    "connect by a name the certificate carries (--connect-to or --resolve keep that name while connecting elsewhere), or --sni NAME to ask for another virtual host"
+                        .into(),
+                    skip(),
+                ],
             )
         }
         E::InvalidCertificate(C::BadSignature) => (
@@ -443,12 +676,20 @@ fn diagnose(
         }
         E::AlertReceived(A::ProtocolVersion) | E::PeerIncompatible(_) => (
             "the server and wsprobe have no TLS version or feature in common".into(),
-            vec!["wsprobe speaks TLS 1.2 and 1.3; the server may want another version".into()],
+            vec!["check --tls-min and --tls-max (wsprobe speaks TLS 1.2 and 1.3)".into()],
+        ),
+        E::AlertReceived(
+            A::BadCertificate | A::UnknownCA | A::CertificateUnknown | A::UnsupportedCertificate,
+        ) => (
+            "the server rejected our client certificate".into(),
+            vec!["check that the server trusts the issuer of the --cert certificate".into()],
         ),
         E::AlertReceived(A::HandshakeFailure) => (
-            "the server refused the TLS handshake (handshake_failure): often no cipher suite or key exchange in common"
-                .into(),
-            vec!["compare what the server accepts (e.g. with openssl s_client) with what -vvv shows of a working connection".into()],
+            "the server refused the TLS handshake (handshake_failure)".into(),
+            vec![
+                "the server may want a client certificate (--cert), another TLS version (--tls-min, --tls-max) or another server name (--sni)"
+                    .into(),
+            ],
         ),
         E::AlertReceived(A::UnrecognisedName) => (
             format!("the server does not serve the name '{host}' (SNI)"),
@@ -508,48 +749,32 @@ fn client_cert_required(facts: &mut Vec<String>) -> (String, Vec<String>) {
     )
 }
 
-/// A TLS client session over a TCP socket that works in blocking and
-/// non-blocking mode alike: `WouldBlock` from the socket surfaces as
+/// A TLS client session over a [`Stream`] that works in blocking and
+/// non-blocking mode alike: `WouldBlock` from the transport surfaces as
 /// `WouldBlock`, and a write is never reported as zero bytes.
 pub struct TlsStream {
     conn: ClientConnection,
-    sock: TcpStream,
-    setup: TlsSetup,
-    host: String,
-}
-
-impl TlsSetup {
-    /// A TLS error as a typed [`Error`], explained with what the handshake saw.
-    fn explain(&self, host: &str, e: rustls::Error) -> Error {
-        let diagnosis = match self.seen.lock() {
-            Ok(seen) => diagnose(
-                &e,
-                host,
-                &seen.chain,
-                self.cert_requested.load(Ordering::Relaxed),
-            ),
-            Err(_) => None,
-        };
-        Error::Tls {
-            server: host.to_string(),
-            source: Box::new(e),
-            plaintext_reply: None,
-            diagnosis: diagnosis.map(Box::new),
-        }
-    }
+    sock: Stream,
+    watch: Watch,
+    name: String,
 }
 
 impl TlsStream {
     /// If `e` came from TLS itself (an alert after the handshake, such as
     /// TLS 1.3's certificate_required), the typed TLS error for it.
     pub fn explain(&self, e: &io::Error) -> Option<Error> {
-        let tls = e.get_ref()?.downcast_ref::<rustls::Error>()?;
-        Some(self.setup.explain(&self.host, tls.clone()))
+        let tls = tls_failure(e)?;
+        Some(self.watch.explain(&self.name, tls.clone()))
     }
 
-    /// The TCP socket underneath.
-    pub fn tcp(&self) -> &TcpStream {
+    /// The transport underneath.
+    pub fn get_ref(&self) -> &Stream {
         &self.sock
+    }
+
+    /// The transport underneath, mutably.
+    pub fn get_mut(&mut self) -> &mut Stream {
+        &mut self.sock
     }
 
     /// Write out buffered TLS records.
@@ -566,6 +791,7 @@ impl TlsStream {
     pub fn send_close_notify(&mut self) {
         self.conn.send_close_notify();
         let _ = self.flush_tls();
+        let _ = self.sock.flush();
     }
 }
 
@@ -579,16 +805,14 @@ impl Read for TlsStream {
             }
             // Alerts or key updates may be waiting to go out; a blocked
             // socket must not stop us from reading.
-            match self.flush_tls() {
+            match self.flush_tls().and_then(|()| self.sock.flush()) {
                 Ok(()) => {}
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
                 Err(e) => return Err(e),
             }
             if self.conn.read_tls(&mut self.sock)? == 0 {
                 // EOF: let the reader say whether close_notify came first.
-                self.conn
-                    .process_new_packets()
-                    .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+                self.conn.process_new_packets().map_err(tls_error)?;
                 return match self.conn.reader().read(buf) {
                     Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                         Err(io::ErrorKind::UnexpectedEof.into())
@@ -596,11 +820,20 @@ impl Read for TlsStream {
                     other => other,
                 };
             }
-            self.conn
-                .process_new_packets()
-                .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+            self.conn.process_new_packets().map_err(tls_error)?;
         }
     }
+}
+
+/// A TLS failure after the handshake (an alert, a bad record) as an I/O
+/// error that keeps the rustls error, so that callers can tell it apart.
+fn tls_error(e: rustls::Error) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, e)
+}
+
+/// The rustls error inside an I/O error made by [`TlsStream`], if any.
+pub fn tls_failure(e: &io::Error) -> Option<&rustls::Error> {
+    e.get_ref()?.downcast_ref::<rustls::Error>()
 }
 
 impl Write for TlsStream {
@@ -621,6 +854,8 @@ impl Write for TlsStream {
 
     fn flush(&mut self) -> io::Result<()> {
         self.conn.writer().flush()?;
-        self.flush_tls()
+        self.flush_tls()?;
+        // A TLS transport (an https:// proxy) buffers records of its own.
+        self.sock.flush()
     }
 }

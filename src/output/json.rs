@@ -161,9 +161,64 @@ impl<O: Write> Emit for JsonPrinter<O> {
                 group,
                 alpn,
                 took,
+                proxy,
             } => self.line(
                 "tls",
-                json!({"version": version, "cipher_suite": suite, "group": group, "alpn": alpn, "ms": ms(took)}),
+                json!({"version": version, "cipher_suite": suite, "group": group, "alpn": alpn, "proxy": proxy, "ms": ms(took)}),
+            ),
+            Event::KeyLogging { path } => self.line("key_log", json!({"path": path})),
+            Event::AddressOverride { host, port, addrs } => self.line(
+                "resolve_override",
+                json!({"host": host, "port": port, "addresses": addrs.iter().map(|a| a.to_string()).collect::<Vec<_>>()}),
+            ),
+            Event::ConnectTo { from, to } => {
+                self.line("connect_to", json!({"from": from, "to": to}))
+            }
+            Event::UnixConnected { path, took } => {
+                self.line("connect_unix", json!({"path": path, "ms": ms(took)}))
+            }
+            Event::ProxyUsed { url, setting } => {
+                self.line("proxy", json!({"url": url, "setting": setting}))
+            }
+            Event::ProxyRequestSent { raw } => {
+                let raw = redact(raw, self.show_secrets);
+                let (first, headers) = split_head(&raw);
+                self.line(
+                    "proxy_request",
+                    json!({"request_line": first, "headers": headers_json(&headers)}),
+                )
+            }
+            Event::ProxyResponseReceived { head, body } => {
+                let (first, headers) = split_head(head);
+                let mut f = json!({"status_line": first, "headers": headers_json(&headers)});
+                if let Value::Object(m) = &mut f {
+                    m.extend(data_fields("body", body, false));
+                }
+                self.line("proxy_response", f)
+            }
+            Event::SocksAuthenticated { user } => {
+                self.line("socks_auth", json!({"user": user}))
+            }
+            Event::SocksConnect { target, remote_dns } => self.line(
+                "socks_connect",
+                json!({"target": target, "remote_dns": remote_dns}),
+            ),
+            Event::TunnelOpen {
+                target,
+                proxy,
+                took,
+            } => self.line(
+                "tunnel",
+                json!({"target": target, "proxy": proxy, "ms": ms(took)}),
+            ),
+            Event::Redirect {
+                status,
+                url,
+                hop,
+                dropped,
+            } => self.line(
+                "redirect",
+                json!({"status": status, "url": url, "hop": hop, "dropped_headers": dropped}),
             ),
             Event::TlsChain { certs } => self.line(
                 "tls_chain",
@@ -226,6 +281,7 @@ impl<O: Write> Emit for JsonPrinter<O> {
                     "timing": {
                         "dns_ms": ms(timing.dns),
                         "tcp_ms": ms(timing.tcp),
+                        "proxy_ms": timing.proxy.map(ms),
                         "tls_ms": timing.tls.map(ms),
                         "upgrade_ms": ms(timing.upgrade),
                         "total_ms": ms(timing.total),
@@ -281,8 +337,12 @@ impl<O: Write> Emit for JsonPrinter<O> {
                 }
                 self.line("ping", f)
             }
-            Event::PongReceived { data } => {
-                let mut f = json!({"direction": "received"});
+            Event::PongReceived {
+                data,
+                rtt,
+                keepalive,
+            } => {
+                let mut f = json!({"direction": "received", "rtt_ms": rtt.map(ms), "keepalive": keepalive});
                 if let Value::Object(m) = &mut f {
                     m.extend(data_fields("data", data, false));
                 }
@@ -315,9 +375,29 @@ impl<O: Write> Emit for JsonPrinter<O> {
             ),
             Event::InputEnded { sent, wait } => self.line(
                 "input_end",
-                json!({"messages_sent": sent, "wait_ms": ms(wait)}),
+                json!({"messages_sent": sent, "wait_ms": wait.map(ms)}),
             ),
             Event::Warning(msg) => self.line("warning", json!({"message": msg})),
+            Event::PingSent { data, keepalive } => {
+                let mut f = json!({"direction": "sent", "keepalive": keepalive});
+                if let Value::Object(m) = &mut f {
+                    m.extend(data_fields("data", data, false));
+                }
+                self.line("ping", f)
+            }
+            Event::PongSent { data } => {
+                let mut f = json!({"direction": "sent"});
+                if let Value::Object(m) = &mut f {
+                    m.extend(data_fields("data", data, false));
+                }
+                self.line("pong", f)
+            }
+            // REPL-only events: --json never runs the REPL, and message and
+            // frame events already carry what these say.
+            Event::ReplMessageSent { .. }
+            | Event::RawFrameSent { .. }
+            | Event::Verbosity { .. }
+            | Event::Stats(_) => Ok(()),
         }
     }
 

@@ -10,6 +10,8 @@
 
 pub mod har;
 pub mod json;
+pub mod pretty;
+pub mod repl;
 pub mod sanitize;
 pub mod trace;
 
@@ -18,6 +20,26 @@ use crate::error::Error;
 use crate::event::{Emit, Event, Initiator, MessageKind};
 use std::io::{self, Write};
 use std::time::Duration;
+
+/// The --timestamps prefix: the seconds since `start`, as
+/// `[  0.001234] ` (always zero when `fixed`, for byte-exact tests).
+pub fn stamp(start: std::time::Instant, fixed: bool) -> String {
+    let t = if fixed {
+        0.0
+    } else {
+        start.elapsed().as_secs_f64()
+    };
+    format!("[{t:10.6}] ")
+}
+
+/// "1 byte", "5 bytes".
+fn bytes(n: usize) -> String {
+    if n == 1 {
+        "1 byte".into()
+    } else {
+        format!("{n} bytes")
+    }
+}
 
 /// Milliseconds with one decimal: "3.1 ms".
 pub fn ms(d: Duration) -> String {
@@ -93,15 +115,11 @@ impl<O: Write, E: Write> Printer<O, E> {
             let _ = self.stderr.write_all(text.as_bytes());
             return;
         }
-        let t = if self.spec.deterministic {
-            0.0
-        } else {
-            self.start.elapsed().as_secs_f64()
-        };
+        let stamp = stamp(self.start, self.spec.deterministic);
         let mut buf = String::with_capacity(text.len() + 32);
         for line in text.split_inclusive('\n') {
             if self.spec.timestamps {
-                buf.push_str(&format!("[{t:10.6}] "));
+                buf.push_str(&stamp);
             }
             match (self.spec.color, line.chars().next().and_then(marker_color)) {
                 (true, Some(color)) => {
@@ -124,24 +142,26 @@ impl<O: Write, E: Write> Printer<O, E> {
     fn write_message(&mut self, kind: MessageKind, data: &[u8]) -> io::Result<()> {
         let out = &mut self.stdout;
         match kind {
-            MessageKind::Text if self.spec.stdout_tty => {
-                if sanitize::needs_escape(data, false) {
-                    out.write_all(sanitize::escape(data, false).as_bytes())?;
-                } else {
-                    out.write_all(data)?;
-                }
-                out.write_all(b"\n")?;
-            }
             MessageKind::Text => {
-                out.write_all(data)?;
+                // --pretty re-indents JSON; its newlines are ours, so a
+                // terminal gets them unescaped.
+                let pretty = if self.spec.pretty {
+                    pretty::json(data)
+                } else {
+                    None
+                };
+                let body = pretty.as_deref().map_or(data, str::as_bytes);
+                let keep_newlines = pretty.is_some();
+                if self.spec.stdout_tty && sanitize::needs_escape(body, keep_newlines) {
+                    out.write_all(sanitize::escape(body, keep_newlines).as_bytes())?;
+                } else {
+                    out.write_all(body)?;
+                }
                 out.write_all(b"\n")?;
             }
             MessageKind::Binary if self.spec.binary_raw => out.write_all(data)?,
             MessageKind::Binary if self.spec.stdout_tty => {
-                write!(out, "[binary {} bytes]", data.len())?;
-                for b in data {
-                    write!(out, " {b:02x}")?;
-                }
+                out.write_all(binary_line(data).as_bytes())?;
                 out.write_all(b"\n")?;
             }
             MessageKind::Binary => {
@@ -276,6 +296,35 @@ fn marker_color(c: char) -> Option<&'static str> {
     }
 }
 
+/// `[binary N bytes] 01 02 ff`: how a terminal shows a binary message.
+pub fn binary_line(data: &[u8]) -> String {
+    let mut s = format!("[binary {} bytes]", data.len());
+    for b in data {
+        s.push_str(&format!(" {b:02x}"));
+    }
+    s
+}
+
+/// The words of the `Closed` line: "Closed cleanly (1000 Normal Closure,
+/// server initiated) after 2.31 s".
+pub fn closed_line(
+    clean: bool,
+    initiator: Option<Initiator>,
+    code: Option<u16>,
+    after: Duration,
+) -> String {
+    let who = match initiator {
+        Some(Initiator::Client) => ", client initiated",
+        Some(Initiator::Server) => ", server initiated",
+        None => "",
+    };
+    let code = code
+        .map(|c| format!("{c} {}", close_code_name(c)))
+        .unwrap_or_else(|| "no Close frame".into());
+    let how = if clean { "cleanly" } else { "abnormally" };
+    format!("Closed {how} ({code}{who}) after {}", secs(after))
+}
+
 /// Lowercase hex, no separators (`xxd -r -p` reverses it).
 pub fn hex(data: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
@@ -323,12 +372,14 @@ impl<O: Write, E: Write> Emit for Printer<O, E> {
                 group,
                 alpn,
                 took,
+                proxy,
             } => {
                 let group = group.map(|g| format!(", {g}")).unwrap_or_default();
                 let alpn = alpn.map_or("ALPN none".to_string(), |a| format!("ALPN {a}"));
+                let with = if proxy { "Proxy " } else { "" };
                 self.info(
                     1,
-                    format_args!("{version}, {suite}{group}, {alpn} ({})", ms(took)),
+                    format_args!("{with}{version}, {suite}{group}, {alpn} ({})", ms(took)),
                 );
             }
             Event::TlsChain { certs } => {
@@ -344,6 +395,82 @@ impl<O: Write, E: Write> Emit for Printer<O, E> {
                         s.push_str(&format!("*   sha256: {}\n", c.sha256));
                     }
                     self.trace(&s);
+                }
+            }
+            Event::KeyLogging { path } => self.info(
+                1,
+                format_args!("TLS secrets are written to {path} (SSLKEYLOGFILE)"),
+            ),
+            Event::AddressOverride { host, port, addrs } => {
+                let list: Vec<String> = addrs.iter().map(|a| a.to_string()).collect();
+                self.info(
+                    1,
+                    format_args!("Resolved {host}:{port} to {} (--resolve)", list.join(", ")),
+                );
+            }
+            Event::ConnectTo { from, to } => self.info(
+                1,
+                format_args!("Connecting to {to} instead of {from} (--connect-to)"),
+            ),
+            Event::UnixConnected { path, took } => self.info(
+                1,
+                format_args!("Connected to unix socket {path} ({})", ms(took)),
+            ),
+            Event::ProxyUsed { url, setting } => {
+                self.info(1, format_args!("Using proxy {url} (from {setting})"))
+            }
+            Event::ProxyRequestSent { raw } => {
+                if self.spec.verbose >= 1 {
+                    let head = raw.strip_suffix(b"\r\n").unwrap_or(raw);
+                    self.lines(">", &redact(head, self.spec.show_secrets));
+                }
+            }
+            Event::ProxyResponseReceived { head, body } => {
+                if self.spec.verbose >= 1 {
+                    self.lines("<", head.strip_suffix(b"\r\n").unwrap_or(head));
+                    if !body.is_empty() {
+                        self.lines("<", body);
+                    }
+                }
+            }
+            Event::SocksAuthenticated { user } => match user {
+                Some(u) => self.info(1, format_args!("SOCKS5: authenticated as {u}")),
+                None => self.info(1, format_args!("SOCKS5: no authentication required")),
+            },
+            Event::SocksConnect { target, remote_dns } => {
+                let how = if remote_dns {
+                    " (name resolved by the proxy)"
+                } else {
+                    ""
+                };
+                self.info(1, format_args!("SOCKS5: CONNECT {target}{how}"));
+            }
+            Event::TunnelOpen {
+                target,
+                proxy,
+                took,
+            } => self.info(
+                1,
+                format_args!("Tunnel to {target} open through {proxy} ({})", ms(took)),
+            ),
+            Event::Redirect {
+                status,
+                url,
+                hop,
+                dropped,
+            } => {
+                self.info(
+                    1,
+                    format_args!("Redirect {hop} ({status}): following {url}"),
+                );
+                if !dropped.is_empty() {
+                    self.info(
+                        1,
+                        format_args!(
+                            "Not sending {} to another host, port or scheme",
+                            dropped.join(", ")
+                        ),
+                    );
                 }
             }
             Event::TlsVerificationSkipped { problem } => {
@@ -398,13 +525,17 @@ impl<O: Write, E: Write> Emit for Printer<O, E> {
                 let tls = timing
                     .tls
                     .map(|t| format!(", tls {:.1}", t.as_secs_f64() * 1e3));
+                let proxy = timing
+                    .proxy
+                    .map(|t| format!(", proxy {:.1}", t.as_secs_f64() * 1e3));
                 self.info(
                     1,
                     format_args!(
-                        "Open after {}: dns {:.1}, tcp {:.1}{}, upgrade {:.1} (subprotocol: {}, extensions: {})",
+                        "Open after {}: dns {:.1}, tcp {:.1}{}{}, upgrade {:.1} (subprotocol: {}, extensions: {})",
                         ms(timing.total),
                         timing.dns.as_secs_f64() * 1e3,
                         timing.tcp.as_secs_f64() * 1e3,
+                        proxy.unwrap_or_default(),
                         tls.unwrap_or_default(),
                         timing.upgrade.as_secs_f64() * 1e3,
                         subprotocol.unwrap_or("none"),
@@ -436,12 +567,25 @@ impl<O: Write, E: Write> Emit for Printer<O, E> {
                 );
             }
             Event::PingReceived { data } => self.info(
-                2,
-                format_args!("Ping received ({} bytes), answered", data.len()),
+                1,
+                format_args!("Ping received ({}), answered", bytes(data.len())),
             ),
-            Event::PongReceived { data } => {
-                self.info(2, format_args!("Pong received ({} bytes)", data.len()))
+            Event::PongReceived { data, rtt, .. } => {
+                let rtt = rtt.map(|r| format!(", rtt {}", ms(r))).unwrap_or_default();
+                self.info(
+                    1,
+                    format_args!("Pong received ({}{rtt})", bytes(data.len())),
+                )
             }
+            Event::PingSent { data, .. } => {
+                self.info(1, format_args!("Ping sent ({})", bytes(data.len())))
+            }
+            // REPL-only events: the REPL printer shows them.
+            Event::PongSent { .. }
+            | Event::ReplMessageSent { .. }
+            | Event::RawFrameSent { .. }
+            | Event::Stats(_) => {}
+            Event::Verbosity { level } => self.spec.verbose = level,
             Event::CloseSent { code, reason } => {
                 let reason = quoted(reason.as_bytes(), self.spec.stderr_tty);
                 self.info(
@@ -462,28 +606,27 @@ impl<O: Write, E: Write> Emit for Printer<O, E> {
                 code,
                 after,
             } => {
-                let who = match initiator {
-                    Some(Initiator::Client) => ", client initiated",
-                    Some(Initiator::Server) => ", server initiated",
-                    None => "",
-                };
-                let code = code
-                    .map(|c| format!("{c} {}", close_code_name(c)))
-                    .unwrap_or_else(|| "no Close frame".into());
-                let how = if clean { "cleanly" } else { "abnormally" };
-                self.info(
-                    1,
-                    format_args!("Closed {how} ({code}{who}) after {}", secs(after)),
-                );
+                let line = closed_line(clean, initiator, code, after);
+                self.info(1, format_args!("{line}"));
             }
-            Event::InputEnded { sent, wait } => self.info(
-                1,
-                format_args!(
-                    "Input ended after {sent} message{}; closing after {} of quiet (--wait)",
-                    if sent == 1 { "" } else { "s" },
-                    secs(wait)
-                ),
-            ),
+            Event::InputEnded { sent, wait } => {
+                let plural = if sent == 1 { "" } else { "s" };
+                match wait {
+                    Some(w) => self.info(
+                        1,
+                        format_args!(
+                            "Input ended after {sent} message{plural}; closing after {} of quiet (--wait)",
+                            secs(w)
+                        ),
+                    ),
+                    None => self.info(
+                        1,
+                        format_args!(
+                            "Input ended after {sent} message{plural}; waiting for --count messages"
+                        ),
+                    ),
+                }
+            }
             Event::Warning(msg) => self.warn(msg),
         }
         Ok(())
@@ -496,7 +639,7 @@ impl<O: Write, E: Write> Emit for Printer<O, E> {
 }
 
 /// ` "reason"` or nothing.
-fn quoted(reason: &[u8], tty: bool) -> String {
+pub fn quoted(reason: &[u8], tty: bool) -> String {
     if reason.is_empty() {
         String::new()
     } else if tty {
@@ -698,6 +841,7 @@ mod tests {
             timestamps: false,
             deterministic: false,
             show_secrets: false,
+            pretty: false,
         }
     }
 
@@ -830,6 +974,46 @@ mod tests {
         assert!(
             colored.starts_with("\x1b[1;36m>\x1b[0m GET / HTTP/1.1"),
             "{colored:?}"
+        );
+    }
+
+    #[test]
+    fn proxy_exchange_is_traced_with_credentials_redacted() {
+        let v = OutputSpec {
+            verbose: 1,
+            ..spec()
+        };
+        let (_, err) = render(
+            v,
+            &[
+                Event::ProxyUsed {
+                    url: "https://p:3128",
+                    setting: "https_proxy",
+                },
+                Event::TlsEstablished {
+                    version: "TLS 1.3",
+                    suite: "S",
+                    group: None,
+                    alpn: None,
+                    took: Duration::ZERO,
+                    proxy: true,
+                },
+                Event::ProxyRequestSent {
+                    raw: b"CONNECT h:443 HTTP/1.1\r\nHost: h:443\r\nProxy-Authorization: Basic YTpi\r\n\r\n",
+                },
+                Event::ProxyResponseReceived {
+                    head: b"HTTP/1.1 200 OK\r\n\r\n",
+                    body: b"",
+                },
+            ],
+        );
+        assert_eq!(
+            err,
+            "* Using proxy https://p:3128 (from https_proxy)\n\
+             * Proxy TLS 1.3, S, ALPN none (0.0 ms)\n\
+             > CONNECT h:443 HTTP/1.1\n> Host: h:443\n\
+             > Proxy-Authorization: Basic [redacted]\n>\n\
+             < HTTP/1.1 200 OK\n<\n"
         );
     }
 

@@ -111,11 +111,12 @@ fn echo_does_not_read_stdin_but_sends_data_first() {
 
 #[test]
 fn deflate_is_negotiated_with_a_real_peer_by_default() {
+    // -c, not -w: the peer answers our Close before echoing what came with it.
     let peer = PythonEcho::start();
     let long = "compressible text, ".repeat(500);
     let input = format!("hello\n{long}\n");
     let out = wsprobe()
-        .args(["-vv", "-w", "0.5", &peer.url()])
+        .args(["-vv", "-c", "2", &peer.url()])
         .write_stdin(input.clone())
         .output()
         .expect("runs");
@@ -148,7 +149,7 @@ fn deflate_is_negotiated_with_a_real_peer_by_default() {
 fn no_compress_offers_no_extension() {
     let peer = PythonEcho::start();
     let out = wsprobe()
-        .args(["--no-compress", "-vv", "-w", "0", &peer.url()])
+        .args(["--no-compress", "-vv", "-c", "1", &peer.url()])
         .write_stdin("plain\n")
         .output()
         .expect("runs");
@@ -198,7 +199,7 @@ fn the_window_and_context_the_server_imposes_are_honoured() {
         let peer = PythonEcho::start_with(args);
         let input = window_sensitive_lines();
         let out = wsprobe()
-            .args(["-v", "-w", "1", &peer.url()])
+            .args(["-v", "-c", "40", &peer.url()])
             .write_stdin(input.clone())
             .output()
             .expect("runs");

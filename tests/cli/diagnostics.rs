@@ -502,3 +502,30 @@ fn a_peer_that_hangs_up_during_the_tls_handshake() {
     assert!(!err.contains("os error"), "{err}");
     server.finish();
 }
+
+#[test]
+fn keepalive_pings_and_pong_rtt_show_at_v_in_pipe_mode() {
+    // tungstenite's server answers pings by itself; the session lasts until
+    // 0.5 s of quiet, so several 0.1 s keepalive rounds happen.
+    let server = WsServer::start(echo_script);
+    let out = wsprobe()
+        .args([
+            &server.url(),
+            "-v",
+            "-n",
+            "-w",
+            "0.5",
+            "--ping-interval",
+            "0.1",
+        ])
+        .output()
+        .expect("runs");
+    assert!(out.status.success(), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("* Ping sent ("), "{err}");
+    assert!(
+        err.contains("* Pong received (") && err.contains(", rtt "),
+        "{err}"
+    );
+    server.finish();
+}

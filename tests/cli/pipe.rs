@@ -360,3 +360,56 @@ fn invalid_utf8_line_stops_with_status_1_after_earlier_lines() {
     assert_eq!(texts(&got), ["good"]);
     server.finish();
 }
+
+#[test]
+fn count_without_wait_waits_for_a_slow_reply() {
+    // The server answers after 1.5 s, longer than the default --wait of 1 s:
+    // with -c the count decides, not the quiet timer.
+    let server = WsServer::start(|ws: &mut WebSocket<TcpStream>| {
+        let msg = ws.read().expect("line");
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        ws.send(msg).expect("send");
+        echo_script(ws);
+    });
+    let out = wsprobe()
+        .args([&server.url(), "-c", "1"])
+        .write_stdin("patience\n")
+        .output()
+        .expect("runs");
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "patience\n");
+    server.finish();
+}
+
+#[test]
+fn empty_messages_round_trip_without_hanging() {
+    // Regression: an empty frame followed by more bytes in the same read
+    // made the frame decoder (always on, for close diagnosis) loop forever.
+    let server = WsServer::start(|ws: &mut WebSocket<TcpStream>| {
+        let mut got = 0;
+        while got < 3 {
+            match ws.read().expect("message") {
+                m @ Message::Text(_) => {
+                    got += 1;
+                    ws.write(m).expect("queue");
+                }
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        // Three echoes and the Close in one write, so the client reads the
+        // empty frames together with what follows them.
+        ws.write(Message::Ping(Vec::new().into())).expect("ping");
+        ws.close(None).expect("close");
+        while ws.read().is_ok() {}
+    });
+    let started = std::time::Instant::now();
+    let out = wsprobe()
+        .args([&server.url(), "-w", "5"])
+        .write_stdin("\n\nlast\n")
+        .output()
+        .expect("runs");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "\n\nlast\n");
+    server.finish();
+}

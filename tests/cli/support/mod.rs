@@ -16,13 +16,19 @@
 //!
 //! Modules: [`ws`] (scripted WebSocket server over TCP), [`raw`] (raw TCP
 //! server and wire helpers for misbehaving peers), [`tls`] (WebSocket server
-//! behind rustls with a CA made at test time), [`python`] (the Python
-//! `websockets` echo server as a third-party peer).
+//! behind rustls with a CA made at test time, client certificates),
+//! [`python`] (the Python `websockets` echo server as a third-party peer),
+//! [`proxy`] (HTTP CONNECT and SOCKS5 proxies that record the tunnel),
+//! [`unix`] (WebSocket server on a unix socket), [`tinyproxy`] (Debian's
+//! tinyproxy as a third-party CONNECT proxy).
 #![allow(dead_code, unused_imports)]
 
+pub mod proxy;
 pub mod python;
 pub mod raw;
+pub mod tinyproxy;
 pub mod tls;
+pub mod unix;
 pub mod ws;
 
 use std::any::Any;
@@ -32,12 +38,15 @@ use std::sync::{Arc, mpsc};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
+pub use proxy::{ConnectProxy, ProxyOptions, Socks5Proxy, SocksOptions, SocksRecord, Tunnel};
 pub use python::PythonEcho;
 pub use raw::{
     RawServer, WireFrame, close_payload, frame, frame_raw, read_frame, read_request_head,
     response_101,
 };
-pub use tls::{TestPki, TlsSeen, TlsStream, TlsWsServer};
+pub use tinyproxy::Tinyproxy;
+pub use tls::{ClientIdentity, KeyFormat, LeafSpec, TestPki, TlsSeen, TlsStream, TlsWsServer};
+pub use unix::UnixWsServer;
 pub use ws::{
     ErrorResponse, Message, Recorded, Request, Response, WebSocket, WsServer, close_script,
     echo_script, send_and_close,
@@ -97,6 +106,28 @@ pub fn wsprobe() -> assert_cmd::Command {
     cmd
 }
 
+/// Runs `cmd` and asserts that it succeeded; returns its stdout and stderr
+/// (lossily decoded). The failure message shows stderr.
+pub fn succeeds(cmd: &mut assert_cmd::Command) -> (String, String) {
+    let out = cmd.output().expect("wsprobe runs");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{:?}: {stderr}", out.status);
+    (stdout, stderr)
+}
+
+/// Runs `cmd` and asserts that it exited with `code` and that its stderr
+/// contains every one of `needles`; returns stderr.
+pub fn fails_with(cmd: &mut assert_cmd::Command, code: i32, needles: &[&str]) -> String {
+    let out = cmd.output().expect("wsprobe runs");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(code), "{out:?}");
+    for n in needles {
+        assert!(stderr.contains(n), "stderr lacks {n:?}:\n{stderr}");
+    }
+    stderr
+}
+
 /// A TCP port on 127.0.0.1 that nothing listens on, so connecting to it is
 /// refused: binds `127.0.0.1:0`, notes the port and closes the listener.
 pub fn refused_port() -> u16 {
@@ -147,11 +178,13 @@ pub fn show_bytes(bytes: &[u8]) -> String {
 }
 
 /// The thread machinery shared by all in-process servers: a listener on
-/// `127.0.0.1:0` and a thread that accepts ONE connection, closes the
-/// listener, configures the socket ([`configure_socket`]) and runs `body`.
+/// `127.0.0.1:0` (or a unix socket) and a thread that accepts ONE
+/// connection, closes the listener, configures the socket and runs `body`.
 pub(crate) struct ServerThread<T> {
     kind: &'static str,
-    addr: SocketAddr,
+    /// Where it listens, for messages.
+    label: String,
+    addr: Option<SocketAddr>,
     accepted: Arc<AtomicBool>,
     result: mpsc::Receiver<T>,
     handle: JoinHandle<()>,
@@ -170,19 +203,40 @@ impl<T: Send + 'static> ServerThread<T> {
         let addr = listener
             .local_addr()
             .unwrap_or_else(|e| panic!("{kind}: local_addr: {e}"));
+        let accept = move || {
+            let (stream, _peer) = listener
+                .accept()
+                .unwrap_or_else(|e| panic!("{kind} on {addr}: accept failed: {e}"));
+            // One connection per server: later attempts are refused, not left hanging.
+            drop(listener);
+            configure_socket(&stream);
+            stream
+        };
+        Self::spawn_accepting(kind, addr.to_string(), Some(addr), accept, body)
+    }
+
+    /// Spawns a thread that gets ONE connection from `accept` (which must
+    /// drop its listener and set the socket's timeouts) and runs `body`.
+    /// `label` says where it listens, in failure messages.
+    pub(crate) fn spawn_accepting<S, A, B>(
+        kind: &'static str,
+        label: String,
+        addr: Option<SocketAddr>,
+        accept: A,
+        body: B,
+    ) -> Self
+    where
+        A: FnOnce() -> S + Send + 'static,
+        B: FnOnce(S) -> T + Send + 'static,
+    {
         let accepted = Arc::new(AtomicBool::new(false));
         let (tx, result) = mpsc::channel();
         let flag = Arc::clone(&accepted);
         let handle = thread::Builder::new()
-            .name(format!("{kind} {addr}"))
+            .name(format!("{kind} {label}"))
             .spawn(move || {
-                let (stream, _peer) = listener
-                    .accept()
-                    .unwrap_or_else(|e| panic!("{kind} on {addr}: accept failed: {e}"));
-                // One connection per server: later attempts are refused, not left hanging.
-                drop(listener);
+                let stream = accept();
                 flag.store(true, Ordering::SeqCst);
-                configure_socket(&stream);
                 let out = body(stream);
                 // The receiver is gone only if the server was dropped without finish().
                 let _ = tx.send(out);
@@ -190,6 +244,7 @@ impl<T: Send + 'static> ServerThread<T> {
             .unwrap_or_else(|e| panic!("{kind}: cannot spawn the server thread: {e}"));
         ServerThread {
             kind,
+            label,
             addr,
             accepted,
             result,
@@ -198,8 +253,10 @@ impl<T: Send + 'static> ServerThread<T> {
     }
 
     /// The listening address (127.0.0.1 and the port the OS picked).
+    /// Panics for a server that does not listen on TCP.
     pub(crate) fn addr(&self) -> SocketAddr {
         self.addr
+            .unwrap_or_else(|| panic!("{} on {} has no TCP address", self.kind, self.label))
     }
 
     /// Waits at most [`FINISH_TIMEOUT`] for the thread's result. Panics if no
@@ -208,10 +265,11 @@ impl<T: Send + 'static> ServerThread<T> {
     pub(crate) fn finish(self) -> T {
         let ServerThread {
             kind,
-            addr,
+            label: addr,
             accepted,
             result,
             handle,
+            ..
         } = self;
         match result.recv_timeout(FINISH_TIMEOUT) {
             Ok(value) => {

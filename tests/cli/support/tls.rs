@@ -13,7 +13,8 @@ use rcgen::{
     KeyPair, KeyUsagePurpose,
 };
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
-use rustls::{ServerConfig, ServerConnection};
+use rustls::server::WebPkiClientVerifier;
+use rustls::{RootCertStore, ServerConfig, ServerConnection, SupportedProtocolVersion};
 use tungstenite::WebSocket;
 
 use super::ServerThread;
@@ -31,6 +32,86 @@ pub struct TlsSeen {
     pub version: Option<rustls::ProtocolVersion>,
     /// The negotiated ALPN protocol, if any.
     pub alpn: Option<Vec<u8>>,
+    /// How many certificates the client presented (0 without mutual TLS).
+    pub client_certs: usize,
+}
+
+/// What the server ("leaf") certificate of a [`TestPki`] looks like.
+#[derive(Debug, Clone)]
+pub struct LeafSpec {
+    /// Subject alternative names: DNS names or IP addresses.
+    pub names: Vec<String>,
+    /// Valid from 2000-01-01 to 2001-01-01, so expired, instead of from now.
+    pub expired: bool,
+}
+
+impl Default for LeafSpec {
+    /// `localhost`, `127.0.0.1` and `::1`, valid now.
+    fn default() -> Self {
+        LeafSpec {
+            names: vec!["localhost".into(), "127.0.0.1".into(), "::1".into()],
+            expired: false,
+        }
+    }
+}
+
+/// The form of a client key file written by [`TestPki::client_identity`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyFormat {
+    /// ECDSA P-256, PKCS#8 (`BEGIN PRIVATE KEY`), as rcgen writes it.
+    Pkcs8,
+    /// ECDSA P-256, SEC1 (`BEGIN EC PRIVATE KEY`), converted by `openssl pkey -traditional`.
+    Sec1,
+    /// RSA 2048, PKCS#1 (`BEGIN RSA PRIVATE KEY`), made by `openssl genpkey` and
+    /// converted by `openssl pkey -traditional`.
+    Pkcs1,
+}
+
+/// A client certificate signed by a [`TestPki`]'s CA, and its key, as PEM
+/// files in a temporary directory (removed when this is dropped).
+pub struct ClientIdentity {
+    dir: tempfile::TempDir,
+    /// The certificate (PEM).
+    pub cert_path: std::path::PathBuf,
+    /// The private key (PEM, in the requested [`KeyFormat`]).
+    pub key_path: std::path::PathBuf,
+    /// The certificate followed by the key, in one file.
+    pub combined_path: std::path::PathBuf,
+}
+
+impl ClientIdentity {
+    /// The directory holding the files.
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+/// Runs `openssl ARGS` with `input` on stdin and returns stdout. Panics with
+/// a clear message if openssl is missing or fails.
+pub fn openssl(args: &[&str], input: &[u8]) -> Vec<u8> {
+    use std::process::{Command, Stdio};
+    let mut child = Command::new("openssl")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot run openssl ({e}): install it with bash tests/setup.sh \
+                 (tests/peers/debian-packages.txt lists it)"
+            )
+        });
+    let mut stdin = child.stdin.take().expect("piped stdin");
+    stdin.write_all(input).expect("write to openssl");
+    drop(stdin);
+    let out = child.wait_with_output().expect("wait for openssl");
+    assert!(
+        out.status.success(),
+        "openssl {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
 }
 
 /// A test PKI: a CA certificate (with a name unique in the test run) and a
@@ -45,11 +126,18 @@ pub struct TestPki {
     pub leaf_der: CertificateDer<'static>,
     /// The server certificate's private key, PKCS#8 DER.
     pub leaf_key_der: Vec<u8>,
+    /// The CA, to sign client certificates.
+    ca: CertifiedIssuer<'static, KeyPair>,
 }
 
 impl TestPki {
     /// Makes a fresh CA and leaf (ECDSA P-256, via rcgen's ring backend).
     pub fn generate() -> TestPki {
+        TestPki::generate_with(&LeafSpec::default())
+    }
+
+    /// Like [`TestPki::generate`], with the leaf's names and validity from `spec`.
+    pub fn generate_with(spec: &LeafSpec) -> TestPki {
         let ca_key = KeyPair::generate().expect("rcgen: generate the CA key");
         let mut ca_params =
             CertificateParams::new(Vec::<String>::new()).expect("rcgen: CA parameters");
@@ -71,15 +159,16 @@ impl TestPki {
         let ca = CertifiedIssuer::self_signed(ca_params, ca_key).expect("rcgen: self-sign the CA");
 
         let leaf_key = KeyPair::generate().expect("rcgen: generate the server key");
-        let mut leaf_params = CertificateParams::new(vec![
-            "localhost".to_string(),
-            "127.0.0.1".to_string(),
-            "::1".to_string(),
-        ])
-        .expect("rcgen: server certificate parameters");
-        leaf_params
-            .distinguished_name
-            .push(DnType::CommonName, "localhost");
+        let mut leaf_params = CertificateParams::new(spec.names.clone())
+            .expect("rcgen: server certificate parameters");
+        leaf_params.distinguished_name.push(
+            DnType::CommonName,
+            spec.names.first().map_or("server", String::as_str),
+        );
+        if spec.expired {
+            leaf_params.not_before = rcgen::date_time_ymd(2000, 1, 1);
+            leaf_params.not_after = rcgen::date_time_ymd(2001, 1, 1);
+        }
         leaf_params.is_ca = IsCa::ExplicitNoCa;
         leaf_params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
         leaf_params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
@@ -93,7 +182,104 @@ impl TestPki {
             ca_der: ca.der().clone(),
             leaf_der: leaf.der().clone(),
             leaf_key_der: leaf_key.serialize_der(),
+            ca,
         }
+    }
+
+    /// A client certificate for `name` (ClientAuth usage) signed by this CA,
+    /// with its key in `format`, written to a temporary directory.
+    pub fn client_identity(&self, name: &str, format: KeyFormat) -> ClientIdentity {
+        let pkcs8_pem = match format {
+            KeyFormat::Pkcs1 => String::from_utf8(openssl(
+                &[
+                    "genpkey",
+                    "-algorithm",
+                    "RSA",
+                    "-pkeyopt",
+                    "rsa_keygen_bits:2048",
+                ],
+                b"",
+            ))
+            .expect("PEM is ASCII"),
+            KeyFormat::Pkcs8 | KeyFormat::Sec1 => KeyPair::generate()
+                .expect("rcgen: generate the client key")
+                .serialize_pem(),
+        };
+        let key = KeyPair::from_pem(&pkcs8_pem).expect("rcgen: read the client key");
+        let mut params =
+            CertificateParams::new(Vec::<String>::new()).expect("rcgen: client parameters");
+        params.distinguished_name.push(DnType::CommonName, name);
+        params.is_ca = IsCa::ExplicitNoCa;
+        params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+        params.use_authority_key_identifier_extension = true;
+        let cert = params
+            .signed_by(&key, &self.ca)
+            .expect("rcgen: sign the client certificate");
+        let key_pem = match format {
+            KeyFormat::Pkcs8 => pkcs8_pem.into_bytes(),
+            KeyFormat::Sec1 | KeyFormat::Pkcs1 => {
+                openssl(&["pkey", "-traditional"], pkcs8_pem.as_bytes())
+            }
+        };
+        let marker: &[u8] = match format {
+            KeyFormat::Pkcs8 => b"-----BEGIN PRIVATE KEY-----",
+            KeyFormat::Sec1 => b"-----BEGIN EC PRIVATE KEY-----",
+            KeyFormat::Pkcs1 => b"-----BEGIN RSA PRIVATE KEY-----",
+        };
+        assert!(
+            key_pem.starts_with(marker),
+            "the {format:?} key file does not start with {}",
+            String::from_utf8_lossy(marker)
+        );
+        let dir = tempfile::Builder::new()
+            .prefix("wsprobe-test-client-")
+            .tempdir()
+            .expect("create the client identity directory");
+        let cert_path = dir.path().join("client.pem");
+        let key_path = dir.path().join("client.key");
+        let combined_path = dir.path().join("client-and-key.pem");
+        std::fs::write(&cert_path, cert.pem()).expect("write the client certificate");
+        std::fs::write(&key_path, &key_pem).expect("write the client key");
+        let mut both = cert.pem().into_bytes();
+        both.extend_from_slice(&key_pem);
+        std::fs::write(&combined_path, both).expect("write the combined file");
+        ClientIdentity {
+            dir,
+            cert_path,
+            key_path,
+            combined_path,
+        }
+    }
+
+    /// A server configuration presenting the leaf (and the CA), limited to
+    /// `versions` (e.g. `&[&rustls::version::TLS12]`), and, with
+    /// `require_client_cert`, refusing clients without a certificate signed
+    /// by this CA.
+    pub fn server_config_with(
+        &self,
+        require_client_cert: bool,
+        versions: &[&'static SupportedProtocolVersion],
+    ) -> Arc<ServerConfig> {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(self.leaf_key_der.clone()));
+        let builder = ServerConfig::builder_with_provider(provider.clone())
+            .with_protocol_versions(versions)
+            .expect("rustls: protocol versions");
+        let builder = if require_client_cert {
+            let mut roots = RootCertStore::empty();
+            roots.add(self.ca_der.clone()).expect("add the CA");
+            let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
+                .build()
+                .expect("rustls: client verifier");
+            builder.with_client_cert_verifier(verifier)
+        } else {
+            builder.with_no_client_auth()
+        };
+        let config = builder
+            .with_single_cert(vec![self.leaf_der.clone(), self.ca_der.clone()], key)
+            .expect("rustls: server certificate and key");
+        Arc::new(config)
     }
 
     /// A rustls server configuration presenting the leaf (and the CA) with
@@ -145,16 +331,25 @@ impl TlsWsServer {
         F: FnOnce(&mut WebSocket<TlsStream>) + Send + 'static,
     {
         let pki = TestPki::generate();
-        let mut ca_file = tempfile::Builder::new()
-            .prefix("wsprobe-test-ca-")
-            .suffix(".pem")
-            .tempfile()
-            .expect("create the CA tempfile");
-        ca_file
-            .write_all(pki.ca_pem.as_bytes())
-            .and_then(|()| ca_file.flush())
-            .expect("write the CA tempfile");
         let config = pki.server_config();
+        TlsWsServer::start_custom(pki, config, on_handshake, script)
+    }
+
+    /// Like [`TlsWsServer::start_with`], with a PKI and server configuration
+    /// of the test's choosing (see [`TestPki::generate_with`] and
+    /// [`TestPki::server_config_with`]). [`TlsWsServer::ca_path`] holds
+    /// `pki`'s CA.
+    pub fn start_custom<H, F>(
+        pki: TestPki,
+        config: Arc<ServerConfig>,
+        on_handshake: H,
+        script: F,
+    ) -> TlsWsServer
+    where
+        H: FnOnce(&Request, Response) -> Result<Response, ErrorResponse> + Send + 'static,
+        F: FnOnce(&mut WebSocket<TlsStream>) + Send + 'static,
+    {
+        let ca_file = write_ca_file(&pki);
         let thread = ServerThread::spawn("TlsWsServer", move |tcp| {
             tls_serve(tcp, config, on_handshake, script)
         });
@@ -224,6 +419,20 @@ impl TlsWsServer {
     }
 }
 
+/// The CA of `pki` in a PEM temporary file.
+pub fn write_ca_file(pki: &TestPki) -> tempfile::NamedTempFile {
+    let mut ca_file = tempfile::Builder::new()
+        .prefix("wsprobe-test-ca-")
+        .suffix(".pem")
+        .tempfile()
+        .expect("create the CA tempfile");
+    ca_file
+        .write_all(pki.ca_pem.as_bytes())
+        .and_then(|()| ca_file.flush())
+        .expect("write the CA tempfile");
+    ca_file
+}
+
 fn tls_serve<H, F>(
     tcp: TcpStream,
     config: Arc<ServerConfig>,
@@ -252,6 +461,7 @@ where
     seen.sni = tls.conn.server_name().map(str::to_string);
     seen.version = tls.conn.protocol_version();
     seen.alpn = tls.conn.alpn_protocol().map(<[u8]>::to_vec);
+    seen.client_certs = tls.conn.peer_certificates().map_or(0, <[_]>::len);
 
     let (outcome, ws) = serve(tls, on_handshake, script);
     if let Some(ws) = ws

@@ -135,7 +135,7 @@ pub(crate) enum Outcome {
 impl Outcome {
     /// The record of a completed or deliberately rejected handshake; panics
     /// (naming the server) if the handshake failed.
-    pub(crate) fn into_recorded(self, kind: &str, addr: SocketAddr) -> Recorded {
+    pub(crate) fn into_recorded(self, kind: &str, addr: impl std::fmt::Display) -> Recorded {
         match self {
             Outcome::Done(r) | Outcome::Rejected(r) => r,
             Outcome::Failed { error, raw } => panic!(
@@ -148,7 +148,7 @@ impl Outcome {
     }
 
     /// The error of a failed handshake; panics if the handshake succeeded.
-    pub(crate) fn into_error(self, kind: &str, addr: SocketAddr) -> String {
+    pub(crate) fn into_error(self, kind: &str, addr: impl std::fmt::Display) -> String {
         match self {
             Outcome::Failed { error, .. } => error,
             Outcome::Done(r) | Outcome::Rejected(r) => panic!(
