@@ -448,6 +448,19 @@ mod tests {
     }
 
     #[test]
+    fn the_fuzzers_hang_input_decodes_once() {
+        // What the `wire` fuzz target found within a second when the fix
+        // above was undone (fuzz/seeds/wire/regress-empty-frame-hang): an
+        // empty frame with a reserved opcode, then one more byte.
+        let mut d = Decoder::new(63);
+        let mut out = Vec::new();
+        d.feed(&[0xff, 0x00, 0x00], &mut out);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].opcode_name(), "RESERVED-0xf");
+        assert!(d.partial().is_none());
+    }
+
+    #[test]
     fn lengths_7_16_and_64_bit_masked_and_not_at_every_split() {
         let key = Some([0x9d, 0x1f, 0x03, 0xaa]);
         for (len, mask) in [

@@ -13,11 +13,11 @@ secs=${1:-30}
 cd "$(dirname "$0")/../fuzz"
 if ! cargo fuzz --version >/dev/null 2>&1; then
   echo "fuzz: installing cargo-fuzz" >&2
-  cargo install cargo-fuzz --locked --quiet
+  cargo install cargo-fuzz --locked
 fi
 export RUSTC_BOOTSTRAP=1
 targets=$(cargo fuzz list)
-cargo fuzz build --quiet
+cargo fuzz build
 total=0
 for t in $targets; do
   mkdir -p "corpus/$t"

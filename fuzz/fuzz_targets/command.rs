@@ -1,0 +1,52 @@
+//! The REPL's slash-command parser (src/input/command.rs) on arbitrary
+//! lines: never a panic; what it accepts respects the protocol's limits, and
+//! a raw `/frame` encodes (as the session would send it) without a panic.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use tungstenite::Message;
+use tungstenite::protocol::frame::coding::OpCode;
+use tungstenite::protocol::frame::{Frame, FrameHeader};
+use wsprobe::input::command::{
+    Command, Line, MAX_CLOSE_REASON, MAX_CONTROL_PAYLOAD, complete, help, is_secret, parse,
+};
+use wsprobe::protocol::encode::Encoder;
+
+fuzz_target!(|data: &[u8]| {
+    let line = String::from_utf8_lossy(data);
+    let _ = is_secret(&line);
+    let _ = complete(&line);
+    let _ = help(Some(&line));
+    let Ok(parsed) = parse(&line) else {
+        return;
+    };
+    let Line::Command(cmd) = parsed else {
+        return;
+    };
+    match cmd {
+        Command::Ping(p) | Command::Pong(p) => assert!(p.len() <= MAX_CONTROL_PAYLOAD),
+        Command::Close { code, reason } => {
+            assert!(reason.len() <= MAX_CLOSE_REASON);
+            if let Some(c) = code {
+                assert!(wsprobe::protocol::decode::close_code_allowed(c));
+            }
+        }
+        Command::Frame(f) => {
+            assert!(f.opcode <= 0xf);
+            let header = FrameHeader {
+                is_final: f.fin,
+                rsv1: f.rsv[0],
+                rsv2: f.rsv[1],
+                rsv3: f.rsv[2],
+                opcode: OpCode::from(f.opcode),
+                mask: None,
+            };
+            let frame = Message::Frame(Frame::from_payload(header, f.payload.into()));
+            let mut out = Vec::new();
+            Encoder::new(None)
+                .encode(&frame, Some([1, 2, 3, 4]), &mut out)
+                .expect("a raw frame encodes");
+        }
+        _ => {}
+    }
+});
