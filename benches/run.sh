@@ -1,0 +1,259 @@
+#!/usr/bin/env bash
+# The wsprobe benchmark (README.md, "Benchmark"). Runs wsprobe, websocat
+# (when installed) and a raw-TCP ceiling on the same workloads against the
+# same single-threaded peers on 127.0.0.1 (examples/bench_server.rs), checks
+# every run's output byte for byte, and prints medians of wall time, CPU
+# time and peak RSS with ratios against websocat from the same invocation.
+#
+#   bash benches/run.sh         five workloads, wss://, start-up, binary size
+#   bash benches/run.sh --big   also 1 GiB through a slow server and through
+#                               a slow stdout reader, with RSS sampled
+#   BENCH_RUNS=N                measured runs per workload (default 7), each
+#                               after one warm-up run; d, wss and --version
+#                               get three times as many
+#
+# Not part of CI: timings depend on the machine. Exit status 1 if any run
+# failed or printed the wrong bytes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+big=0
+for arg in "$@"; do
+  case $arg in
+    --big) big=1 ;;
+    -h | --help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "benches/run.sh: unknown argument $arg (try --help)" >&2; exit 2 ;;
+  esac
+done
+runs=${BENCH_RUNS:-7}
+# Only loopback is measured: no proxy may take part.
+unset http_proxy HTTP_PROXY https_proxy HTTPS_PROXY all_proxy ALL_PROXY \
+  ws_proxy WS_PROXY wss_proxy WSS_PROXY no_proxy NO_PROXY SSLKEYLOGFILE
+
+echo "building the release binary and the bench peer..." >&2
+cargo build --release --locked --quiet --bin wsprobe --example bench_server
+W=$PWD/target/release/wsprobe
+B=$PWD/target/release/examples/bench_server
+WEBSOCAT=$(command -v websocat || true)
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/wsprobe-bench.XXXXXX")
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+# start_server VAR ARGS...: start `bench_server serve ARGS...`, put its port in VAR.
+start_server() {
+  local var=$1 fd port
+  shift
+  exec {fd}< <(exec "$B" serve "$@")
+  pids+=($!)
+  if ! read -r -t 20 -u "$fd" port; then
+    echo "benches/run.sh: bench_server serve $* did not start" >&2
+    exit 1
+  fi
+  printf -v "$var" '%s' "$port"
+}
+
+echo "generating inputs..." >&2
+"$B" gen lines 200000 100 > "$tmp/a.in"
+"$B" gen lines 20000 4096 > "$tmp/b.in"
+"$B" gen bytes $((64 << 20)) > "$tmp/c.in"
+printf 'hello\n' > "$tmp/d.in"
+cp "$tmp/a.in" "$tmp/e.expected" # the source sends the same lines
+: > "$tmp/empty"
+"$W" --version > "$tmp/v.wsprobe"
+[ -n "$WEBSOCAT" ] && "$WEBSOCAT" --version > "$tmp/v.websocat"
+
+start_server ECHO echo
+start_server SOURCE source --count 200000 --size 100
+start_server RAW_ECHO raw-echo
+start_server RAW_SOURCE raw-source --count 200000 --size 100
+start_server TLS echo --tls "$tmp/ca.pem"
+
+failed=0
+declare -A WALL CPU RSS
+
+# bench KEY RUNS INPUT EXPECTED CMD...: one warm-up and RUNS measured runs of
+# CMD < INPUT, each one's stdout compared with EXPECTED; medians into
+# WALL/CPU/RSS[KEY]. Extra environment: BENCH_ENV (VAR=value words).
+bench() {
+  local key=$1 n=$2 input=$3 expected=$4
+  shift 4
+  local stats=$tmp/stats.$key i rc
+  : > "$stats"
+  for ((i = 0; i <= n; i++)); do
+    rc=0
+    env ${BENCH_ENV:-} "$B" measure "$([ "$i" -eq 0 ] && echo "$tmp/warmup" || echo "$stats")" 60 -- "$@" \
+      < "$input" > "$tmp/out" 2> "$tmp/err" || rc=$?
+    if [ "$rc" -ne 0 ] || ! cmp -s "$tmp/out" "$expected"; then
+      echo "FAILED $key (exit $rc): $*" >&2
+      [ "$rc" -ne 0 ] || cmp "$tmp/out" "$expected" >&2 || true
+      head -c 2000 "$tmp/err" >&2
+      failed=1
+      return 0
+    fi
+  done
+  WALL[$key]=$(sort -n -k1,1 "$stats" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+  CPU[$key]=$(sort -n -k2,2 "$stats" | awk '{ v[NR] = $2 } END { print v[int((NR + 1) / 2)] }')
+  RSS[$key]=$(sort -n -k3,3 "$stats" | awk '{ v[NR] = $3 } END { print v[int((NR + 1) / 2)] }')
+}
+
+ws=ws://127.0.0.1
+echo "running ($runs runs per workload after a warm-up)..." >&2
+# a: 200,000 x 100 B lines, echoed
+bench a.wsprobe "$runs" "$tmp/a.in" "$tmp/a.in" "$W" -w 0 -c 200000 "$ws:$ECHO/"
+# b: 20,000 x 4 KiB lines, echoed
+bench b.wsprobe "$runs" "$tmp/b.in" "$tmp/b.in" "$W" -w 0 -c 20000 "$ws:$ECHO/"
+# c: one 64 MiB binary message, echoed
+bench c.wsprobe "$runs" "$tmp/c.in" "$tmp/c.in" "$W" -b --whole -w 0 -c 1 "$ws:$ECHO/"
+# d: connect, one line, print the echo, exit
+bench d.wsprobe $((runs * 3)) "$tmp/d.in" "$tmp/d.in" "$W" -w 0 -c 1 "$ws:$ECHO/"
+# e: the server streams 200,000 x 100 B messages
+bench e.wsprobe "$runs" "$tmp/empty" "$tmp/e.expected" "$W" -n -c 200000 "$ws:$SOURCE/"
+# t: d over wss:// (TLS on loopback, the bench CA given with --cacert)
+bench t.wsprobe $((runs * 3)) "$tmp/d.in" "$tmp/d.in" "$W" --cacert "$tmp/ca.pem" -w 0 -c 1 "wss://127.0.0.1:$TLS/"
+# v: start-up
+bench v.wsprobe $((runs * 3)) "$tmp/empty" "$tmp/v.wsprobe" "$W" --version
+
+if [ -n "$WEBSOCAT" ]; then
+  # websocat's equivalents: line mode is its default (a newline after each
+  # message received); it closes at EOF of stdin and prints until the
+  # server's Close. -B raises its 64 KiB message limit, and reading a
+  # regular file it sends the whole 64 MiB as one message; -U only copies
+  # server to stdout. For wss:// it is given the bench CA through OpenSSL's
+  # SSL_CERT_FILE.
+  bench a.websocat "$runs" "$tmp/a.in" "$tmp/a.in" "$WEBSOCAT" "$ws:$ECHO/"
+  bench b.websocat "$runs" "$tmp/b.in" "$tmp/b.in" "$WEBSOCAT" "$ws:$ECHO/"
+  bench c.websocat "$runs" "$tmp/c.in" "$tmp/c.in" "$WEBSOCAT" -b -B $((64 << 20)) "$ws:$ECHO/"
+  bench d.websocat $((runs * 3)) "$tmp/d.in" "$tmp/d.in" "$WEBSOCAT" "$ws:$ECHO/"
+  bench e.websocat "$runs" "$tmp/empty" "$tmp/e.expected" "$WEBSOCAT" -U "$ws:$SOURCE/"
+  BENCH_ENV="SSL_CERT_FILE=$tmp/ca.pem" \
+    bench t.websocat $((runs * 3)) "$tmp/d.in" "$tmp/d.in" "$WEBSOCAT" "wss://127.0.0.1:$TLS/"
+  bench v.websocat $((runs * 3)) "$tmp/empty" "$tmp/v.websocat" "$WEBSOCAT" --version
+fi
+
+# The ceiling: the same bytes over plain TCP (the peer echoes or streams
+# them; a tiny client copies stdin to the socket and the socket to stdout).
+bench a.raw "$runs" "$tmp/a.in" "$tmp/a.in" "$B" raw-client "$RAW_ECHO"
+bench b.raw "$runs" "$tmp/b.in" "$tmp/b.in" "$B" raw-client "$RAW_ECHO"
+bench c.raw "$runs" "$tmp/c.in" "$tmp/c.in" "$B" raw-client "$RAW_ECHO"
+bench d.raw $((runs * 3)) "$tmp/d.in" "$tmp/d.in" "$B" raw-client "$RAW_ECHO"
+bench e.raw "$runs" "$tmp/empty" "$tmp/e.expected" "$B" raw-client "$RAW_SOURCE"
+
+# ---------------------------------------------------------------- report
+
+fmt_time() { awk -v s="$1" 'BEGIN {
+  ms = s * 1000
+  if (ms < 10) printf "%.2f ms", ms; else if (ms < 100) printf "%.1f ms", ms; else printf "%.0f ms", ms }'; }
+fmt_mib() { awk -v k="$1" 'BEGIN { printf "%.1f MiB", k / 1024 }'; }
+# verdict VALUE LIMIT: "ok" or "MISS"
+verdict() { awk -v v="$1" -v l="$2" 'BEGIN { print (v <= l ? "ok" : "MISS") }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
+declare -A TITLE=(
+  [a]="a: 200,000 x 100 B lines echoed"
+  [b]="b: 20,000 x 4 KiB lines echoed"
+  [c]="c: one 64 MiB binary message echoed"
+  [d]="d: connect, one line, echo, exit"
+  [e]="e: server streams 200,000 x 100 B"
+  [t]="t: d over wss:// (loopback TLS)"
+  [v]="v: --version"
+)
+declare -A WALL_TARGET=([a]=0.5 [b]=0.5 [c]=0.5 [d]=0.25 [e]=0.67)
+declare -A RSS_TARGET=([a]=0.5 [b]=0.5 [d]=0.5 [e]=0.5)
+
+echo
+echo "wsprobe benchmark: $(date -u +%Y-%m-%d), $(nproc) cores, $runs runs after a warm-up (x3 for d, t, v), medians"
+echo "wsprobe: $(cat "$tmp/v.wsprobe")   websocat: $([ -n "$WEBSOCAT" ] && cat "$tmp/v.websocat" || echo "not installed")"
+echo
+printf '%-37s %-8s %9s %9s %10s  %-18s %-18s\n' workload tool wall cpu "peak RSS" "wall vs websocat" "RSS vs websocat"
+for w in a b c d e t v; do
+  first=1
+  for tool in wsprobe websocat raw; do
+    key=$w.$tool
+    [ -n "${WALL[$key]:-}" ] || continue
+    title=""
+    [ "$first" -eq 1 ] && title=${TITLE[$w]}
+    first=0
+    wr="" rr=""
+    if [ "$tool" = wsprobe ] && [ -n "${WALL[$w.websocat]:-}" ]; then
+      r=$(ratio "${WALL[$key]}" "${WALL[$w.websocat]}")
+      wr="${r}x"
+      [ -n "${WALL_TARGET[$w]:-}" ] && wr="$wr (<=${WALL_TARGET[$w]} $(verdict "$r" "${WALL_TARGET[$w]}"))"
+      r=$(ratio "${RSS[$key]}" "${RSS[$w.websocat]}")
+      rr="${r}x"
+      [ -n "${RSS_TARGET[$w]:-}" ] && rr="$rr (<=${RSS_TARGET[$w]} $(verdict "$r" "${RSS_TARGET[$w]}"))"
+    fi
+    label=$tool
+    [ "$tool" = raw ] && label="raw TCP"
+    printf '%-37s %-8s %9s %9s %10s  %-18s %-18s\n' "$title" "$label" \
+      "$(fmt_time "${WALL[$key]}")" "$(fmt_time "${CPU[$key]}")" "$(fmt_mib "${RSS[$key]}")" "$wr" "$rr"
+  done
+done
+
+echo
+echo "targets outside the table:"
+if [ -n "${RSS[c.wsprobe]:-}" ]; then
+  echo "  c peak RSS $(fmt_mib "${RSS[c.wsprobe]}") (<=140 MiB $(verdict "${RSS[c.wsprobe]}" $((140 * 1024))))"
+fi
+if [ -n "${WALL[v.wsprobe]:-}" ]; then
+  echo "  --version $(fmt_time "${WALL[v.wsprobe]}") (<2 ms $(verdict "${WALL[v.wsprobe]}" 0.002))"
+fi
+if [ -n "${WALL[t.wsprobe]:-}" ] && [ -n "${WALL[d.wsprobe]:-}" ]; then
+  r=$(ratio "${WALL[t.wsprobe]}" "${WALL[d.wsprobe]}")
+  echo "  wss:// one-shot ${r}x the ws:// one (<=1.5 $(verdict "$r" 1.5))"
+fi
+size=$(stat -c %s "$W")
+echo "  release binary $(fmt_mib $((size / 1024))) stripped (<5 MiB $(verdict "$size" $((5 << 20))))"
+
+# ---------------------------------------------------------------- 1 GiB, slow peers
+
+if [ "$big" -eq 1 ]; then
+  # 1 GiB = 262,144 lines of 4095 bytes plus a newline. The peers are held
+  # to 128 MiB/s, slower than wsprobe, so its buffers would grow if it did
+  # not wait for them; RSS is sampled every 20 ms.
+  lines=262144 rate=$((128 << 20))
+  echo
+  echo "1 GiB through slow peers (128 MiB/s), RSS sampled every 20 ms:"
+  expected=$("$B" gen lines $lines 4095 | "$B" sum)
+  start_server SLOW_ECHO echo --rate $rate
+  start_server BIG_SOURCE source --count $lines --size 4095
+  # big LABEL TOOL INPUT_CMD CONSUMER_ARGS -- CMD...
+  big_run() {
+    local label=$1 tool=$2 gen=$3 consumer=$4
+    shift 5
+    local got rc=0
+    : > "$tmp/big.stats"
+    got=$(set -o pipefail; $gen | "$B" measure "$tmp/big.stats" 120 --rss-log "$tmp/big.rss" -- "$@" \
+      2> "$tmp/err" | "$B" $consumer) || rc=$?
+    if [ "$rc" -ne 0 ] || [ "$got" != "$expected" ]; then
+      echo "FAILED $label $tool (exit $rc; got '$got', expected '$expected')" >&2
+      head -c 2000 "$tmp/err" >&2
+      failed=1
+      return 0
+    fi
+    read -r wall cpu peak _ < "$tmp/big.stats"
+    # RSS over the first and the last quarter of the samples: flat means equal.
+    awk -v label="$label" -v tool="$tool" -v wall="$wall" -v peak="$peak" '
+      { v[NR] = $2 }
+      END {
+        q = int(NR / 4); if (q < 1) q = 1
+        for (i = 1; i <= q; i++) if (v[i] > m1) m1 = v[i]
+        for (i = NR - q + 1; i <= NR; i++) if (v[i] > m4) m4 = v[i]
+        printf "  %-26s %-8s %6.2f s  peak %6.1f MiB  max RSS first quarter %6.1f MiB, last quarter %6.1f MiB (%d samples)\n",
+          label, tool, wall, peak / 1024, m1 / 1024, m4 / 1024, NR
+      }' "$tmp/big.rss"
+  }
+  gen_lines="$B gen lines $lines 4095"
+  big_run "slow server (echo)" wsprobe "$gen_lines" sum -- "$W" -w 0 -c $lines "$ws:$SLOW_ECHO/"
+  big_run "slow stdout reader" wsprobe "cat $tmp/empty" "sink --rate $rate" -- "$W" -n -c $lines "$ws:$BIG_SOURCE/"
+  if [ -n "$WEBSOCAT" ]; then
+    big_run "slow server (echo)" websocat "$gen_lines" sum -- "$WEBSOCAT" "$ws:$SLOW_ECHO/"
+    big_run "slow stdout reader" websocat "cat $tmp/empty" "sink --rate $rate" -- "$WEBSOCAT" -U "$ws:$BIG_SOURCE/"
+  fi
+fi
+
+exit "$failed"

@@ -1,0 +1,753 @@
+//! The benchmark's helper (`benches/run.sh`): fast peers on loopback, a
+//! raw-TCP client for the ceiling, input generators, a slow consumer and a
+//! process meter. Not a test server and not part of wsprobe: it trusts its
+//! client, and it is built only for the benchmark.
+//!
+//! ```text
+//! bench_server serve MODE [--count N] [--size BYTES] [--tls CA_PEM_OUT] [--rate BYTES_PER_SEC]
+//!     MODE: echo | source | raw-echo | raw-source
+//!     Listens on 127.0.0.1:0, prints the port on stdout, then serves one
+//!     connection after another, on one thread, until it is killed.
+//! bench_server raw-client PORT      stdin -> 127.0.0.1:PORT -> stdout
+//! bench_server gen lines N SIZE     the lines `source` sends, one per line
+//! bench_server gen bytes N          N deterministic pseudo-random bytes
+//! bench_server sink [--rate BYTES_PER_SEC]   read stdin slowly, print "<bytes> <fnv64>"
+//! bench_server sum                  print "<bytes> <fnv64>" of stdin
+//! bench_server measure STATS TIMEOUT [--rss-log FILE] -- CMD ARGS...
+//!     run CMD (stdio inherited), append "wall_s cpu_s maxrss_kib status"
+//!     to STATS, kill it after TIMEOUT seconds, exit with its status;
+//!     with --rss-log, write its VmRSS (KiB) to FILE every 20 ms.
+//! ```
+//!
+//! The WebSocket echo streams each frame back as it arrives (the payload
+//! unmasked on the way through a 256 KiB buffer, one write per buffer), so a
+//! 64 MiB message costs it no memory and the peer is never the bottleneck.
+
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::process::{Command, ExitCode};
+use std::sync::Arc;
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// Read and write buffer size.
+const BUF: usize = 256 * 1024;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let rest = args.get(1..).unwrap_or(&[]);
+    let result = match args.first().map(String::as_str) {
+        Some("serve") => serve(rest),
+        Some("raw-client") => raw_client(rest),
+        Some("gen") => generate(rest),
+        Some("sink") => sink(rest),
+        Some("sum") => sink(&[]),
+        Some("measure") => return measure(rest),
+        _ => Err(io::Error::other(
+            "usage: bench_server serve|raw-client|gen|sink|sum|measure ... (see the source)",
+        )),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("bench_server: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn bad(msg: impl Into<String>) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidInput, msg.into())
+}
+
+fn num(s: Option<&String>, what: &str) -> io::Result<u64> {
+    s.ok_or_else(|| bad(format!("missing {what}")))?
+        .parse()
+        .map_err(|_| bad(format!("{what} must be a number")))
+}
+
+/// The value after `--name`, if present.
+fn opt<'a>(args: &'a [String], name: &str) -> Option<&'a String> {
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+}
+
+// ---------------------------------------------------------------- servers
+
+#[derive(Clone, Copy, PartialEq)]
+enum Mode {
+    Echo,
+    Source,
+    RawEcho,
+    RawSource,
+}
+
+struct Plan {
+    mode: Mode,
+    /// Bytes per second read from the client, if throttled.
+    rate: Option<u64>,
+    /// What a source sends, made once at start-up so that sending costs
+    /// nothing but the writes: the lines (raw) or their frames.
+    script: Vec<u8>,
+    /// (count, size) of a source too large to make in advance.
+    lazy: Option<(u64, usize)>,
+}
+
+impl Plan {
+    /// Write the source's lines (raw) or frames.
+    fn send_source(&self, s: &mut impl Write) -> io::Result<()> {
+        for chunk in self.script.chunks(BUF) {
+            s.write_all(chunk)?;
+        }
+        let Some((count, size)) = self.lazy else {
+            return Ok(());
+        };
+        let (mut buf, mut line) = (Vec::with_capacity(BUF + size + 16), Vec::new());
+        for i in 0..count {
+            line.clear();
+            pattern_line(&mut line, i, size);
+            if self.mode == Mode::Source {
+                frame_header(&mut buf, 0x81, line.len());
+                buf.extend_from_slice(&line);
+            } else {
+                buf.extend_from_slice(&line);
+                buf.push(b'\n');
+            }
+            if buf.len() >= BUF {
+                s.write_all(&buf)?;
+                buf.clear();
+            }
+        }
+        s.write_all(&buf)
+    }
+}
+
+fn serve(args: &[String]) -> io::Result<()> {
+    let mode = match args.first().map(String::as_str) {
+        Some("echo") => Mode::Echo,
+        Some("source") => Mode::Source,
+        Some("raw-echo") => Mode::RawEcho,
+        Some("raw-source") => Mode::RawSource,
+        _ => return Err(bad("serve: MODE is echo, source, raw-echo or raw-source")),
+    };
+    let count = opt(args, "--count").map_or(Ok(0), |v| num(Some(v), "--count"))?;
+    let size = opt(args, "--size").map_or(Ok(100), |v| num(Some(v), "--size"))? as usize;
+    let mut script = Vec::new();
+    let mut line = Vec::new();
+    // Sources up to 256 MiB are made once; larger ones (the 1 GiB runs,
+    // where the client is throttled anyway) are made as they are sent.
+    let precomputed = count.saturating_mul(size as u64 + 10) <= 256 << 20;
+    for i in 0..if precomputed { count } else { 0 } {
+        line.clear();
+        pattern_line(&mut line, i, size);
+        match mode {
+            Mode::RawSource => {
+                script.extend_from_slice(&line);
+                script.push(b'\n');
+            }
+            Mode::Source => {
+                frame_header(&mut script, 0x81, line.len());
+                script.extend_from_slice(&line);
+            }
+            _ => break,
+        }
+    }
+    let plan = Plan {
+        mode,
+        lazy: (!precomputed).then_some((count, size)),
+        rate: opt(args, "--rate")
+            .map(|v| num(Some(v), "--rate"))
+            .transpose()?,
+        script,
+    };
+    let tls = match opt(args, "--tls") {
+        Some(path) => Some(tls_config(path)?),
+        None => None,
+    };
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let mut out = io::stdout().lock();
+    writeln!(out, "{}", listener.local_addr()?.port())?;
+    out.flush()?;
+    for conn in listener.incoming() {
+        let tcp = conn?;
+        tcp.set_nodelay(true)?;
+        let result = match &tls {
+            Some(cfg) => {
+                let conn = rustls::ServerConnection::new(cfg.clone()).map_err(io::Error::other)?;
+                let mut s = rustls::StreamOwned::new(conn, tcp);
+                let r = session(&mut s, &plan);
+                s.conn.send_close_notify();
+                let _ = s.flush();
+                r
+            }
+            None => {
+                let mut s = Throttled::new(tcp.try_clone()?, plan.rate);
+                let r = session(&mut s, &plan);
+                let _ = tcp.shutdown(Shutdown::Write);
+                r
+            }
+        };
+        // A client that goes away mid-run is the benchmark's problem to
+        // report (its output will not match); keep serving the next one.
+        if let Err(e) = result
+            && !matches!(
+                e.kind(),
+                io::ErrorKind::BrokenPipe
+                    | io::ErrorKind::ConnectionReset
+                    | io::ErrorKind::UnexpectedEof
+            )
+        {
+            eprintln!("bench_server: connection: {e}");
+        }
+    }
+    Ok(())
+}
+
+/// A CA and a server certificate for 127.0.0.1 and localhost, made now; the
+/// CA certificate is written to `ca_path` for the client's --cacert.
+fn tls_config(ca_path: &str) -> io::Result<Arc<rustls::ServerConfig>> {
+    use rcgen::{
+        BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose,
+        IsCa, KeyPair, KeyUsagePurpose,
+    };
+    fn e(err: impl std::fmt::Display) -> io::Error {
+        io::Error::other(err.to_string())
+    }
+    let ca_key = KeyPair::generate().map_err(e)?;
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).map_err(e)?;
+    ca_params
+        .distinguished_name
+        .push(DnType::CommonName, "wsprobe bench CA");
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    let ca = CertifiedIssuer::self_signed(ca_params, ca_key).map_err(e)?;
+    let key = KeyPair::generate().map_err(e)?;
+    let mut params = CertificateParams::new(vec!["localhost".into(), "127.0.0.1".into()])
+        .map_err(io::Error::other)?;
+    params
+        .distinguished_name
+        .push(DnType::CommonName, "localhost");
+    params.is_ca = IsCa::ExplicitNoCa;
+    params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    params.use_authority_key_identifier_extension = true;
+    let leaf = params.signed_by(&key, &ca).map_err(e)?;
+    std::fs::write(ca_path, ca.pem())?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let der = rustls::pki_types::PrivatePkcs8KeyDer::from(key.serialize_der());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(e)?
+        .with_no_client_auth()
+        .with_single_cert(vec![leaf.der().clone()], der.into())
+        .map_err(e)?;
+    Ok(Arc::new(config))
+}
+
+/// A TCP stream whose reads are held to a rate (for the slow-peer runs).
+struct Throttled {
+    s: TcpStream,
+    rate: Option<u64>,
+    start: Instant,
+    taken: u64,
+}
+
+impl Throttled {
+    fn new(s: TcpStream, rate: Option<u64>) -> Throttled {
+        Throttled {
+            s,
+            rate,
+            start: Instant::now(),
+            taken: 0,
+        }
+    }
+}
+
+impl Read for Throttled {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let Some(rate) = self.rate else {
+            return self.s.read(buf);
+        };
+        let due = Duration::from_secs_f64(self.taken as f64 / rate as f64);
+        if let Some(ahead) = due.checked_sub(self.start.elapsed()) {
+            thread::sleep(ahead);
+        }
+        let cap = buf.len().min(16 * 1024);
+        let n = self.s.read(&mut buf[..cap])?;
+        self.taken += n as u64;
+        Ok(n)
+    }
+}
+
+impl Write for Throttled {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.s.write(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.s.flush()
+    }
+}
+
+/// Buffered both ways: input is parsed in place; output is gathered and
+/// written when the buffer fills or before the next read would block.
+struct Peer<'a, S: Read + Write> {
+    s: &'a mut S,
+    inb: Vec<u8>,
+    lo: usize,
+    hi: usize,
+    out: Vec<u8>,
+}
+
+impl<S: Read + Write> Peer<'_, S> {
+    fn avail(&self) -> usize {
+        self.hi - self.lo
+    }
+
+    /// Read more input (after writing out what is gathered). False at EOF.
+    fn more(&mut self) -> io::Result<bool> {
+        self.flush()?;
+        if self.lo == self.hi {
+            (self.lo, self.hi) = (0, 0);
+        } else if self.hi == self.inb.len() {
+            self.inb.copy_within(self.lo..self.hi, 0);
+            (self.lo, self.hi) = (0, self.hi - self.lo);
+        }
+        let n = match self.s.read(&mut self.inb[self.hi..]) {
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => 0,
+            other => other?,
+        };
+        self.hi += n;
+        Ok(n > 0)
+    }
+
+    /// Make `n` bytes available. False at EOF.
+    fn need(&mut self, n: usize) -> io::Result<bool> {
+        while self.avail() < n {
+            if !self.more()? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if !self.out.is_empty() {
+            self.s.write_all(&self.out)?;
+            self.out.clear();
+            self.s.flush()?;
+        }
+        Ok(())
+    }
+
+    fn gathered(&mut self) -> io::Result<()> {
+        if self.out.len() >= BUF {
+            self.flush()?;
+        }
+        Ok(())
+    }
+}
+
+fn session<S: Read + Write>(s: &mut S, plan: &Plan) -> io::Result<()> {
+    let mut p = Peer {
+        s,
+        inb: vec![0; BUF],
+        lo: 0,
+        hi: 0,
+        out: Vec::with_capacity(BUF + 64 * 1024),
+    };
+    match plan.mode {
+        Mode::RawEcho => loop {
+            if !p.more()? {
+                return Ok(());
+            }
+            p.out.extend_from_slice(&p.inb[p.lo..p.hi]);
+            p.lo = p.hi;
+        },
+        Mode::RawSource => {
+            plan.send_source(p.s)?;
+            p.s.flush()
+        }
+        Mode::Echo => {
+            accept_upgrade(&mut p)?;
+            echo(&mut p)
+        }
+        Mode::Source => {
+            accept_upgrade(&mut p)?;
+            plan.send_source(p.s)?;
+            let mut close = Vec::new();
+            frame_header(&mut close, 0x88, 2);
+            close.extend_from_slice(&1000u16.to_be_bytes());
+            p.s.write_all(&close)?;
+            p.s.flush()?;
+            // Wait for the client's Close (or EOF), ignoring anything else.
+            while let Some((op, _)) = read_frame(&mut p)? {
+                if op == 8 {
+                    break;
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Read the upgrade request and answer 101 (the request is trusted).
+fn accept_upgrade<S: Read + Write>(p: &mut Peer<'_, S>) -> io::Result<()> {
+    let end = loop {
+        if let Some(i) = p.inb[p.lo..p.hi].windows(4).position(|w| w == b"\r\n\r\n") {
+            break p.lo + i + 4;
+        }
+        if !p.more()? {
+            return Err(io::ErrorKind::UnexpectedEof.into());
+        }
+    };
+    let head = String::from_utf8_lossy(&p.inb[p.lo..end]).into_owned();
+    p.lo = end;
+    let key = head
+        .lines()
+        .filter_map(|l| l.split_once(':'))
+        .find(|(n, _)| n.trim().eq_ignore_ascii_case("sec-websocket-key"))
+        .map(|(_, v)| v.trim().to_string())
+        .ok_or_else(|| bad("upgrade request without Sec-WebSocket-Key"))?;
+    let accept = tungstenite::handshake::derive_accept_key(key.as_bytes());
+    write!(
+        p.out,
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n\r\n"
+    )?;
+    p.flush()
+}
+
+/// Parse one frame header: (first byte, payload length, mask).
+fn header<S: Read + Write>(p: &mut Peer<'_, S>) -> io::Result<Option<(u8, u64, [u8; 4])>> {
+    if !p.need(2)? {
+        return Ok(None);
+    }
+    let (b0, b1) = (p.inb[p.lo], p.inb[p.lo + 1]);
+    let ext = match b1 & 0x7f {
+        126 => 2,
+        127 => 8,
+        _ => 0,
+    };
+    let masked = b1 & 0x80 != 0;
+    let hlen = 2 + ext + if masked { 4 } else { 0 };
+    if !p.need(hlen)? {
+        return Ok(None);
+    }
+    let h = &p.inb[p.lo..p.lo + hlen];
+    let len = match ext {
+        2 => u16::from_be_bytes([h[2], h[3]]) as u64,
+        8 => u64::from_be_bytes(h[2..10].try_into().expect("8 bytes")),
+        _ => (b1 & 0x7f) as u64,
+    };
+    let mut mask = [0; 4];
+    if masked {
+        mask.copy_from_slice(&h[hlen - 4..hlen]);
+    }
+    p.lo += hlen;
+    Ok(Some((b0, len, mask)))
+}
+
+/// Read a whole frame into memory (control frames, or frames we ignore).
+fn read_frame<S: Read + Write>(p: &mut Peer<'_, S>) -> io::Result<Option<(u8, Vec<u8>)>> {
+    let Some((b0, len, mask)) = header(p)? else {
+        return Ok(None);
+    };
+    let mut data = Vec::new();
+    let mut left = len as usize;
+    while left > 0 {
+        if p.avail() == 0 && !p.more()? {
+            return Ok(None);
+        }
+        let take = left.min(p.avail());
+        unmask_into(
+            &mut data,
+            &p.inb[p.lo..p.lo + take],
+            mask,
+            len as usize - left,
+        );
+        p.lo += take;
+        left -= take;
+    }
+    Ok(Some((b0 & 0x0f, data)))
+}
+
+/// Echo every data frame as it arrives; answer pings; echo the Close.
+fn echo<S: Read + Write>(p: &mut Peer<'_, S>) -> io::Result<()> {
+    loop {
+        let Some((b0, len, mask)) = header(p)? else {
+            return Ok(());
+        };
+        let op = b0 & 0x0f;
+        if op >= 8 {
+            let mut data = Vec::new();
+            let mut left = len as usize;
+            while left > 0 {
+                if p.avail() == 0 && !p.more()? {
+                    return Ok(());
+                }
+                let take = left.min(p.avail());
+                let off = len as usize - left;
+                unmask_into(&mut data, &p.inb[p.lo..p.lo + take], mask, off);
+                p.lo += take;
+                left -= take;
+            }
+            match op {
+                8 => {
+                    frame_header(&mut p.out, 0x88, data.len());
+                    p.out.extend_from_slice(&data);
+                    return p.flush();
+                }
+                9 => {
+                    frame_header(&mut p.out, 0x8a, data.len());
+                    p.out.extend_from_slice(&data);
+                }
+                _ => {}
+            }
+            continue;
+        }
+        frame_header(&mut p.out, b0, len as usize);
+        let mut done = 0u64;
+        while done < len {
+            if p.avail() == 0 && !p.more()? {
+                return Ok(());
+            }
+            let take = ((len - done) as usize).min(p.avail()).min(BUF);
+            unmask_into(&mut p.out, &p.inb[p.lo..p.lo + take], mask, done as usize);
+            p.lo += take;
+            done += take as u64;
+            p.gathered()?;
+        }
+    }
+}
+
+/// An unmasked server frame header (RFC 6455 section 5.2).
+fn frame_header(out: &mut Vec<u8>, b0: u8, len: usize) {
+    out.push(b0);
+    if len < 126 {
+        out.push(len as u8);
+    } else if len <= 0xffff {
+        out.push(126);
+        out.extend_from_slice(&(len as u16).to_be_bytes());
+    } else {
+        out.push(127);
+        out.extend_from_slice(&(len as u64).to_be_bytes());
+    }
+}
+
+/// Append `data` XORed with the mask, `off` bytes into the payload.
+fn unmask_into(out: &mut Vec<u8>, data: &[u8], mask: [u8; 4], off: usize) {
+    let start = out.len();
+    out.extend_from_slice(data);
+    let mut m8 = [0u8; 8];
+    for (i, b) in m8.iter_mut().enumerate() {
+        *b = mask[(off + i) % 4];
+    }
+    let m = u64::from_ne_bytes(m8);
+    let dst = &mut out[start..];
+    let mut chunks = dst.chunks_exact_mut(8);
+    for c in &mut chunks {
+        let v = u64::from_ne_bytes((&*c).try_into().expect("8 bytes")) ^ m;
+        c.copy_from_slice(&v.to_ne_bytes());
+    }
+    for (i, b) in chunks.into_remainder().iter_mut().enumerate() {
+        *b ^= m8[i];
+    }
+}
+
+/// Line `i` of the source pattern: the index, then letters, `size` bytes.
+fn pattern_line(out: &mut Vec<u8>, i: u64, size: usize) {
+    const ALPHABET: &[u8; 26] = b"abcdefghijklmnopqrstuvwxyz";
+    let start = out.len();
+    let _ = write!(out, "{i:08} ");
+    let mut at = (i % 26) as usize;
+    while out.len() - start < size {
+        let take = (26 - at).min(size - (out.len() - start));
+        out.extend_from_slice(&ALPHABET[at..at + take]);
+        at = 0;
+    }
+    out.truncate(start + size);
+}
+
+// ---------------------------------------------------------------- clients and tools
+
+fn raw_client(args: &[String]) -> io::Result<()> {
+    let port = num(args.first(), "PORT")? as u16;
+    let s = TcpStream::connect(("127.0.0.1", port))?;
+    s.set_nodelay(true)?;
+    let mut w = s.try_clone()?;
+    let up = thread::spawn(move || -> io::Result<()> {
+        copy(&mut io::stdin().lock(), &mut w)?;
+        w.shutdown(Shutdown::Write)
+    });
+    copy(&mut &s, &mut io::stdout().lock())?;
+    up.join().map_err(|_| io::Error::other("stdin thread"))?
+}
+
+/// Copy with large reads and one write per read.
+fn copy(r: &mut impl Read, w: &mut impl Write) -> io::Result<()> {
+    let mut buf = vec![0u8; BUF];
+    loop {
+        let n = match r.read(&mut buf) {
+            Ok(0) => return w.flush(),
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        w.write_all(&buf[..n])?;
+    }
+}
+
+fn generate(args: &[String]) -> io::Result<()> {
+    let mut out = io::BufWriter::with_capacity(BUF, io::stdout().lock());
+    match args.first().map(String::as_str) {
+        Some("lines") => {
+            let n = num(args.get(1), "N")?;
+            let size = num(args.get(2), "SIZE")? as usize;
+            let mut line = Vec::new();
+            for i in 0..n {
+                line.clear();
+                pattern_line(&mut line, i, size);
+                line.push(b'\n');
+                out.write_all(&line)?;
+            }
+        }
+        Some("bytes") => {
+            let mut n = num(args.get(1), "N")?;
+            let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+            while n > 0 {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                let b = x.to_le_bytes();
+                let k = n.min(8) as usize;
+                out.write_all(&b[..k])?;
+                n -= k as u64;
+            }
+        }
+        _ => return Err(bad("gen lines N SIZE | gen bytes N")),
+    }
+    out.flush()
+}
+
+/// FNV-1a over everything read; optionally no faster than `--rate`.
+fn sink(args: &[String]) -> io::Result<()> {
+    let rate = opt(args, "--rate")
+        .map(|v| num(Some(v), "--rate"))
+        .transpose()?;
+    let mut input = io::stdin().lock();
+    let mut buf = vec![0u8; if rate.is_some() { 16 * 1024 } else { BUF }];
+    let (mut total, mut h) = (0u64, 0xcbf2_9ce4_8422_2325u64);
+    let start = Instant::now();
+    loop {
+        if let Some(rate) = rate {
+            let due = Duration::from_secs_f64(total as f64 / rate as f64);
+            if let Some(ahead) = due.checked_sub(start.elapsed()) {
+                thread::sleep(ahead);
+            }
+        }
+        let n = match input.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        for &b in &buf[..n] {
+            h = (h ^ b as u64).wrapping_mul(0x0100_0000_01b3);
+        }
+        total += n as u64;
+    }
+    println!("{total} {h:016x}");
+    Ok(())
+}
+
+/// Run a command and report its wall time, CPU time and peak RSS (wait4).
+fn measure(args: &[String]) -> ExitCode {
+    let fail = |msg: String| {
+        eprintln!("bench_server measure: {msg}");
+        ExitCode::from(125)
+    };
+    let Some(dashes) = args.iter().position(|a| a == "--") else {
+        return fail("usage: measure STATS TIMEOUT_SECS [--rss-log FILE] -- CMD ARGS...".into());
+    };
+    let (opts, cmd) = (&args[..dashes], &args[dashes + 1..]);
+    let (Some(stats), Some(limit), Some(program)) = (
+        opts.first(),
+        opts.get(1).and_then(|s| s.parse::<f64>().ok()),
+        cmd.first(),
+    ) else {
+        return fail("usage: measure STATS TIMEOUT_SECS [--rss-log FILE] -- CMD ARGS...".into());
+    };
+    let rss_log = opt(opts, "--rss-log").cloned();
+    let start = Instant::now();
+    let child = match Command::new(program).args(&cmd[1..]).spawn() {
+        Ok(c) => c,
+        Err(e) => return fail(format!("cannot run {program}: {e}")),
+    };
+    let pid = child.id() as libc::pid_t;
+    let (done, watch) = mpsc::channel::<()>();
+    let watchdog = thread::spawn(move || {
+        let mut log = rss_log.and_then(|p| std::fs::File::create(p).ok());
+        let every = Duration::from_millis(20);
+        loop {
+            if let Some(f) = &mut log
+                && let Some(kib) = vm_rss(pid)
+            {
+                let _ = writeln!(f, "{:.3} {kib}", start.elapsed().as_secs_f64());
+            }
+            let left = Duration::from_secs_f64(limit).saturating_sub(start.elapsed());
+            let wait = if log.is_some() { every.min(left) } else { left };
+            match watch.recv_timeout(wait) {
+                Err(mpsc::RecvTimeoutError::Timeout) if left > wait => {}
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    // SAFETY: kill(2) on the child we started and have not
+                    // reaped (wait4 below has not returned: no reply yet).
+                    unsafe { libc::kill(pid, libc::SIGKILL) };
+                    return;
+                }
+                _ => return,
+            }
+        }
+    });
+    let mut status = 0;
+    // SAFETY: plain FFI calls with valid pointers to locals.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut ru) };
+    let wall = start.elapsed().as_secs_f64();
+    let _ = done.send(());
+    let _ = watchdog.join();
+    if r != pid {
+        return fail(format!("wait4: {}", io::Error::last_os_error()));
+    }
+    let tv = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    let cpu = tv(ru.ru_utime) + tv(ru.ru_stime);
+    let code = if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        128 + libc::WTERMSIG(status)
+    };
+    let line = format!("{wall:.6} {cpu:.6} {} {code}\n", ru.ru_maxrss);
+    let written = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(stats)
+        .and_then(|mut f| f.write_all(line.as_bytes()));
+    if let Err(e) = written {
+        return fail(format!("cannot write {stats}: {e}"));
+    }
+    ExitCode::from(code as u8)
+}
+
+/// The resident set size of `pid` in KiB (None once it has ended).
+fn vm_rss(pid: libc::pid_t) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status.lines().find_map(|l| {
+        l.strip_prefix("VmRSS:")?
+            .trim()
+            .trim_end_matches("kB")
+            .trim()
+            .parse()
+            .ok()
+    })
+}
