@@ -32,8 +32,9 @@ use std::time::{Duration, Instant};
 use tungstenite::{Bytes, Message};
 
 /// How many input batches may wait for the socket. Each batch is one read
-/// of stdin (at most 256 KiB of records), so this bounds input memory.
-const INPUT_QUEUE: usize = 4;
+/// of stdin (at most `input::pipe::CHUNK`, 64 KiB, of records), so this
+/// bounds input memory; two keep the reader a read ahead of the socket.
+const INPUT_QUEUE: usize = 2;
 
 /// Connect, upgrade and run the session described by `cfg` in pipe mode,
 /// reporting to `out`. Reads standard input on a thread of its own when
@@ -48,8 +49,13 @@ pub fn run(cfg: &Config, out: &mut dyn Emit) -> Result<()> {
         std::thread::Builder::new()
             .name("stdin".into())
             .spawn(move || {
+                let size = if framing == config::Framing::Whole {
+                    input::pipe::stdin_size()
+                } else {
+                    None
+                };
                 let stdin = std::io::stdin().lock();
-                input::pipe::pump(stdin, framing, binary, tx, || {
+                input::pipe::pump(stdin, size, framing, binary, tx, || {
                     let _ = waker.notify();
                 });
             })

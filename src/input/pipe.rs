@@ -2,9 +2,12 @@
 //! records, or everything as one message; text or binary.
 //!
 //! Runs on its own thread, reading large chunks and slicing messages out of
-//! them without copying (`Bytes::slice`). Each chunk's messages go to the
-//! session as one batch over a bounded channel; after each send the thread
-//! wakes the event loop. It never touches the socket or stdout.
+//! them without copying (`Bytes::slice`); separators are found with
+//! `memchr` and text is validated once per chunk, not once per line. Each
+//! chunk's messages go to the session as one batch over a bounded channel;
+//! after each send the thread wakes the event loop. `--whole` reads all of
+//! stdin into one buffer sized from the file when stdin is a file. It never
+//! touches the socket or stdout.
 
 use super::Input;
 use crate::config::Framing;
@@ -13,8 +16,9 @@ use std::io::{self, Read};
 use std::sync::mpsc::SyncSender;
 use tungstenite::{Bytes, Message, Utf8Bytes};
 
-/// How much is read from stdin at a time.
-const CHUNK: usize = 256 * 1024;
+/// How much is read from stdin at a time: a pipe's whole buffer, and with
+/// the session's bounded queue of batches, the bound on input memory.
+pub const CHUNK: usize = 64 * 1024;
 
 /// Cuts a byte stream into messages.
 pub struct Splitter {
@@ -63,7 +67,7 @@ impl Splitter {
             Framing::Null => 0,
             Framing::Whole => return (Vec::new(), None),
         };
-        let last = match self.buf[self.scanned..].iter().rposition(|&c| c == sep) {
+        let last = match memchr::memrchr(sep, &self.buf[self.scanned..]) {
             Some(i) => self.scanned + i,
             None => {
                 self.scanned = self.buf.len();
@@ -74,23 +78,33 @@ impl Splitter {
         self.buf.truncate(last + 1);
         let whole = Bytes::from(std::mem::replace(&mut self.buf, rest));
         self.scanned = 0;
-        let mut out = Vec::new();
+        // One validation for the whole chunk: separators are ASCII, so every
+        // record of valid UTF-8 is valid UTF-8. Only a chunk that fails is
+        // checked record by record, to name the bad one.
+        let text_ok = !self.binary && std::str::from_utf8(&whole).is_ok();
+        let mut out = Vec::with_capacity(memchr::memchr_iter(sep, &whole).count());
         let mut start = 0;
-        while start < whole.len() {
-            let end = start
-                + whole[start..]
-                    .iter()
-                    .position(|&c| c == sep)
-                    .unwrap_or(whole.len() - start);
+        for end in memchr::memchr_iter(sep, &whole) {
             let mut stop = end;
             if sep == b'\n' && stop > start && whole[stop - 1] == b'\r' {
                 stop -= 1;
             }
-            match self.message(whole.slice(start..stop)) {
+            let data = whole.slice(start..stop);
+            start = end + 1;
+            if text_ok {
+                self.records += 1;
+                // SAFETY: `whole` is valid UTF-8 (checked above) and `data`
+                // is cut from it at ASCII bytes (`\n`, `\r`, NUL), which
+                // are never inside a multi-byte sequence.
+                out.push(Message::Text(unsafe {
+                    Utf8Bytes::from_bytes_unchecked(data)
+                }));
+                continue;
+            }
+            match self.message(data) {
                 Ok(m) => out.push(m),
                 Err(e) => return (out, Some(e)),
             }
-            start = end + 1;
         }
         (out, None)
     }
@@ -131,8 +145,10 @@ impl Splitter {
 
 /// Read `r` to its end on the current thread, sending batches to `tx` and
 /// calling `wake` after each. Stops early if the session has gone away.
+/// `size_hint` is how many bytes `r` holds, when known (see [`stdin_size`]).
 pub fn pump(
     mut r: impl Read,
+    size_hint: Option<usize>,
     framing: Framing,
     binary: bool,
     tx: SyncSender<Input>,
@@ -144,8 +160,20 @@ pub fn pump(
         wake();
         ok
     };
+    if framing == Framing::Whole {
+        split
+            .buf
+            .reserve(size_hint.map_or(CHUNK, |n| n.saturating_add(1)));
+    }
     loop {
-        match split.fill(&mut r) {
+        let read = if framing == Framing::Whole {
+            // All of it is one message: read it in as few calls as the OS
+            // allows (into memory sized once when stdin is a file); then EOF.
+            r.read_to_end(&mut split.buf).map(|_| 0)
+        } else {
+            split.fill(&mut r)
+        };
+        match read {
             Ok(0) => {
                 let last = match split.finish() {
                     Ok(m) => m,
@@ -181,6 +209,15 @@ pub fn pump(
             }
         }
     }
+}
+
+/// The size of standard input when it is a regular file (`< file`), so
+/// that `--whole` can allocate once. None for pipes, terminals, errors.
+pub fn stdin_size() -> Option<usize> {
+    use std::os::fd::AsFd;
+    let fd = io::stdin().as_fd().try_clone_to_owned().ok()?;
+    let meta = std::fs::File::from(fd).metadata().ok()?;
+    meta.is_file().then(|| usize::try_from(meta.len()).ok())?
 }
 
 #[cfg(test)]
