@@ -47,7 +47,8 @@ pub fn open(cfg: &Config, out: &mut dyn Emit) -> Result<(Stream, Timing)> {
         None
     };
     let server_tls = if target.secure {
-        Some(tls::client_config(&cfg.tls, Peer::Server, key_log.clone())?)
+        let show = cfg.output.verbose >= 3 || cfg.output.json;
+        Some(tls::client_config(&cfg.tls, Peer::Server, key_log.clone())?.describe_chain(show))
     } else {
         None
     };

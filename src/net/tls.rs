@@ -39,6 +39,19 @@ pub struct TlsSetup {
     insecure: bool,
     /// True for the TLS session with an https:// proxy.
     proxy: bool,
+    /// Parse the chain for a TlsChain event after a successful handshake
+    /// (x509 parsing and its OID tables cost about 5% of a wss:// one-shot;
+    /// failures are diagnosed from the chain either way).
+    describe_chain: bool,
+}
+
+impl TlsSetup {
+    /// Whether a successful handshake reports the certificate chain
+    /// (only -vvv and --json show it).
+    pub fn describe_chain(mut self, yes: bool) -> TlsSetup {
+        self.describe_chain = yes;
+        self
+    }
 }
 
 /// What a handshake showed, shared with the verifier and kept by the
@@ -174,6 +187,7 @@ pub fn client_config(
         watch,
         insecure: opts.insecure,
         proxy: peer == Peer::Proxy,
+        describe_chain: true,
     })
 }
 
@@ -418,7 +432,10 @@ pub fn handshake(
         };
         emit(out, &Event::TlsVerificationSkipped { problem: &words });
     }
-    let certs: Vec<CertInfo> = chain.iter().filter_map(|c| CertInfo::parse(c)).collect();
+    let certs: Vec<CertInfo> = match setup.describe_chain {
+        true => chain.iter().filter_map(|c| CertInfo::parse(c)).collect(),
+        false => Vec::new(),
+    };
     if !certs.is_empty() {
         emit(out, &Event::TlsChain { certs: &certs });
     }
