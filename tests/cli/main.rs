@@ -7,6 +7,7 @@
 
 mod support;
 
+mod bounded;
 mod conformance;
 mod diagnostics;
 mod failures;
