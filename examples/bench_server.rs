@@ -680,14 +680,14 @@ fn measure(args: &[String]) -> ExitCode {
         return fail("usage: measure STATS TIMEOUT_SECS [--rss-log FILE] -- CMD ARGS...".into());
     };
     let rss_log = opt(opts, "--rss-log").cloned();
-    let start = Instant::now();
-    let child = match Command::new(program).args(&cmd[1..]).spawn() {
-        Ok(c) => c,
-        Err(e) => return fail(format!("cannot run {program}: {e}")),
-    };
-    let pid = child.id() as libc::pid_t;
+    // The watchdog thread exists before the clock starts, so that starting
+    // it is not measured; it learns the child's PID through `started`.
+    let (started, child_of) = mpsc::channel::<(libc::pid_t, Instant)>();
     let (done, watch) = mpsc::channel::<()>();
     let watchdog = thread::spawn(move || {
+        let Ok((pid, start)) = child_of.recv() else {
+            return;
+        };
         let mut log = rss_log.and_then(|p| std::fs::File::create(p).ok());
         let every = Duration::from_millis(20);
         loop {
@@ -710,6 +710,13 @@ fn measure(args: &[String]) -> ExitCode {
             }
         }
     });
+    let start = Instant::now();
+    let child = match Command::new(program).args(&cmd[1..]).spawn() {
+        Ok(c) => c,
+        Err(e) => return fail(format!("cannot run {program}: {e}")),
+    };
+    let pid = child.id() as libc::pid_t;
+    let _ = started.send((pid, start));
     let mut status = 0;
     // SAFETY: plain FFI calls with valid pointers to locals.
     let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
