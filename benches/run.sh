@@ -11,6 +11,8 @@
 #   BENCH_RUNS=N                measured runs per workload (default 7), each
 #                               after one warm-up run; d, wss and --version
 #                               get three times as many
+#   WEBSOCAT=PATH               the websocat to compare with (default: the one
+#                               on PATH; empty: none)
 #
 # Not part of CI: timings depend on the machine. Exit status 1 if any run
 # failed or printed the wrong bytes.
@@ -22,7 +24,7 @@ big=0
 for arg in "$@"; do
   case $arg in
     --big) big=1 ;;
-    -h | --help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "benches/run.sh: unknown argument $arg (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -35,7 +37,7 @@ echo "building the release binary and the bench peer..." >&2
 cargo build --release --locked --quiet --bin wsprobe --example bench_server
 W=$PWD/target/release/wsprobe
 B=$PWD/target/release/examples/bench_server
-WEBSOCAT=$(command -v websocat || true)
+WEBSOCAT=${WEBSOCAT-$(command -v websocat || true)}
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/wsprobe-bench.XXXXXX")
 pids=()
@@ -171,7 +173,7 @@ declare -A RSS_TARGET=([a]=0.5 [b]=0.5 [d]=0.5 [e]=0.5)
 
 echo
 echo "wsprobe benchmark: $(date -u +%Y-%m-%d), $(nproc) cores, $runs runs after a warm-up (x3 for d, t, v), medians"
-echo "wsprobe: $(cat "$tmp/v.wsprobe")   websocat: $([ -n "$WEBSOCAT" ] && cat "$tmp/v.websocat" || echo "not installed")"
+echo "wsprobe: $(cat "$tmp/v.wsprobe")   websocat: $([ -n "$WEBSOCAT" ] && cat "$tmp/v.websocat" || echo "none (not on PATH, or WEBSOCAT= given)")"
 echo
 printf '%-37s %-8s %9s %9s %10s  %-18s %-18s\n' workload tool wall cpu "peak RSS" "wall vs websocat" "RSS vs websocat"
 for w in a b c d e t v; do
