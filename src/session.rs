@@ -52,7 +52,7 @@ pub struct Session<'a> {
     poller: Arc<Poller>,
     input: Option<Receiver<Input>>,
     /// Messages taken from input (or -d) and not yet given to the socket.
-    pending: VecDeque<Message>,
+    pending: Pending,
     /// The last write or flush would have blocked: wait for writability and
     /// take no more input until then.
     write_blocked: bool,
@@ -73,6 +73,46 @@ pub struct Session<'a> {
     trace_messages: bool,
     /// REPL commands, pings and statistics (control.rs).
     ctl: control::Control,
+}
+
+/// Messages waiting for the outbox, kept in the batches they arrived in:
+/// a batch is not copied message by message into one queue, and its
+/// memory goes as soon as its last message is sent. Never holds an empty
+/// batch, so `is_empty` is exact.
+#[derive(Default)]
+struct Pending(VecDeque<std::vec::IntoIter<Message>>);
+
+impl Pending {
+    fn push_back(&mut self, msg: Message) {
+        self.0.push_back(vec![msg].into_iter());
+    }
+
+    fn extend(&mut self, batch: Vec<Message>) {
+        if !batch.is_empty() {
+            self.0.push_back(batch.into_iter());
+        }
+    }
+
+    fn pop_front(&mut self) -> Option<Message> {
+        let front = self.0.front_mut()?;
+        let msg = front.next();
+        if front.len() == 0 {
+            self.0.pop_front();
+        }
+        msg
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl From<Vec<Message>> for Pending {
+    fn from(batch: Vec<Message>) -> Pending {
+        let mut p = Pending::default();
+        p.extend(batch);
+        p
+    }
 }
 
 /// How one turn of reading ended the session, if it did.
@@ -105,7 +145,7 @@ impl<'a> Session<'a> {
             out,
             poller,
             input,
-            pending: data.into(),
+            pending: Pending::from(data),
             write_blocked: false,
             more_to_read: true,
             opened: now,
