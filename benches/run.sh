@@ -9,8 +9,8 @@
 #   bash benches/run.sh --big   also 1 GiB through a slow server and through
 #                               a slow stdout reader, with RSS sampled
 #   BENCH_RUNS=N                measured runs per workload (default 7), each
-#                               after one warm-up run; d, wss and --version
-#                               get three times as many
+#                               after one warm-up run; d, wss:// and --version
+#                               get five times as many
 #   WEBSOCAT=PATH               the websocat to compare with (default: the one
 #                               on PATH; empty: none)
 #
@@ -113,13 +113,13 @@ bench b.wsprobe "$runs" "$tmp/b.in" "$tmp/b.in" "$W" -w 0 -c 20000 "$ws:$ECHO/"
 # c: one 64 MiB binary message, echoed
 bench c.wsprobe "$runs" "$tmp/c.in" "$tmp/c.in" "$W" -b --whole -w 0 -c 1 "$ws:$ECHO/"
 # d: connect, one line, print the echo, exit
-bench d.wsprobe $((runs * 3)) "$tmp/d.in" "$tmp/d.in" "$W" -w 0 -c 1 "$ws:$ECHO/"
+bench d.wsprobe $((runs * 5)) "$tmp/d.in" "$tmp/d.in" "$W" -w 0 -c 1 "$ws:$ECHO/"
 # e: the server streams 200,000 x 100 B messages
 bench e.wsprobe "$runs" "$tmp/empty" "$tmp/e.expected" "$W" -n -c 200000 "$ws:$SOURCE/"
 # t: d over wss:// (TLS on loopback, the bench CA given with --cacert)
-bench t.wsprobe $((runs * 3)) "$tmp/d.in" "$tmp/d.in" "$W" --cacert "$tmp/ca.pem" -w 0 -c 1 "wss://127.0.0.1:$TLS/"
+bench t.wsprobe $((runs * 5)) "$tmp/d.in" "$tmp/d.in" "$W" --cacert "$tmp/ca.pem" -w 0 -c 1 "wss://127.0.0.1:$TLS/"
 # v: start-up
-bench v.wsprobe $((runs * 3)) "$tmp/empty" "$tmp/v.wsprobe" "$W" --version
+bench v.wsprobe $((runs * 5)) "$tmp/empty" "$tmp/v.wsprobe" "$W" --version
 
 if [ -n "$WEBSOCAT" ]; then
   # websocat's equivalents: line mode is its default (a newline after each
@@ -131,11 +131,11 @@ if [ -n "$WEBSOCAT" ]; then
   bench a.websocat "$runs" "$tmp/a.in" "$tmp/a.in" "$WEBSOCAT" "$ws:$ECHO/"
   bench b.websocat "$runs" "$tmp/b.in" "$tmp/b.in" "$WEBSOCAT" "$ws:$ECHO/"
   bench c.websocat "$runs" "$tmp/c.in" "$tmp/c.in" "$WEBSOCAT" -b -B $((64 << 20)) "$ws:$ECHO/"
-  bench d.websocat $((runs * 3)) "$tmp/d.in" "$tmp/d.in" "$WEBSOCAT" "$ws:$ECHO/"
+  bench d.websocat $((runs * 5)) "$tmp/d.in" "$tmp/d.in" "$WEBSOCAT" "$ws:$ECHO/"
   bench e.websocat "$runs" "$tmp/empty" "$tmp/e.expected" "$WEBSOCAT" -U "$ws:$SOURCE/"
   BENCH_ENV="SSL_CERT_FILE=$tmp/ca.pem" \
-    bench t.websocat $((runs * 3)) "$tmp/d.in" "$tmp/d.in" "$WEBSOCAT" "wss://127.0.0.1:$TLS/"
-  bench v.websocat $((runs * 3)) "$tmp/empty" "$tmp/v.websocat" "$WEBSOCAT" --version
+    bench t.websocat $((runs * 5)) "$tmp/d.in" "$tmp/d.in" "$WEBSOCAT" "wss://127.0.0.1:$TLS/"
+  bench v.websocat $((runs * 5)) "$tmp/empty" "$tmp/v.websocat" "$WEBSOCAT" --version
 fi
 
 # The ceiling: the same bytes over plain TCP (the peer echoes or streams
@@ -143,11 +143,11 @@ fi
 bench a.raw "$runs" "$tmp/a.in" "$tmp/a.in" "$B" raw-client "$RAW_ECHO"
 bench b.raw "$runs" "$tmp/b.in" "$tmp/b.in" "$B" raw-client "$RAW_ECHO"
 bench c.raw "$runs" "$tmp/c.in" "$tmp/c.in" "$B" raw-client "$RAW_ECHO"
-bench d.raw $((runs * 3)) "$tmp/d.in" "$tmp/d.in" "$B" raw-client "$RAW_ECHO"
+bench d.raw $((runs * 5)) "$tmp/d.in" "$tmp/d.in" "$B" raw-client "$RAW_ECHO"
 bench e.raw "$runs" "$tmp/empty" "$tmp/e.expected" "$B" raw-client "$RAW_SOURCE"
 # The floor of the start-up row: the harness starting a program that does
 # nothing.
-bench v.raw $((runs * 3)) "$tmp/empty" "$tmp/empty" "$(command -v true)"
+bench v.raw $((runs * 5)) "$tmp/empty" "$tmp/empty" "$(command -v true)"
 
 # ---------------------------------------------------------------- report
 
@@ -172,7 +172,7 @@ declare -A WALL_TARGET=([a]=0.5 [b]=0.5 [c]=0.5 [d]=0.25 [e]=0.67)
 declare -A RSS_TARGET=([a]=0.5 [b]=0.5 [d]=0.5 [e]=0.5)
 
 echo
-echo "wsprobe benchmark: $(date -u +%Y-%m-%d), $(nproc) cores, $runs runs after a warm-up (x3 for d, t, v), medians"
+echo "wsprobe benchmark: $(date -u +%Y-%m-%d), $(nproc) cores, $runs runs after a warm-up (x5 for d, t, v), medians"
 echo "wsprobe: $(cat "$tmp/v.wsprobe")   websocat: $([ -n "$WEBSOCAT" ] && cat "$tmp/v.websocat" || echo "none (not on PATH, or WEBSOCAT= given)")"
 echo
 printf '%-37s %-8s %9s %9s %10s  %-18s %-18s\n' workload tool wall cpu "peak RSS" "wall vs websocat" "RSS vs websocat"
