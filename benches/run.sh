@@ -69,6 +69,7 @@ cp "$tmp/a.in" "$tmp/e.expected" # the source sends the same lines
 : > "$tmp/empty"
 "$W" --version > "$tmp/v.wsprobe"
 [ -n "$WEBSOCAT" ] && "$WEBSOCAT" --version > "$tmp/v.websocat"
+: > "$tmp/v.raw" # true(1) prints nothing
 
 start_server ECHO echo
 start_server SOURCE source --count 200000 --size 100
@@ -79,48 +80,66 @@ start_server TLS echo --tls "$tmp/ca.pem"
 failed=0
 declare -A WALL CPU RSS BEST
 
-# bench KEY RUNS INPUT EXPECTED CMD...: one warm-up and RUNS measured runs of
-# CMD < INPUT, each one's stdout compared with EXPECTED; medians into
-# WALL/CPU/RSS[KEY]. Extra environment: BENCH_ENV (VAR=value words).
+# Each workload is one array per tool: <workload>_wsprobe, <workload>_websocat,
+# <workload>_raw (a command, words as array elements).
+#
+# bench W RUNS INPUT EXPECTED: one warm-up and RUNS measured runs of each
+# tool that has a command for W, stdin from INPUT, stdout compared with
+# EXPECTED (where %s stands for the tool's name). The tools take turns run by run, so that a busy moment of the
+# machine falls on all of them alike. Medians into WALL/CPU/RSS[W.tool],
+# the fastest wall time into BEST.
 bench() {
-  local key=$1 n=$2 input=$3 expected=$4
-  shift 4
-  local stats=$tmp/stats.$key i rc
-  : > "$stats"
-  for ((i = 0; i <= n; i++)); do
-    rc=0
-    env ${BENCH_ENV:-} "$B" measure "$([ "$i" -eq 0 ] && echo "$tmp/warmup" || echo "$stats")" 60 -- "$@" \
-      < "$input" > "$tmp/out" 2> "$tmp/err" || rc=$?
-    if [ "$rc" -ne 0 ] || ! cmp -s "$tmp/out" "$expected"; then
-      echo "FAILED $key (exit $rc): $*" >&2
-      [ "$rc" -ne 0 ] || cmp "$tmp/out" "$expected" >&2 || true
-      head -c 2000 "$tmp/err" >&2
-      failed=1
-      return 0
+  local w=$1 n=$2 input=$3 expected=$4 i tool rc stats
+  local tools=()
+  for tool in wsprobe websocat raw; do
+    if declare -p "${w}_${tool}" > /dev/null 2>&1; then
+      tools+=("$tool")
+      : > "$tmp/stats.$w.$tool"
     fi
   done
-  WALL[$key]=$(sort -n -k1,1 "$stats" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
-  CPU[$key]=$(sort -n -k2,2 "$stats" | awk '{ v[NR] = $2 } END { print v[int((NR + 1) / 2)] }')
-  RSS[$key]=$(sort -n -k3,3 "$stats" | awk '{ v[NR] = $3 } END { print v[int((NR + 1) / 2)] }')
-  BEST[$key]=$(sort -n -k1,1 "$stats" | awk 'NR == 1 { print $1 }')
+  for ((i = 0; i <= n; i++)); do
+    for tool in "${tools[@]}"; do
+      [ -e "$tmp/stats.$w.$tool" ] || continue # failed earlier
+      local -n cmd="${w}_${tool}"
+      stats=$tmp/stats.$w.$tool
+      [ "$i" -eq 0 ] && stats=$tmp/warmup
+      rc=0
+      "$B" measure "$stats" 60 -- "${cmd[@]}" < "$input" > "$tmp/out" 2> "$tmp/err" || rc=$?
+      if [ "$rc" -ne 0 ] || ! cmp -s "$tmp/out" "${expected//%s/$tool}"; then
+        echo "FAILED $w $tool (exit $rc): ${cmd[*]}" >&2
+        [ "$rc" -ne 0 ] || cmp "$tmp/out" "${expected//%s/$tool}" >&2 || true
+        head -c 2000 "$tmp/err" >&2
+        rm -f "$tmp/stats.$w.$tool"
+        failed=1
+      fi
+      unset -n cmd
+    done
+  done
+  for tool in "${tools[@]}"; do
+    stats=$tmp/stats.$w.$tool
+    [ -s "$stats" ] || continue
+    WALL[$w.$tool]=$(sort -n -k1,1 "$stats" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+    CPU[$w.$tool]=$(sort -n -k2,2 "$stats" | awk '{ v[NR] = $2 } END { print v[int((NR + 1) / 2)] }')
+    RSS[$w.$tool]=$(sort -n -k3,3 "$stats" | awk '{ v[NR] = $3 } END { print v[int((NR + 1) / 2)] }')
+    BEST[$w.$tool]=$(sort -n -k1,1 "$stats" | awk 'NR == 1 { print $1 }')
+  done
 }
 
 ws=ws://127.0.0.1
-echo "running ($runs runs per workload after a warm-up)..." >&2
 # a: 200,000 x 100 B lines, echoed
-bench a.wsprobe "$runs" "$tmp/a.in" "$tmp/a.in" "$W" -w 0 -c 200000 "$ws:$ECHO/"
+a_wsprobe=("$W" -w 0 -c 200000 "$ws:$ECHO/")
 # b: 20,000 x 4 KiB lines, echoed
-bench b.wsprobe "$runs" "$tmp/b.in" "$tmp/b.in" "$W" -w 0 -c 20000 "$ws:$ECHO/"
+b_wsprobe=("$W" -w 0 -c 20000 "$ws:$ECHO/")
 # c: one 64 MiB binary message, echoed
-bench c.wsprobe "$runs" "$tmp/c.in" "$tmp/c.in" "$W" -b --whole -w 0 -c 1 "$ws:$ECHO/"
+c_wsprobe=("$W" -b --whole -w 0 -c 1 "$ws:$ECHO/")
 # d: connect, one line, print the echo, exit
-bench d.wsprobe $((runs * 5)) "$tmp/d.in" "$tmp/d.in" "$W" -w 0 -c 1 "$ws:$ECHO/"
+d_wsprobe=("$W" -w 0 -c 1 "$ws:$ECHO/")
 # e: the server streams 200,000 x 100 B messages
-bench e.wsprobe "$runs" "$tmp/empty" "$tmp/e.expected" "$W" -n -c 200000 "$ws:$SOURCE/"
+e_wsprobe=("$W" -n -c 200000 "$ws:$SOURCE/")
 # t: d over wss:// (TLS on loopback, the bench CA given with --cacert)
-bench t.wsprobe $((runs * 5)) "$tmp/d.in" "$tmp/d.in" "$W" --cacert "$tmp/ca.pem" -w 0 -c 1 "wss://127.0.0.1:$TLS/"
+t_wsprobe=("$W" --cacert "$tmp/ca.pem" -w 0 -c 1 "wss://127.0.0.1:$TLS/")
 # v: start-up
-bench v.wsprobe $((runs * 5)) "$tmp/empty" "$tmp/v.wsprobe" "$W" --version
+v_wsprobe=("$W" --version)
 
 if [ -n "$WEBSOCAT" ]; then
   # websocat's equivalents: line mode is its default (a newline after each
@@ -129,26 +148,34 @@ if [ -n "$WEBSOCAT" ]; then
   # regular file it sends the whole 64 MiB as one message; -U only copies
   # server to stdout. For wss:// it is given the bench CA through OpenSSL's
   # SSL_CERT_FILE.
-  bench a.websocat "$runs" "$tmp/a.in" "$tmp/a.in" "$WEBSOCAT" "$ws:$ECHO/"
-  bench b.websocat "$runs" "$tmp/b.in" "$tmp/b.in" "$WEBSOCAT" "$ws:$ECHO/"
-  bench c.websocat "$runs" "$tmp/c.in" "$tmp/c.in" "$WEBSOCAT" -b -B $((64 << 20)) "$ws:$ECHO/"
-  bench d.websocat $((runs * 5)) "$tmp/d.in" "$tmp/d.in" "$WEBSOCAT" "$ws:$ECHO/"
-  bench e.websocat "$runs" "$tmp/empty" "$tmp/e.expected" "$WEBSOCAT" -U "$ws:$SOURCE/"
-  BENCH_ENV="SSL_CERT_FILE=$tmp/ca.pem" \
-    bench t.websocat $((runs * 5)) "$tmp/d.in" "$tmp/d.in" "$WEBSOCAT" "wss://127.0.0.1:$TLS/"
-  bench v.websocat $((runs * 5)) "$tmp/empty" "$tmp/v.websocat" "$WEBSOCAT" --version
+  a_websocat=("$WEBSOCAT" "$ws:$ECHO/")
+  b_websocat=("$WEBSOCAT" "$ws:$ECHO/")
+  c_websocat=("$WEBSOCAT" -b -B $((64 << 20)) "$ws:$ECHO/")
+  d_websocat=("$WEBSOCAT" "$ws:$ECHO/")
+  e_websocat=("$WEBSOCAT" -U "$ws:$SOURCE/")
+  t_websocat=(env "SSL_CERT_FILE=$tmp/ca.pem" "$WEBSOCAT" "wss://127.0.0.1:$TLS/")
+  v_websocat=("$WEBSOCAT" --version)
 fi
 
 # The ceiling: the same bytes over plain TCP (the peer echoes or streams
 # them; a tiny client copies stdin to the socket and the socket to stdout).
-bench a.raw "$runs" "$tmp/a.in" "$tmp/a.in" "$B" raw-client "$RAW_ECHO"
-bench b.raw "$runs" "$tmp/b.in" "$tmp/b.in" "$B" raw-client "$RAW_ECHO"
-bench c.raw "$runs" "$tmp/c.in" "$tmp/c.in" "$B" raw-client "$RAW_ECHO"
-bench d.raw $((runs * 5)) "$tmp/d.in" "$tmp/d.in" "$B" raw-client "$RAW_ECHO"
-bench e.raw "$runs" "$tmp/empty" "$tmp/e.expected" "$B" raw-client "$RAW_SOURCE"
+a_raw=("$B" raw-client "$RAW_ECHO")
+b_raw=("$B" raw-client "$RAW_ECHO")
+c_raw=("$B" raw-client "$RAW_ECHO")
+d_raw=("$B" raw-client "$RAW_ECHO")
+e_raw=("$B" raw-client "$RAW_SOURCE")
 # The floor of the start-up row: the harness starting a program that does
 # nothing.
-bench v.raw $((runs * 5)) "$tmp/empty" "$tmp/empty" "$(command -v true)"
+v_raw=("$(command -v true)")
+
+echo "running ($runs runs per workload after a warm-up)..." >&2
+bench a "$runs" "$tmp/a.in" "$tmp/a.in"
+bench b "$runs" "$tmp/b.in" "$tmp/b.in"
+bench c "$runs" "$tmp/c.in" "$tmp/c.in"
+bench d $((runs * 5)) "$tmp/d.in" "$tmp/d.in"
+bench e "$runs" "$tmp/empty" "$tmp/e.expected"
+bench t $((runs * 5)) "$tmp/d.in" "$tmp/d.in"
+bench v $((runs * 5)) "$tmp/empty" "$tmp/v.%s"
 
 # ---------------------------------------------------------------- report
 
