@@ -42,6 +42,11 @@ impl Encoder {
         }
     }
 
+    /// True when data messages are compressed (permessage-deflate).
+    pub fn compresses(&self) -> bool {
+        self.deflater.is_some()
+    }
+
     /// Append `msg` as a frame to `out`, masked with `mask` (a client must
     /// mask, section 5.3; None writes an unmasked frame, as a server would).
     pub fn encode(
@@ -106,6 +111,19 @@ fn header(opcode: OpCode, fin: bool, rsv1: bool, mask: Option<[u8; 4]>) -> Frame
         opcode,
         mask,
     }
+}
+
+/// Append the header of an uncompressed, final data frame of `len` bytes
+/// masked with `mask`; the caller sends the masked payload itself.
+pub fn write_header(
+    opcode: OpCode,
+    len: usize,
+    mask: [u8; 4],
+    out: &mut Vec<u8>,
+) -> io::Result<()> {
+    header(opcode, true, false, Some(mask))
+        .format(len as u64, out)
+        .map_err(|e| io::Error::other(e.to_string()))
 }
 
 fn write_frame(header: &FrameHeader, payload: &[u8], out: &mut Vec<u8>) -> io::Result<()> {

@@ -21,6 +21,7 @@
 pub mod decode;
 pub mod deflate;
 pub mod encode;
+mod sendq;
 
 #[cfg(test)]
 mod proptests;
@@ -28,8 +29,10 @@ mod proptests;
 use decode::{Decoder, Incoming, Limits, Violation};
 use deflate::DeflateParams;
 use encode::Encoder;
+use sendq::SendQueue;
 use std::io::{self, Read, Write};
 use tungstenite::protocol::CloseFrame;
+use tungstenite::protocol::frame::coding::{Data, OpCode};
 use tungstenite::{Bytes, Message};
 
 /// Bytes asked of the stream per read.
@@ -101,9 +104,8 @@ pub struct Connection<S> {
     rbuf: Vec<u8>,
     rpos: usize,
     rlen: usize,
-    /// Bytes to send; `wbuf[wpos..]` is not written yet.
-    wbuf: Vec<u8>,
-    wpos: usize,
+    /// Bytes to send, in order (see sendq.rs).
+    out: SendQueue,
     /// The pong to send once the backlog drains (see [`PONG_BACKLOG`]).
     late_pong: Option<Bytes>,
     masks: Masks,
@@ -124,8 +126,7 @@ impl<S: Read + Write> Connection<S> {
             rlen: early.len(),
             rbuf: early,
             rpos: 0,
-            wbuf: Vec::new(),
-            wpos: 0,
+            out: SendQueue::default(),
             late_pong: None,
             masks: Masks::new(settings.random_masks),
             compression: None,
@@ -183,7 +184,7 @@ impl<S: Read + Write> Connection<S> {
         });
         match &incoming.message {
             Message::Ping(p) if self.state == State::Open => {
-                if self.wbuf.len() - self.wpos > PONG_BACKLOG {
+                if self.out.queued() > PONG_BACKLOG {
                     self.late_pong = Some(p.clone());
                 } else {
                     // Encoding a pong cannot fail: no compression, no I/O.
@@ -215,20 +216,48 @@ impl<S: Read + Write> Connection<S> {
                 tungstenite::error::ProtocolError::SendAfterClosing,
             ));
         }
-        let encoded = self.queue(&msg)?;
+        let encoded = self.queue_owned(msg)?;
         self.compression = encoded.compressed.map(|(size, wire)| Compression {
             size: size as u64,
             wire: wire as u64,
         });
-        if self.wbuf.len() - self.wpos >= WRITE_THRESHOLD {
+        if self.out.queued() >= WRITE_THRESHOLD {
             self.flush()?;
         }
         Ok(())
     }
 
+    /// Queue a message we own. A large data payload sent uncompressed goes
+    /// out from its own memory, masked in place (see sendq.rs): a 64 MiB
+    /// message is not copied into a send buffer.
+    fn queue_owned(&mut self, msg: Message) -> io::Result<encode::Encoded> {
+        if self.encoder.compresses() {
+            return self.queue(&msg);
+        }
+        let (opcode, payload) = match msg {
+            Message::Binary(b) if b.len() >= sendq::LARGE => (Data::Binary, b),
+            Message::Text(t) if t.len() >= sendq::LARGE => (Data::Text, Bytes::from(t)),
+            other => return self.queue(&other),
+        };
+        let mask = self.masks.next()?;
+        let out = self.out.packing();
+        let before = out.len();
+        encode::write_header(OpCode::Data(opcode), payload.len(), mask, out)?;
+        let head = out.len() - before;
+        self.out.appended(head);
+        let len = payload.len();
+        self.out.push_payload(payload, mask);
+        Ok(encode::Encoded {
+            bytes: head + len,
+            compressed: None,
+        })
+    }
+
     fn queue(&mut self, msg: &Message) -> io::Result<encode::Encoded> {
         let mask = self.masks.next()?;
-        self.encoder.encode(msg, Some(mask), &mut self.wbuf)
+        let encoded = self.encoder.encode(msg, Some(mask), self.out.packing())?;
+        self.out.appended(encoded.bytes);
+        Ok(encoded)
     }
 
     /// Start the close handshake (once): queue our Close and flush.
@@ -243,16 +272,7 @@ impl<S: Read + Write> Connection<S> {
     /// Write everything queued. `WouldBlock` leaves the rest queued.
     pub fn flush(&mut self) -> tungstenite::Result<()> {
         loop {
-            while self.wpos < self.wbuf.len() {
-                match self.stream.write(&self.wbuf[self.wpos..]) {
-                    Ok(0) => return Err(io::Error::from(io::ErrorKind::WriteZero).into()),
-                    Ok(n) => self.wpos += n,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(e) => return Err(e.into()),
-                }
-            }
-            self.wbuf.clear();
-            self.wpos = 0;
+            self.out.write_to(&mut self.stream)?;
             match self.late_pong.take() {
                 Some(p) if self.state == State::Open => {
                     self.queue(&Message::Pong(p))?;
