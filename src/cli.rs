@@ -284,8 +284,8 @@ pub struct Cli {
     /// For testing servers and for conformance runs (the Autobahn
     /// TestSuite). Standard input is not read (as with -n); --data messages
     /// are sent first. The session lasts until the server closes, or until
-    /// -c N messages or --max-time: --wait does not end it.
-    #[arg(long, help_heading = "Input")]
+    /// -c N messages or --max-time: --wait does not end it. No REPL.
+    #[arg(long, conflicts_with = "interactive", help_heading = "Input")]
     pub echo: bool,
 
     /// Use the interactive REPL even when standard output is not a terminal.

@@ -777,7 +777,7 @@ fn repl_spec(
     framing: Framing,
     warnings: &mut Vec<String>,
 ) -> Result<Option<ReplSpec>> {
-    let wanted = if cli.no_repl || cli.no_input || framing != Framing::Lines {
+    let wanted = if cli.no_repl || cli.no_input || cli.echo || framing != Framing::Lines {
         false
     } else if cli.json || cli.har.is_some() {
         // Machine-readable output goes with pipe mode: stdout carries the
@@ -1661,6 +1661,7 @@ mod tests {
         assert!(with_env(&["h:1"], &t).expect("ok").repl.is_some());
         for args in [
             &["--no-repl", "h:1"][..],
+            &["--echo", "h:1"][..],
             &["-n", "h:1"],
             &["-0", "h:1"],
             &["--whole", "h:1"],

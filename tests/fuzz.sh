@@ -5,6 +5,9 @@
 #
 #   tests/fuzz.sh [SECS]
 #
+# FUZZ_SANITIZER=none builds without AddressSanitizer (faster to build and to
+# run; CI uses it for its short run). The default is cargo fuzz's: address.
+#
 # Needs cargo-fuzz (installed with `cargo install cargo-fuzz --locked` when
 # missing); its nightly flags are accepted by the stable toolchain through
 # RUSTC_BOOTSTRAP=1. Crashes land in fuzz/artifacts/TARGET/.
@@ -16,13 +19,14 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
   cargo install cargo-fuzz --locked
 fi
 export RUSTC_BOOTSTRAP=1
+san=(-s "${FUZZ_SANITIZER:-address}")
 targets=$(cargo fuzz list)
-cargo fuzz build
+cargo fuzz build "${san[@]}"
 total=0
 for t in $targets; do
   mkdir -p "corpus/$t"
   log=$(mktemp)
-  if ! cargo fuzz run "$t" "corpus/$t" "seeds/$t" -- \
+  if ! cargo fuzz run "${san[@]}" "$t" "corpus/$t" "seeds/$t" -- \
       -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 >"$log" 2>&1; then
     tail -40 "$log" >&2
     echo "fuzz: $t FAILED; the input is in fuzz/artifacts/$t/" >&2
