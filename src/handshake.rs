@@ -212,12 +212,14 @@ pub fn upgrade(mut stream: Stream, cfg: &Config, out: &mut dyn Emit) -> Result<U
         random_masks: !cfg.deterministic,
     };
     let tracer = match cfg.output.verbose {
-        _ if cfg.output.json => Tracer::full(TRACE_PREVIEW_VVV),
-        0 | 1 => Tracer::light(),
-        2 => Tracer::full(TRACE_PREVIEW_VV),
-        _ => Tracer::full(TRACE_PREVIEW_VVV),
+        // Nothing decodes frames unless a trace will show them: the engine
+        // does its own checks, and the hot path then pays one branch.
+        _ if cfg.output.json => Some(Tracer::full(TRACE_PREVIEW_VVV)),
+        0 | 1 => None,
+        2 => Some(Tracer::full(TRACE_PREVIEW_VV)),
+        _ => Some(Tracer::full(TRACE_PREVIEW_VVV)),
     };
-    let mut tap = Tap::new(stream, Some(tracer));
+    let mut tap = Tap::new(stream, tracer);
     tap.saw_received(&early);
     let ws = Connection::new(tap, early, settings);
     Ok(Upgraded {

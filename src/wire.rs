@@ -207,11 +207,6 @@ impl Decoder {
         }
     }
 
-    /// The preview limit this decoder was made with.
-    pub fn preview(&self) -> usize {
-        self.preview
-    }
-
     /// The frame cut short, if the stream ends inside one (for a report
     /// when the connection fails mid-frame).
     pub fn partial(&self) -> Option<FrameInfo> {

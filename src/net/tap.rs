@@ -1,6 +1,6 @@
 //! A `Read`/`Write` wrapper that shows the plaintext bytes passing the
-//! socket to a frame decoder per direction (`wire.rs`), for `-vv` traces,
-//! `--json` frame events and the facts of a protocol failure.
+//! socket to a frame decoder per direction (`wire.rs`), for `-vv` traces
+//! and `--json` frame events.
 //!
 //! Without a tracer it only forwards calls: the hot path pays one branch.
 //! Decoded frames wait in a queue that the session drains and turns into
@@ -23,66 +23,29 @@ pub enum Direction {
 pub struct Tracer {
     sent: Decoder,
     received: Decoder,
-    /// Queue every frame (for a trace) rather than only received Close frames.
-    full: bool,
     frames: Vec<(Direction, FrameInfo)>,
     scratch: Vec<FrameInfo>,
-    /// The opcode of the last frame the server began, complete or not.
-    last_received_opcode: Option<u8>,
-    /// The last Close frame the server sent.
-    last_close: Option<FrameInfo>,
 }
 
 impl Tracer {
-    /// A tracer for a full trace, keeping `preview` bytes of each payload.
+    /// A tracer keeping `preview` bytes of each payload. Our own frames are
+    /// not checked for UTF-8: the engine wrote them from checked text.
     pub fn full(preview: usize) -> Tracer {
-        Tracer::build(Decoder::new(preview), true)
-    }
-
-    /// A cheap tracer that only keeps the server's Close frames and the
-    /// opcode of its last frame: enough to report what a failing server
-    /// really sent.
-    pub fn light() -> Tracer {
-        Tracer::build(Decoder::with_text_check(0, false), false)
-    }
-
-    fn build(received: Decoder, full: bool) -> Tracer {
         Tracer {
-            sent: Decoder::with_text_check(if full { received.preview() } else { 0 }, false),
-            received,
-            full,
+            sent: Decoder::with_text_check(preview, false),
+            received: Decoder::new(preview),
             frames: Vec::new(),
             scratch: Vec::new(),
-            last_received_opcode: None,
-            last_close: None,
         }
     }
 
     fn feed(&mut self, dir: Direction, bytes: &[u8]) {
-        if dir == Direction::Sent && !self.full {
-            return;
-        }
         let d = match dir {
             Direction::Sent => &mut self.sent,
             Direction::Received => &mut self.received,
         };
         d.feed(bytes, &mut self.scratch);
-        if dir == Direction::Received {
-            if let Some(f) = self.received.partial() {
-                self.last_received_opcode = Some(f.opcode);
-            }
-            for f in &self.scratch {
-                self.last_received_opcode = Some(f.opcode);
-                if f.opcode == 0x8 {
-                    self.last_close = Some(f.clone());
-                }
-            }
-        }
-        if self.full {
-            self.frames.extend(self.scratch.drain(..).map(|f| (dir, f)));
-        } else {
-            self.scratch.clear();
-        }
+        self.frames.extend(self.scratch.drain(..).map(|f| (dir, f)));
     }
 }
 
@@ -136,19 +99,9 @@ impl<S> Tap<S> {
         self.tracer.as_ref().and_then(|t| t.received.partial())
     }
 
-    /// The last Close frame the server sent, as it was on the wire.
-    pub fn last_close(&self) -> Option<&FrameInfo> {
-        self.tracer.as_ref().and_then(|t| t.last_close.as_ref())
-    }
-
-    /// The opcode of the last frame the server began.
-    pub fn last_received_opcode(&self) -> Option<u8> {
-        self.tracer.as_ref().and_then(|t| t.last_received_opcode)
-    }
-
-    /// True when every frame is queued for a trace.
+    /// True when frames are decoded for a trace.
     pub fn tracing(&self) -> bool {
-        self.tracer.as_ref().is_some_and(|t| t.full)
+        self.tracer.is_some()
     }
 
     /// The wrapped stream.
@@ -207,14 +160,5 @@ mod tests {
         let mut plain = Tap::new(io::Cursor::new(vec![0x81, 0]), None);
         assert_eq!(plain.read(&mut buf).expect("read"), 2);
         assert!(plain.take_frames().is_empty() && !plain.tracing());
-
-        // The light tracer keeps only the server's Close, as sent.
-        let close = vec![0x81, 1, b'x', 0x88, 2, 0x03, 0xed];
-        let mut light = Tap::new(io::Cursor::new(close), Some(Tracer::light()));
-        assert_eq!(light.read(&mut buf).expect("read"), 7);
-        assert!(light.take_frames().is_empty());
-        let c = light.last_close().expect("close seen");
-        assert_eq!(c.close(), Some((Some(1005), &[][..])));
-        assert_eq!(light.last_received_opcode(), Some(8));
     }
 }

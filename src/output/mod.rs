@@ -102,11 +102,6 @@ impl<O: Write, E: Write> Printer<O, E> {
         }
     }
 
-    /// Change the trace level (the REPL's /verbose).
-    pub fn set_verbose(&mut self, level: u8) {
-        self.spec.verbose = level;
-    }
-
     /// Write trace text to stderr, each line prefixed with the time since
     /// start when --timestamps is on. Errors are ignored: a closed stderr
     /// must not end the session.
