@@ -7,6 +7,7 @@
 
 mod support;
 
+mod architecture;
 mod bounded;
 mod conformance;
 mod diagnostics;
