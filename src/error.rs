@@ -273,7 +273,7 @@ pub enum Error {
         /// The first bytes the peer sent, when they show it does not speak TLS.
         plaintext_reply: Option<Vec<u8>>,
         /// The failure explained with the certificate's facts, when known.
-        diagnosis: Option<Box<crate::net::tls::TlsDiagnosis>>,
+        diagnosis: Option<Box<TlsDiagnosis>>,
     },
     /// The server answered the upgrade request with a status other than 101: exit 6.
     Rejected(Box<Rejection>),
@@ -378,7 +378,7 @@ impl Error {
                         "{}: {} (after {})",
                         a.addr,
                         describe_io(&a.error),
-                        crate::output::ms(a.took)
+                        crate::format::ms(a.took)
                     )
                 })
                 .collect(),
@@ -410,7 +410,7 @@ impl Error {
                 vec![format!(
                     "received {} bytes: {}",
                     received.len(),
-                    crate::output::sanitize::escape_preview(received, 200)
+                    crate::format::sanitize::escape_preview(received, 200)
                 )]
             }
             Error::Tls {
@@ -418,7 +418,7 @@ impl Error {
                 ..
             } => vec![format!(
                 "the server answered in plain text: {}",
-                crate::output::sanitize::escape_preview(bytes, 120)
+                crate::format::sanitize::escape_preview(bytes, 120)
             )],
             Error::Tls {
                 diagnosis: Some(d), ..
@@ -612,7 +612,7 @@ pub fn socks_reply_words(code: u8) -> &'static str {
 }
 
 fn proxy_facts(p: &ProxyFailure) -> Vec<String> {
-    let escape = crate::output::sanitize::escape_preview;
+    let escape = crate::format::sanitize::escape_preview;
     match &p.problem {
         ProxyProblem::Unreachable(e) => e.facts(),
         ProxyProblem::Refused(r) => {
@@ -970,7 +970,7 @@ impl fmt::Display for Error {
             Error::Protocol { rule, sent_code } => write!(
                 f,
                 "protocol violation by the server: {rule} (closed with {sent_code} {})",
-                crate::output::close_code_name(*sent_code)
+                crate::format::close_code_name(*sent_code)
             ),
             Error::AbnormalClose {
                 code,
@@ -980,13 +980,13 @@ impl fmt::Display for Error {
                 write!(
                     f,
                     "connection closed abnormally: {code} {}",
-                    crate::output::close_code_name(*code)
+                    crate::format::close_code_name(*code)
                 )?;
                 if !reason.is_empty() {
                     write!(
                         f,
                         " \"{}\"",
-                        crate::output::sanitize::escape_preview(reason.as_bytes(), 123)
+                        crate::format::sanitize::escape_preview(reason.as_bytes(), 123)
                     )?;
                 }
                 if !detail.is_empty() {
@@ -995,7 +995,7 @@ impl fmt::Display for Error {
                 Ok(())
             }
             Error::Timeout { what, after } => {
-                write!(f, "timed out after {}: {what}", crate::output::secs(*after))
+                write!(f, "timed out after {}: {what}", crate::format::secs(*after))
             }
             Error::Io { context, source } => write!(f, "{context}: {}", describe_io(source)),
             Error::Input(msg) => write!(f, "{msg}"),
@@ -1102,6 +1102,17 @@ pub fn describe_io(e: &io::Error) -> String {
             }
         }
     }
+}
+
+/// A TLS failure in words: what happened, the facts, what to try.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsDiagnosis {
+    /// One line: what went wrong.
+    pub summary: String,
+    /// The facts (names, dates, issuer).
+    pub facts: Vec<String>,
+    /// What to try next.
+    pub hints: Vec<String>,
 }
 
 #[cfg(test)]

@@ -4,10 +4,124 @@
 //! emit them through an [`Emit`] sink, and `output/` alone decides how they
 //! look (or whether they are shown at all). Nothing here does I/O.
 
-use crate::net::tap::Direction;
-use crate::wire::FrameInfo;
+use crate::format::date;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
+
+/// Which way a frame went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// From us to the server.
+    Sent,
+    /// From the server to us.
+    Received,
+}
+
+/// One decoded frame.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FrameInfo {
+    /// FIN bit.
+    pub fin: bool,
+    /// RSV1, RSV2, RSV3.
+    pub rsv: [bool; 3],
+    /// The opcode (0x0-0xF).
+    pub opcode: u8,
+    /// The masking key, when the MASK bit is set.
+    pub mask: Option<[u8; 4]>,
+    /// The payload length announced in the header.
+    pub len: u64,
+    /// The first bytes of the payload, unmasked (at most the preview limit).
+    pub preview: Vec<u8>,
+    /// Payload bytes actually seen (less than `len` for a frame cut short).
+    pub seen: u64,
+    /// For a continuation frame: the opcode of the message it continues
+    /// (None when no message was in progress: a protocol error).
+    pub continues: Option<u8>,
+    /// For data frames: the 1-based index of this frame within its message
+    /// when the message is fragmented (None for a single-frame message).
+    pub fragment: Option<u64>,
+    /// Text (or a Close reason) that is not valid UTF-8, as far as seen.
+    pub invalid_utf8: bool,
+    /// The payload is compressed: the frame, or the first frame of its
+    /// message, has RSV1 set (permessage-deflate, RFC 7692). Its text is
+    /// not checked for UTF-8.
+    pub compressed: bool,
+}
+
+impl FrameInfo {
+    /// The opcode's name: TEXT, BINARY, CONT, CLOSE, PING, PONG, or
+    /// RESERVED-0xN.
+    pub fn opcode_name(&self) -> String {
+        opcode_name(self.opcode)
+    }
+
+    /// True for Close, Ping and Pong (and reserved control opcodes).
+    pub fn is_control(&self) -> bool {
+        self.opcode & 0x8 != 0
+    }
+
+    /// For a Close frame: its code (None when the payload is empty) and
+    /// reason bytes. Invalid when the payload is one byte long.
+    pub fn close(&self) -> Option<(Option<u16>, &[u8])> {
+        if self.opcode != 0x8 {
+            return None;
+        }
+        match self.preview.len() {
+            0 | 1 => Some((None, &[])),
+            _ => Some((
+                Some(u16::from_be_bytes([self.preview[0], self.preview[1]])),
+                &self.preview[2..],
+            )),
+        }
+    }
+
+    /// True when the whole payload was seen.
+    pub fn complete(&self) -> bool {
+        self.seen == self.len
+    }
+}
+
+/// The name of an opcode.
+pub fn opcode_name(op: u8) -> String {
+    match op {
+        0x0 => "CONT".into(),
+        0x1 => "TEXT".into(),
+        0x2 => "BINARY".into(),
+        0x8 => "CLOSE".into(),
+        0x9 => "PING".into(),
+        0xA => "PONG".into(),
+        other => format!("RESERVED-0x{other:x}"),
+    }
+}
+
+/// The parts of a certificate worth showing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertInfo {
+    /// The subject's distinguished name.
+    pub subject: String,
+    /// The issuer's distinguished name.
+    pub issuer: String,
+    /// DNS names and IP addresses from subjectAltName.
+    pub names: Vec<String>,
+    /// Valid from (seconds since the epoch).
+    pub not_before: i64,
+    /// Valid until (seconds since the epoch).
+    pub not_after: i64,
+    /// SHA-256 of the DER, as colon-separated hex.
+    pub sha256: String,
+}
+
+impl CertInfo {
+    /// True when subject and issuer are the same name.
+    pub fn self_issued(&self) -> bool {
+        self.subject == self.issuer
+    }
+
+    /// "2026-01-01T00:00:00Z to 2027-01-01T00:00:00Z".
+    pub fn validity(&self) -> String {
+        format!("{} to {}", date(self.not_before), date(self.not_after))
+    }
+}
 
 /// The durations of the phases before the connection opened.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -197,7 +311,7 @@ pub enum Event<'a> {
     /// The certificate chain the server presented, leaf first.
     TlsChain {
         /// What each certificate says.
-        certs: &'a [crate::net::certinfo::CertInfo],
+        certs: &'a [CertInfo],
     },
     /// Certificate verification found a problem that -k told us to ignore.
     TlsVerificationSkipped {

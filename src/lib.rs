@@ -12,6 +12,7 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod event;
+pub mod format;
 pub mod generate;
 pub mod handshake;
 pub mod input;

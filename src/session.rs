@@ -22,10 +22,11 @@ mod control;
 
 use crate::config::Config;
 use crate::error::{Error, Result};
+use crate::event::Direction;
 use crate::event::{Emit, Event, Initiator, MessageKind};
 use crate::input::Input;
 use crate::net::Stream;
-use crate::net::tap::{Direction, Tap};
+use crate::net::tap::Tap;
 use crate::protocol::{Connection, ReadError};
 use polling::Poller;
 use std::collections::VecDeque;

@@ -9,82 +9,7 @@
 //! rejects anything: frames the protocol engine later refuses are reported
 //! too, which is the point. It does not touch the socket or print.
 
-/// One decoded frame.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FrameInfo {
-    /// FIN bit.
-    pub fin: bool,
-    /// RSV1, RSV2, RSV3.
-    pub rsv: [bool; 3],
-    /// The opcode (0x0-0xF).
-    pub opcode: u8,
-    /// The masking key, when the MASK bit is set.
-    pub mask: Option<[u8; 4]>,
-    /// The payload length announced in the header.
-    pub len: u64,
-    /// The first bytes of the payload, unmasked (at most the preview limit).
-    pub preview: Vec<u8>,
-    /// Payload bytes actually seen (less than `len` for a frame cut short).
-    pub seen: u64,
-    /// For a continuation frame: the opcode of the message it continues
-    /// (None when no message was in progress: a protocol error).
-    pub continues: Option<u8>,
-    /// For data frames: the 1-based index of this frame within its message
-    /// when the message is fragmented (None for a single-frame message).
-    pub fragment: Option<u64>,
-    /// Text (or a Close reason) that is not valid UTF-8, as far as seen.
-    pub invalid_utf8: bool,
-    /// The payload is compressed: the frame, or the first frame of its
-    /// message, has RSV1 set (permessage-deflate, RFC 7692). Its text is
-    /// not checked for UTF-8.
-    pub compressed: bool,
-}
-
-impl FrameInfo {
-    /// The opcode's name: TEXT, BINARY, CONT, CLOSE, PING, PONG, or
-    /// RESERVED-0xN.
-    pub fn opcode_name(&self) -> String {
-        opcode_name(self.opcode)
-    }
-
-    /// True for Close, Ping and Pong (and reserved control opcodes).
-    pub fn is_control(&self) -> bool {
-        self.opcode & 0x8 != 0
-    }
-
-    /// For a Close frame: its code (None when the payload is empty) and
-    /// reason bytes. Invalid when the payload is one byte long.
-    pub fn close(&self) -> Option<(Option<u16>, &[u8])> {
-        if self.opcode != 0x8 {
-            return None;
-        }
-        match self.preview.len() {
-            0 | 1 => Some((None, &[])),
-            _ => Some((
-                Some(u16::from_be_bytes([self.preview[0], self.preview[1]])),
-                &self.preview[2..],
-            )),
-        }
-    }
-
-    /// True when the whole payload was seen.
-    pub fn complete(&self) -> bool {
-        self.seen == self.len
-    }
-}
-
-/// The name of an opcode.
-pub fn opcode_name(op: u8) -> String {
-    match op {
-        0x0 => "CONT".into(),
-        0x1 => "TEXT".into(),
-        0x2 => "BINARY".into(),
-        0x8 => "CLOSE".into(),
-        0x9 => "PING".into(),
-        0xA => "PONG".into(),
-        other => format!("RESERVED-0x{other:x}"),
-    }
-}
+use crate::event::FrameInfo;
 
 /// What the decoder is in the middle of.
 #[derive(Debug)]
@@ -396,6 +321,7 @@ impl Utf8Check {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::event::opcode_name;
 
     /// Encode a frame (for tests), masking with `mask` when given.
     fn encode(fin: bool, rsv: u8, opcode: u8, mask: Option<[u8; 4]>, payload: &[u8]) -> Vec<u8> {

@@ -6,17 +6,9 @@
 //! Decoded frames wait in a queue that the session drains and turns into
 //! events; the tap itself never emits or prints.
 
-use crate::wire::{Decoder, FrameInfo};
+use crate::event::{Direction, FrameInfo};
+use crate::wire::Decoder;
 use std::io::{self, Read, Write};
-
-/// Which way a frame went.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Direction {
-    /// From us to the server.
-    Sent,
-    /// From the server to us.
-    Received,
-}
 
 /// The two decoders and the frames they finished.
 #[derive(Debug)]

@@ -9,12 +9,15 @@
 //! transport is a [`Stream`], so TLS runs over TCP, a unix socket, a proxy
 //! tunnel, or inside TLS to an https:// proxy alike.
 
-use super::certinfo::{CertInfo, date};
+use super::certinfo;
 use super::{Stream, emit};
 use crate::cli::TlsVersion;
 use crate::config::TlsOptions;
+use crate::error::TlsDiagnosis;
 use crate::error::{Error, Result};
+use crate::event::CertInfo;
 use crate::event::{Emit, Event};
+use crate::format::date;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::{ResolvesClientCert, WebPkiServerVerifier};
 use rustls::crypto::CryptoProvider;
@@ -319,8 +322,8 @@ impl KeyLog for KeyLogWriter {
     fn log(&self, label: &str, client_random: &[u8], secret: &[u8]) {
         let line = format!(
             "{label} {} {}\n",
-            crate::output::hex(client_random),
-            crate::output::hex(secret)
+            crate::format::hex(client_random),
+            crate::format::hex(secret)
         );
         // One write per line, so lines from two sessions never interleave.
         if let Ok(mut f) = self.file.lock() {
@@ -433,7 +436,7 @@ pub fn handshake(
         emit(out, &Event::TlsVerificationSkipped { problem: &words });
     }
     let certs: Vec<CertInfo> = match setup.describe_chain {
-        true => chain.iter().filter_map(|c| CertInfo::parse(c)).collect(),
+        true => chain.iter().filter_map(|c| certinfo::parse(c)).collect(),
         false => Vec::new(),
     };
     if !certs.is_empty() {
@@ -582,17 +585,6 @@ impl ResolvesClientCert for NoClientCert {
     }
 }
 
-/// A TLS failure in words: what happened, the facts, what to try.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TlsDiagnosis {
-    /// One line: what went wrong.
-    pub summary: String,
-    /// The facts (names, dates, issuer).
-    pub facts: Vec<String>,
-    /// What to try next.
-    pub hints: Vec<String>,
-}
-
 /// Explain a rustls error with the certificate chain the server showed.
 fn diagnose(
     e: &rustls::Error,
@@ -601,7 +593,7 @@ fn diagnose(
     cert_requested: bool,
 ) -> Option<TlsDiagnosis> {
     use rustls::{AlertDescription as A, CertificateError as C, Error as E};
-    let leaf = chain.first().and_then(|c| CertInfo::parse(c));
+    let leaf = chain.first().and_then(|c| certinfo::parse(c));
     let mut facts = Vec::new();
     if let Some(l) = &leaf {
         facts.push(format!("certificate: {}", l.subject));

@@ -7,9 +7,10 @@
 //! written once, at the end, by [`HarRecorder::write`], whatever the outcome
 //! (a refused upgrade is worth a HAR too).
 
-use super::json::{rfc3339, split_head};
+use super::json::split_head;
 use super::redact;
 use crate::event::{Emit, Event, MessageKind, Timing};
+use crate::format::rfc3339;
 use base64::Engine as _;
 use serde_json::{Value, json};
 use std::io;

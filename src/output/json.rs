@@ -7,10 +7,11 @@
 //! not UTF-8 as base64 (`*_base64` fields). Secrets are redacted as in the
 //! trace unless `--show-secrets`.
 
-use super::{close_code_name, redact};
+use super::redact;
 use crate::error::Error;
+use crate::event::Direction;
 use crate::event::{Emit, Event, Initiator, MessageKind};
-use crate::net::tap::Direction;
+use crate::format::{close_code_name, hex, rfc3339};
 use base64::Engine as _;
 use serde_json::{Map, Value, json};
 use std::io::{self, Write};
@@ -224,8 +225,8 @@ impl<O: Write> Emit for JsonPrinter<O> {
                 "tls_chain",
                 json!({"certificates": certs.iter().map(|c| json!({
                     "subject": c.subject, "issuer": c.issuer, "names": c.names,
-                    "not_before": crate::net::certinfo::date(c.not_before),
-                    "not_after": crate::net::certinfo::date(c.not_after),
+                    "not_before": crate::format::date(c.not_before),
+                    "not_after": crate::format::date(c.not_after),
                     "sha256": c.sha256,
                 })).collect::<Vec<_>>()}),
             ),
@@ -295,13 +296,13 @@ impl<O: Write> Emit for JsonPrinter<O> {
                     "opcode_value": frame.opcode,
                     "fin": frame.fin,
                     "rsv1": frame.rsv[0], "rsv2": frame.rsv[1], "rsv3": frame.rsv[2],
-                    "mask": frame.mask.map(|k| if self.deterministic { "xxxxxxxx".to_string() } else { super::hex(&k) }),
+                    "mask": frame.mask.map(|k| if self.deterministic { "xxxxxxxx".to_string() } else { hex(&k) }),
                     "length": frame.len,
                     "complete": frame.complete(),
                     "invalid_utf8": frame.invalid_utf8,
                     "compressed": frame.compressed,
                     "fragment": frame.fragment,
-                    "continues": frame.continues.map(crate::wire::opcode_name),
+                    "continues": frame.continues.map(crate::event::opcode_name),
                 });
                 if let Value::Object(m) = &mut f {
                     if let Some((code, reason)) = frame.close() {
@@ -406,40 +407,9 @@ impl<O: Write> Emit for JsonPrinter<O> {
     }
 }
 
-/// RFC 3339 UTC with milliseconds, e.g. 2026-11-25T02:41:11.123Z.
-pub fn rfc3339(t: SystemTime) -> String {
-    let d = t.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default();
-    let secs = d.as_secs();
-    let (days, rem) = (secs / 86_400, secs % 86_400);
-    let (h, m, s) = (rem / 3600, rem % 3600 / 60, rem % 60);
-    // Howard Hinnant's days-to-civil algorithm.
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}.{:03}Z",
-        d.subsec_millis()
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn rfc3339_dates() {
-        assert_eq!(rfc3339(SystemTime::UNIX_EPOCH), "1970-01-01T00:00:00.000Z");
-        let t = SystemTime::UNIX_EPOCH + Duration::from_millis(1_795_574_471_123);
-        assert_eq!(rfc3339(t), "2026-11-25T02:41:11.123Z");
-        let leap = SystemTime::UNIX_EPOCH + Duration::from_secs(951_782_400);
-        assert_eq!(rfc3339(leap), "2000-02-29T00:00:00.000Z");
-    }
 
     #[test]
     fn every_line_is_an_object_with_event_and_time() {

@@ -12,12 +12,12 @@ pub mod har;
 pub mod json;
 pub mod pretty;
 pub mod repl;
-pub mod sanitize;
 pub mod trace;
 
 use crate::config::OutputSpec;
 use crate::error::Error;
 use crate::event::{Emit, Event, Initiator, MessageKind};
+use crate::format::{bytes, close_code_name, hex, ms, sanitize, secs};
 use std::io::{self, Write};
 use std::time::Duration;
 
@@ -30,53 +30,6 @@ pub fn stamp(start: std::time::Instant, fixed: bool) -> String {
         start.elapsed().as_secs_f64()
     };
     format!("[{t:10.6}] ")
-}
-
-/// "1 byte", "5 bytes".
-fn bytes(n: usize) -> String {
-    if n == 1 {
-        "1 byte".into()
-    } else {
-        format!("{n} bytes")
-    }
-}
-
-/// Milliseconds with one decimal: "3.1 ms".
-pub fn ms(d: Duration) -> String {
-    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
-}
-
-/// Seconds, short: "2.31 s", or ms below one second.
-pub fn secs(d: Duration) -> String {
-    if d < Duration::from_secs(1) {
-        ms(d)
-    } else {
-        format!("{:.2} s", d.as_secs_f64())
-    }
-}
-
-/// The name of a close code (RFC 6455 section 7.4.1 and the IANA registry).
-pub fn close_code_name(code: u16) -> &'static str {
-    match code {
-        1000 => "Normal Closure",
-        1001 => "Going Away",
-        1002 => "Protocol Error",
-        1003 => "Unsupported Data",
-        1005 => "No Status Received",
-        1006 => "Abnormal Closure",
-        1007 => "Invalid Payload Data",
-        1008 => "Policy Violation",
-        1009 => "Message Too Big",
-        1010 => "Mandatory Extension",
-        1011 => "Internal Error",
-        1012 => "Service Restart",
-        1013 => "Try Again Later",
-        1014 => "Bad Gateway",
-        1015 => "TLS Handshake",
-        3000..=3999 => "(registered)",
-        4000..=4999 => "(private use)",
-        _ => "(unknown)",
-    }
 }
 
 /// The plain printer: payloads to `stdout`, the trace to `stderr`.
@@ -320,17 +273,6 @@ pub fn closed_line(
     format!("Closed {how} ({code}{who}) after {}", secs(after))
 }
 
-/// Lowercase hex, no separators (`xxd -r -p` reverses it).
-pub fn hex(data: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(data.len() * 2);
-    for b in data {
-        s.push(DIGITS[(b >> 4) as usize] as char);
-        s.push(DIGITS[(b & 15) as usize] as char);
-    }
-    s
-}
-
 impl<O: Write, E: Write> Emit for Printer<O, E> {
     fn emit(&mut self, ev: &Event<'_>) -> io::Result<()> {
         match *ev {
@@ -546,8 +488,8 @@ impl<O: Write, E: Write> Emit for Printer<O, E> {
             }
             Event::Compression { dir, size, wire } => {
                 let (what, verb) = match dir {
-                    crate::net::tap::Direction::Sent => ("sent", "deflated to"),
-                    crate::net::tap::Direction::Received => ("received", "inflated from"),
+                    crate::event::Direction::Sent => ("sent", "deflated to"),
+                    crate::event::Direction::Received => ("received", "inflated from"),
                 };
                 let pct = if size == 0 {
                     100.0

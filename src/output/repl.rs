@@ -14,13 +14,11 @@
 //! (coloured on a terminal unless colour is off). Trace lines are rendered by
 //! the plain [`Printer`] and passed through unchanged.
 
-use super::{
-    Printer, binary_line, close_code_name, closed_line, ms, pretty, quoted, report_error, sanitize,
-    secs,
-};
+use super::{Printer, binary_line, closed_line, pretty, quoted, report_error};
 use crate::config::OutputSpec;
 use crate::error::Error;
 use crate::event::{Emit, Event, MessageKind, Stats};
+use crate::format::{close_code_name, ms, sanitize, secs};
 use anstyle::{AnsiColor, Color, Style};
 use std::io::{self, Write};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};

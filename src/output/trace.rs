@@ -5,9 +5,9 @@
 //! compressed payloads (permessage-deflate) as hex rows at `-vvv` only.
 //! Close frames show their code, its name and the reason.
 
-use super::{close_code_name, sanitize};
-use crate::net::tap::Direction;
-use crate::wire::FrameInfo;
+use crate::event::Direction;
+use crate::event::FrameInfo;
+use crate::format::{close_code_name, hex, sanitize};
 use std::fmt::Write as _;
 
 /// How to render frames.
@@ -40,7 +40,7 @@ pub fn frame_lines(dir: Direction, f: &FrameInfo, style: FrameStyle) -> String {
         if style.deterministic {
             line.push_str(" masked key=xxxxxxxx");
         } else {
-            let _ = write!(line, " masked key={}", super::hex(&key));
+            let _ = write!(line, " masked key={}", hex(&key));
         }
     }
     let _ = write!(line, " len={}", f.len);
@@ -75,7 +75,7 @@ pub fn frame_lines(dir: Direction, f: &FrameInfo, style: FrameStyle) -> String {
             let _ = write!(
                 line,
                 " (fragment {n} of {}{last})",
-                crate::wire::opcode_name(op)
+                crate::event::opcode_name(op)
             );
         }
         (Some(1), None) => line.push_str(" (fragment 1)"),

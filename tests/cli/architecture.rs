@@ -40,7 +40,11 @@ struct Source {
 #[test]
 fn module_graph_has_no_cycle() {
     let sources = read_tree();
-    assert!(sources.len() > 20, "found only {} files under src/", sources.len());
+    assert!(
+        sources.len() > 20,
+        "found only {} files under src/",
+        sources.len()
+    );
     let graph = module_graph(&sources);
     let edges: usize = graph.values().map(BTreeSet::len).sum();
     assert!(edges > 20, "found only {edges} edges: the scan is broken");
@@ -61,9 +65,15 @@ fn the_cycle_check_sees_a_cycle() {
     // Two leaves and a cycle through a parent: a -> b::c -> a.
     let files = [
         (vec![], "pub mod a; pub mod b;"),
-        (vec!["a"], "use crate::b::c::Thing; fn f() { crate::b::c::g(); }"),
+        (
+            vec!["a"],
+            "use crate::b::c::Thing; fn f() { crate::b::c::g(); }",
+        ),
         (vec!["b"], "pub mod c;"),
-        (vec!["b", "c"], "use super::super::a::{self, X}; // crate::b\n"),
+        (
+            vec!["b", "c"],
+            "use super::super::a::{self, X}; // crate::b\n",
+        ),
     ];
     let sources: Vec<Source> = files
         .iter()
@@ -116,8 +126,13 @@ fn no_function_is_over_budget() {
 
 #[test]
 fn the_length_checks_measure() {
-    let code = blank_out("fn a() {\n let s = \"}\";\n}\n\npub(crate) fn b<T>(x: T)\nwhere T: Copy\n{\n x;\n}\n");
-    assert_eq!(functions(&code), vec![("a".to_string(), 3), ("b".to_string(), 5)]);
+    let code = blank_out(
+        "fn a() {\n let s = \"}\";\n}\n\npub(crate) fn b<T>(x: T)\nwhere T: Copy\n{\n x;\n}\n",
+    );
+    assert_eq!(
+        functions(&code),
+        vec![("a".to_string(), 3), ("b".to_string(), 5)]
+    );
     let stripped = blank_out("fn a() {}\n#[cfg(test)]\nmod tests {\n fn t() {}\n}\n");
     assert_eq!(stripped.lines().count(), 1);
 }
@@ -181,12 +196,14 @@ fn test_only_children(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut lines = text.lines().map(str::trim);
     while let Some(line) = lines.next() {
-        if line == "#[cfg(test)]" {
-            if let Some(next) = lines.next() {
-                let decl = next.trim_start_matches("pub ").trim_start_matches("pub(crate) ");
-                if let Some(name) = decl.strip_prefix("mod ").and_then(|r| r.strip_suffix(';')) {
-                    out.push(name.trim().to_string());
-                }
+        if line == "#[cfg(test)]"
+            && let Some(next) = lines.next()
+        {
+            let decl = next
+                .trim_start_matches("pub ")
+                .trim_start_matches("pub(crate) ");
+            if let Some(name) = decl.strip_prefix("mod ").and_then(|r| r.strip_suffix(';')) {
+                out.push(name.trim().to_string());
             }
         }
     }
@@ -229,7 +246,9 @@ fn blank_out(text: &str) -> String {
                 i += 1;
             }
             i += 1;
-            let close: Vec<u8> = std::iter::once(b'"').chain(std::iter::repeat_n(b'#', hashes)).collect();
+            let close: Vec<u8> = std::iter::once(b'"')
+                .chain(std::iter::repeat_n(b'#', hashes))
+                .collect();
             while i < b.len() && !b[i..].starts_with(&close) {
                 blank(&mut out, b[i]);
                 i += 1;
@@ -372,7 +391,8 @@ fn named_paths(module: &ModPath, code: &str) -> Vec<ModPath> {
     let mut i = 0;
     while i < toks.len() {
         let prev = i.checked_sub(1).map(|p| toks[p]);
-        let starts = matches!(toks[i], "crate" | "super" | "self") && toks.get(i + 1) == Some(&"::");
+        let starts =
+            matches!(toks[i], "crate" | "super" | "self") && toks.get(i + 1) == Some(&"::");
         if starts && prev != Some("::") {
             i = path_tree(&toks, i, Vec::new(), module, &mut out);
         } else {
@@ -384,7 +404,13 @@ fn named_paths(module: &ModPath, code: &str) -> Vec<ModPath> {
 
 /// Parse a path tree at `toks[i]` under `prefix`; push each leaf path.
 /// Returns the index after the tree.
-fn path_tree(toks: &[&str], mut i: usize, mut prefix: Vec<String>, here: &ModPath, out: &mut Vec<ModPath>) -> usize {
+fn path_tree(
+    toks: &[&str],
+    mut i: usize,
+    mut prefix: Vec<String>,
+    here: &ModPath,
+    out: &mut Vec<ModPath>,
+) -> usize {
     loop {
         match toks.get(i) {
             Some(&"{") => {
@@ -399,17 +425,25 @@ fn path_tree(toks: &[&str], mut i: usize, mut prefix: Vec<String>, here: &ModPat
             }
             Some(&"crate") if prefix.is_empty() => prefix = vec!["crate".into()],
             Some(&"self") if prefix.is_empty() => {
-                prefix = std::iter::once("crate".to_string()).chain(here.iter().cloned()).collect();
+                prefix = std::iter::once("crate".to_string())
+                    .chain(here.iter().cloned())
+                    .collect();
             }
             Some(&"self") => {}
             Some(&"super") => {
                 if prefix.is_empty() {
-                    prefix = std::iter::once("crate".to_string()).chain(here.iter().cloned()).collect();
+                    prefix = std::iter::once("crate".to_string())
+                        .chain(here.iter().cloned())
+                        .collect();
                 }
                 prefix.pop();
             }
             Some(&"*") => {}
-            Some(t) if t.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_') => {
+            Some(t)
+                if t.chars()
+                    .next()
+                    .is_some_and(|c| c.is_alphabetic() || c == '_') =>
+            {
                 if prefix.is_empty() {
                     // A bare name inside a `use` tree that did not start at
                     // crate/super/self cannot happen here.
@@ -457,7 +491,11 @@ fn module_graph(sources: &[Source]) -> BTreeMap<String, BTreeSet<String>> {
 }
 
 fn name(m: &ModPath) -> String {
-    if m.is_empty() { "crate".into() } else { m.join("::") }
+    if m.is_empty() {
+        "crate".into()
+    } else {
+        m.join("::")
+    }
 }
 
 /// One cycle per strongly connected component, as a path that returns to
@@ -519,7 +557,11 @@ fn functions(code: &str) -> Vec<(String, usize)> {
         let mut opened = false;
         let mut end = None;
         'scan: for (k, l) in lines.iter().enumerate().skip(at) {
-            let from = if k == at { l.find("fn ").unwrap_or(0) } else { 0 };
+            let from = if k == at {
+                l.find("fn ").unwrap_or(0)
+            } else {
+                0
+            };
             for c in l[from..].chars() {
                 match c {
                     ';' if !opened => break 'scan,
@@ -548,10 +590,21 @@ fn functions(code: &str) -> Vec<(String, usize)> {
 /// The name of the function a line starts, if it starts one.
 fn fn_name(line: &str) -> Option<String> {
     let mut rest = line.trim_start();
-    for q in ["pub(crate) ", "pub(super) ", "pub ", "const ", "async ", "unsafe ", "extern \"\" "] {
+    for q in [
+        "pub(crate) ",
+        "pub(super) ",
+        "pub ",
+        "const ",
+        "async ",
+        "unsafe ",
+        "extern \"\" ",
+    ] {
         rest = rest.strip_prefix(q).unwrap_or(rest);
     }
     let rest = rest.strip_prefix("fn ")?;
-    let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+    let name: String = rest
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_')
+        .collect();
     (!name.is_empty()).then_some(name)
 }
