@@ -21,6 +21,7 @@
 pub mod decode;
 pub mod deflate;
 pub mod encode;
+pub mod frame;
 mod sendq;
 
 #[cfg(test)]
