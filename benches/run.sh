@@ -13,6 +13,9 @@
 #                               get five times as many
 #   WEBSOCAT=PATH               the websocat to compare with (default: the one
 #                               on PATH; empty: none)
+#   BASELINE=PATH               another wsprobe binary (an older build) run
+#                               with the same arguments, taking turns with
+#                               this one: "vs baseline" shows the change
 #
 # Not part of CI: timings depend on the machine. Exit status 1 if any run
 # failed or printed the wrong bytes.
@@ -24,7 +27,7 @@ big=0
 for arg in "$@"; do
   case $arg in
     --big) big=1 ;;
-    -h | --help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "benches/run.sh: unknown argument $arg (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -38,6 +41,11 @@ cargo build --release --locked --quiet --bin wsprobe --example bench_server
 W=$PWD/target/release/wsprobe
 B=$PWD/target/release/examples/bench_server
 WEBSOCAT=${WEBSOCAT-$(command -v websocat || true)}
+BASELINE=${BASELINE:-}
+if [ -n "$BASELINE" ] && [ ! -x "$BASELINE" ]; then
+  echo "benches/run.sh: BASELINE=$BASELINE is not an executable" >&2
+  exit 2
+fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/wsprobe-bench.XXXXXX")
 pids=()
@@ -69,6 +77,7 @@ cp "$tmp/a.in" "$tmp/e.expected" # the source sends the same lines
 : > "$tmp/empty"
 "$W" --version > "$tmp/v.wsprobe"
 [ -n "$WEBSOCAT" ] && "$WEBSOCAT" --version > "$tmp/v.websocat"
+[ -n "$BASELINE" ] && "$BASELINE" --version > "$tmp/v.baseline"
 : > "$tmp/v.raw" # true(1) prints nothing
 
 start_server ECHO echo
@@ -91,7 +100,7 @@ declare -A WALL CPU RSS BEST
 bench() {
   local w=$1 n=$2 input=$3 expected=$4 i tool rc stats
   local tools=()
-  for tool in wsprobe websocat raw; do
+  for tool in wsprobe baseline websocat raw; do
     if declare -p "${w}_${tool}" > /dev/null 2>&1; then
       tools+=("$tool")
       : > "$tmp/stats.$w.$tool"
@@ -140,6 +149,17 @@ e_wsprobe=("$W" -n -c 200000 "$ws:$SOURCE/")
 t_wsprobe=("$W" --cacert "$tmp/ca.pem" -w 0 -c 1 "wss://127.0.0.1:$TLS/")
 # v: start-up
 v_wsprobe=("$W" --version)
+
+if [ -n "$BASELINE" ]; then
+  # The same commands with the older binary in place of this one.
+  for w in a b c d e t v; do
+    declare -n from="${w}_wsprobe"
+    declare -a "${w}_baseline=()"
+    declare -n to="${w}_baseline"
+    to=("$BASELINE" "${from[@]:1}")
+    unset -n from to
+  done
+fi
 
 if [ -n "$WEBSOCAT" ]; then
   # websocat's equivalents: line mode is its default (a newline after each
@@ -201,12 +221,14 @@ declare -A RSS_TARGET=([a]=0.5 [b]=0.5 [d]=0.5 [e]=0.5)
 
 echo
 echo "wsprobe benchmark: $(date -u +%Y-%m-%d), $(nproc) cores, $runs runs after a warm-up (x5 for d, t, v), medians"
+[ -n "$BASELINE" ] && echo "baseline: $BASELINE ($(cat "$tmp/v.baseline"))"
 echo "wsprobe: $(cat "$tmp/v.wsprobe")   websocat: $([ -n "$WEBSOCAT" ] && cat "$tmp/v.websocat" || echo "none (not on PATH, or WEBSOCAT= given)")"
 echo
-printf '%-37s %-8s %9s %9s %10s  %-18s %-18s\n' workload tool wall cpu "peak RSS" "wall vs websocat" "RSS vs websocat"
+printf '%-37s %-8s %9s %9s %10s  %-18s %-18s %s\n' workload tool wall cpu "peak RSS" "wall vs websocat" "RSS vs websocat" \
+  "$([ -n "$BASELINE" ] && echo "wall, cpu, RSS vs baseline")"
 for w in a b c d e t v; do
   first=1
-  for tool in wsprobe websocat raw; do
+  for tool in wsprobe baseline websocat raw; do
     key=$w.$tool
     [ -n "${WALL[$key]:-}" ] || continue
     title=""
@@ -221,11 +243,15 @@ for w in a b c d e t v; do
       rr="${r}x"
       [ -n "${RSS_TARGET[$w]:-}" ] && rr="$rr (<=${RSS_TARGET[$w]} $(verdict "$r" "${RSS_TARGET[$w]}"))"
     fi
+    br=""
+    if [ "$tool" = wsprobe ] && [ -n "${WALL[$w.baseline]:-}" ]; then
+      br="$(ratio "${WALL[$key]}" "${WALL[$w.baseline]}")x, $(ratio "${CPU[$key]}" "${CPU[$w.baseline]}")x, $(ratio "${RSS[$key]}" "${RSS[$w.baseline]}")x"
+    fi
     label=$tool
     [ "$tool" = raw ] && label="raw TCP"
     [ "$key" = v.raw ] && label="true"
-    printf '%-37s %-8s %9s %9s %10s  %-18s %-18s\n' "$title" "$label" \
-      "$(fmt_time "${WALL[$key]}")" "$(fmt_time "${CPU[$key]}")" "$(fmt_mib "${RSS[$key]}")" "$wr" "$rr"
+    printf '%-37s %-8s %9s %9s %10s  %-18s %-18s %s\n' "$title" "$label" \
+      "$(fmt_time "${WALL[$key]}")" "$(fmt_time "${CPU[$key]}")" "$(fmt_mib "${RSS[$key]}")" "$wr" "$rr" "$br"
   done
 done
 
