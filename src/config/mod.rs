@@ -32,7 +32,7 @@ mod testutil;
 pub use env::{Env, PROXY_VARS, history_path, inputrc_wants_vi};
 pub use headers::RequestSpec;
 pub use net::{ConnectTo, Family, NetOptions, ResolveEntry, Sni, TlsOptions, UnixSocket};
-pub use proxy::{Proxy, ProxyKind, no_proxy_matches, parse_proxy};
+pub use proxy::{Proxy, ProxyKind, ProxySource, no_proxy_matches, parse_proxy};
 pub use session::{DEFAULT_WAIT, Ending, Framing, InputSpec, Keepalive, OutputSpec, ReplSpec};
 pub use target::{Target, parse_target};
 

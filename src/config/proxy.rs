@@ -1,8 +1,8 @@
 //! Proxies: what -x, --proxy-user, --noproxy and the `*_proxy` / `no_proxy`
 //! variables say ([`ProxyRules`]), which proxy a URL goes through
-//! ([`ProxyRules::choose`], behind [`super::NetOptions::proxy_for`]), and
-//! proxy URL syntax ([`parse_proxy`]) with its credentials kept out of
-//! messages.
+//! ([`ProxyRules::choose`], behind [`super::NetOptions::proxy_for`]), where
+//! that choice came from ([`ProxySource`]), and proxy URL syntax
+//! ([`parse_proxy`]) with its credentials kept out of messages.
 //!
 //! It decides and validates only: speaking HTTP CONNECT or SOCKS5 is
 //! `net::proxy`'s, and it must not read the process environment (it gets an
@@ -27,6 +27,40 @@ pub enum ProxyKind {
     Socks5h,
 }
 
+/// What chose a proxy: the command line or an environment variable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProxySource {
+    /// -x.
+    Flag,
+    /// A variable from [`super::PROXY_VARS`], by name.
+    Env(String),
+}
+
+impl ProxySource {
+    /// How messages name it: "-x", or the variable's name.
+    pub fn words(&self) -> &str {
+        match self {
+            ProxySource::Flag => "-x",
+            ProxySource::Env(name) => name,
+        }
+    }
+
+    /// The variable's name, when a variable chose the proxy (so that
+    /// `-x ''` or --noproxy can be suggested to go around it).
+    pub fn env_var(&self) -> Option<&str> {
+        match self {
+            ProxySource::Flag => None,
+            ProxySource::Env(name) => Some(name),
+        }
+    }
+}
+
+impl std::fmt::Display for ProxySource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.words())
+    }
+}
+
 /// A proxy to go through.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Proxy {
@@ -40,8 +74,8 @@ pub struct Proxy {
     pub credentials: Option<(String, String)>,
     /// scheme://host:port, without credentials, for messages.
     pub url: String,
-    /// What set it: "-x" or the variable's name.
-    pub setting: String,
+    /// What set it.
+    pub source: ProxySource,
 }
 
 /// Everything that decides whether and through which proxy to connect,
@@ -86,9 +120,9 @@ impl ProxyRules {
     /// https_proxy for wss://, then all_proxy; lowercase first), unless
     /// --noproxy (or no_proxy) names the host.
     pub fn choose(&self, target: &Target) -> Result<Option<Proxy>> {
-        let (setting, value) = match &self.flag {
+        let (source, value) = match &self.flag {
             Some(v) if v.trim().is_empty() => return Ok(None),
-            Some(v) => ("-x".to_string(), v.clone()),
+            Some(v) => (ProxySource::Flag, v.clone()),
             None => {
                 let names: &[&str] = if target.secure {
                     &[
@@ -110,7 +144,7 @@ impl ProxyRules {
                     ]
                 };
                 match first_var(&self.env, names) {
-                    Some((k, v)) => (k.to_string(), v.to_string()),
+                    Some((k, v)) => (ProxySource::Env(k.to_string()), v.to_string()),
                     None => return Ok(None),
                 }
             }
@@ -120,7 +154,7 @@ impl ProxyRules {
         {
             return Ok(None);
         }
-        parse_proxy(&value, &setting, self.user.as_deref()).map(Some)
+        parse_proxy(&value, source, self.user.as_deref()).map(Some)
     }
 }
 
@@ -137,10 +171,11 @@ fn redact_userinfo(raw: &str) -> String {
     }
 }
 
-/// Parse a proxy URL from -x or a variable (`setting` names which).
-pub fn parse_proxy(raw: &str, setting: &str, proxy_user: Option<&str>) -> Result<Proxy> {
+/// Parse a proxy URL from -x or a variable (`source` says which; messages
+/// name it).
+pub fn parse_proxy(raw: &str, source: ProxySource, proxy_user: Option<&str>) -> Result<Proxy> {
     let shown = redact_userinfo(raw.trim());
-    let bad = |why: &str| Error::Usage(format!("{setting} '{shown}': {why}"));
+    let bad = |why: &str| Error::Usage(format!("{source} '{shown}': {why}"));
     let trimmed = raw.trim();
     let with_scheme = if trimmed.contains("://") {
         trimmed.to_string()
@@ -206,7 +241,7 @@ pub fn parse_proxy(raw: &str, setting: &str, proxy_user: Option<&str>) -> Result
         host,
         port,
         credentials,
-        setting: setting.to_string(),
+        source,
     })
 }
 
@@ -267,26 +302,40 @@ mod tests {
         c.net
             .proxy_for(&c.target)
             .expect("valid proxy")
-            .map(|p| (p.url, p.setting))
+            .map(|p| (p.url, p.source.to_string()))
+    }
+
+    fn var(name: &str) -> ProxySource {
+        ProxySource::Env(name.to_string())
+    }
+
+    #[test]
+    fn the_source_is_named_as_typed_and_only_a_variable_is_one() {
+        assert_eq!(ProxySource::Flag.to_string(), "-x");
+        assert_eq!(ProxySource::Flag.env_var(), None);
+        assert_eq!(var("all_proxy").words(), "all_proxy");
+        assert_eq!(var("all_proxy").env_var(), Some("all_proxy"));
+        let p = parse_proxy("http://p:1", var("HTTP_PROXY"), None).expect("ok");
+        assert_eq!(p.source, var("HTTP_PROXY"));
     }
 
     #[test]
     fn proxy_urls_parse_with_defaults_and_credentials() {
-        let p = parse_proxy("proxy.corp", "-x", None).expect("ok");
+        let p = parse_proxy("proxy.corp", ProxySource::Flag, None).expect("ok");
         assert_eq!(
             (p.kind, p.url.as_str(), p.credentials),
             (ProxyKind::Http, "http://proxy.corp:1080", None)
         );
-        let p = parse_proxy("https://u:p%40ss@[::1]", "https_proxy", None).expect("ok");
+        let p = parse_proxy("https://u:p%40ss@[::1]", var("https_proxy"), None).expect("ok");
         assert_eq!(p.kind, ProxyKind::Https);
         assert_eq!(p.url, "https://[::1]:443");
         assert_eq!(p.host, "::1");
         assert_eq!(p.credentials, Some(("u".into(), "p@ss".into())));
-        let p = parse_proxy("socks5h://a:b@h:9", "-x", Some("c:d")).expect("ok");
+        let p = parse_proxy("socks5h://a:b@h:9", ProxySource::Flag, Some("c:d")).expect("ok");
         assert_eq!(p.kind, ProxyKind::Socks5h);
         assert_eq!(p.credentials, Some(("c".into(), "d".into())));
         assert_eq!(
-            parse_proxy("socks5://h", "-x", Some("solo"))
+            parse_proxy("socks5://h", ProxySource::Flag, Some("solo"))
                 .expect("ok")
                 .credentials,
             Some(("solo".into(), String::new()))
@@ -302,15 +351,15 @@ mod tests {
             "http://h:0",
             "http://a b",
         ] {
-            let e = parse_proxy(bad, "-x", None).expect_err(bad);
+            let e = parse_proxy(bad, ProxySource::Flag, None).expect_err(bad);
             assert_eq!(e.exit_code(), 2, "{bad}");
         }
-        let e = parse_proxy("socks4://user:hunter2@h", "all_proxy", None).expect_err("socks4");
+        let e = parse_proxy("socks4://user:hunter2@h", var("all_proxy"), None).expect_err("socks4");
         let msg = e.to_string();
         assert!(msg.contains("all_proxy") && msg.contains("socks5"), "{msg}");
         assert!(!msg.contains("hunter2"), "{msg}");
         let long = "x".repeat(256);
-        assert!(parse_proxy(&format!("socks5://{long}:p@h"), "-x", None).is_err());
+        assert!(parse_proxy(&format!("socks5://{long}:p@h"), ProxySource::Flag, None).is_err());
     }
 
     #[test]
