@@ -176,8 +176,8 @@ pub enum SocksProblem {
 pub struct ProxyFailure {
     /// The proxy's URL, without credentials.
     pub proxy: String,
-    /// What set it: "-x" or a variable's name.
-    pub setting: String,
+    /// The variable that set it; None when -x did.
+    pub env_var: Option<String>,
     /// The destination asked for, host:port.
     pub target: String,
     /// The user name sent to the proxy, if any.
@@ -746,10 +746,9 @@ fn proxy_hints(p: &ProxyFailure) -> Vec<String> {
             }
         },
     }
-    if p.setting != "-x" {
+    if let Some(var) = &p.env_var {
         h.push(format!(
-            "the proxy comes from {}: -x '' or --noproxy HOST connects directly",
-            p.setting
+            "the proxy comes from {var}: -x '' or --noproxy HOST connects directly"
         ));
     }
     h

@@ -36,7 +36,7 @@ pub fn open(
     let fail = |problem| {
         Error::Proxy(Box::new(ProxyFailure {
             proxy: proxy.url.clone(),
-            setting: proxy.setting.clone(),
+            env_var: proxy.source.env_var().map(str::to_string),
             target: target.clone(),
             user: proxy.credentials.as_ref().map(|(u, _)| u.clone()),
             socks,
@@ -47,7 +47,7 @@ pub fn open(
         out,
         &Event::ProxyUsed {
             url: &proxy.url,
-            setting: &proxy.setting,
+            setting: proxy.source.words(),
         },
     );
     let tcp = super::tcp(&proxy.host, proxy.port, &cfg.net, deadline, out, timing)
@@ -392,11 +392,12 @@ fn read_exact_by(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::parse_proxy;
+    use crate::config::{ProxySource, parse_proxy};
 
     #[test]
     fn connect_request_has_authority_host_and_basic_credentials() {
-        let p = parse_proxy("http://al%40ice:pw@proxy:3128", "-x", None).expect("valid");
+        let p =
+            parse_proxy("http://al%40ice:pw@proxy:3128", ProxySource::Flag, None).expect("valid");
         let req = connect_request(&p, &authority("::1", 443), Some("wsprobe/1"));
         // base64("al@ice:pw")
         assert_eq!(

@@ -1,0 +1,192 @@
+//! Turns the parsed command line plus the environment into one [`Config`].
+//!
+//! This is the only module that looks at the process environment (TTYs,
+//! NO_COLOR, CLICOLOR_FORCE, TERM, the proxy variables, SSL_CERT_FILE,
+//! SSLKEYLOGFILE, XDG_STATE_HOME, HOME, the readline editing mode in INPUTRC
+//! or ~/.inputrc), and it does so through [`Env`], a plain struct that tests
+//! build by hand. Which proxy a URL goes through (flags, `*_proxy`,
+//! `no_proxy`) is decided here too, by [`NetOptions::proxy_for`]. It
+//! validates what clap cannot (URLs, header syntax, files named by flags)
+//! and lints meaningless combinations with warnings that name the fix. It
+//! opens no sockets.
+//!
+//! This file owns [`Config`] and the order in which [`Config::new`] builds
+//! and checks its parts (that order decides which error a user sees first
+//! and the order of the warnings); the parts live in its children, one
+//! concern each: `env` (the environment), `target` (the URL), `headers` (the
+//! upgrade request), `net` (TLS, addresses, unix sockets), `proxy` (which
+//! proxy, and proxy URLs) and `session` (input, ending, keepalive, output,
+//! REPL). It must not grow rules of its own beyond the lints that span
+//! several parts; every item is re-exported here so that paths stay
+//! `crate::config::X`.
+
+mod env;
+mod headers;
+mod net;
+mod proxy;
+mod session;
+mod target;
+#[cfg(test)]
+mod testutil;
+
+pub use env::{Env, PROXY_VARS, history_path, inputrc_wants_vi};
+pub use headers::RequestSpec;
+pub use net::{ConnectTo, Family, NetOptions, ResolveEntry, Sni, TlsOptions, UnixSocket};
+pub use proxy::{Proxy, ProxyKind, ProxySource, no_proxy_matches, parse_proxy};
+pub use session::{DEFAULT_WAIT, Ending, Framing, InputSpec, Keepalive, OutputSpec, ReplSpec};
+pub use target::{Target, parse_target};
+
+use crate::cli::Cli;
+use crate::error::{Error, Result};
+use session::secs;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Everything a run needs, resolved and validated.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where to connect.
+    pub target: Target,
+    /// What to send in the upgrade request.
+    pub request: RequestSpec,
+    /// TLS options.
+    pub tls: TlsOptions,
+    /// Addresses, proxies, unix sockets, redirects.
+    pub net: NetOptions,
+    /// Budget for resolution, TCP, the proxy and TLS together.
+    pub connect_timeout: Duration,
+    /// Budget for reading the upgrade response.
+    pub handshake_timeout: Duration,
+    /// What to send.
+    pub input: InputSpec,
+    /// When to stop.
+    pub ending: Ending,
+    /// Largest message accepted (after inflating).
+    pub max_message_size: usize,
+    /// Largest frame accepted (as on the wire).
+    pub max_frame_size: usize,
+    /// Offer permessage-deflate.
+    pub compress: bool,
+    /// --echo: send every received message back.
+    pub echo: bool,
+    /// Output style.
+    pub output: OutputSpec,
+    /// Keepalive pings, when asked for.
+    pub keepalive: Option<Keepalive>,
+    /// Interactive mode; None for pipe mode.
+    pub repl: Option<ReplSpec>,
+    /// Fixed keys and masks (testing).
+    pub deterministic: bool,
+    /// --har: where to write the HAR file.
+    pub har: Option<PathBuf>,
+    /// Lints to show before connecting.
+    pub warnings: Vec<String>,
+}
+
+impl Config {
+    /// Resolve a parsed command line against the environment.
+    ///
+    /// The steps run in the order the checks always have, so that the
+    /// first problem reported, and the order of the warnings, stay put.
+    pub fn new(cli: &Cli, env: &Env) -> Result<Config> {
+        let mut warnings = Vec::new();
+        let raw_url = cli
+            .url
+            .as_deref()
+            .ok_or_else(|| Error::Usage("no URL given".into()))?;
+        let (target, userinfo) = parse_target(raw_url, &mut warnings)?;
+        let request = headers::request_spec(cli, userinfo, &mut warnings)?;
+        let input = session::input_spec(cli)?;
+        check_sizes(cli)?;
+        let ending = session::ending(cli)?;
+        let repl = session::repl_spec(cli, env, input.framing, &mut warnings)?;
+        let keepalive = session::keepalive(cli)?;
+        let output = session::output_spec(cli, env, repl.as_ref());
+        let tls = net::tls_options(cli, env)?;
+        let net = net::net_options(cli, env)?;
+        let proxy = net.proxy_for(&target)?;
+        lint(cli, &target, proxy.as_ref(), &mut warnings);
+        Ok(Config {
+            target,
+            request,
+            tls,
+            net,
+            connect_timeout: secs(cli.connect_timeout),
+            handshake_timeout: secs(cli.handshake_timeout),
+            input,
+            ending,
+            max_message_size: cli.max_message_size,
+            max_frame_size: cli.max_frame_size.unwrap_or(cli.max_message_size),
+            compress: !cli.no_compress,
+            echo: cli.echo,
+            output,
+            keepalive,
+            repl,
+            deterministic: cli.deterministic,
+            har: cli.har.clone(),
+            warnings,
+        })
+    }
+}
+
+/// A size limit of 0 would refuse every message.
+fn check_sizes(cli: &Cli) -> Result<()> {
+    if cli.max_message_size == 0 || cli.max_frame_size == Some(0) {
+        return Err(Error::Usage(
+            "--max-message-size and --max-frame-size must be at least 1 byte".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Warnings for flags that do nothing in this combination, each naming
+/// why. (Warnings about a choice a builder makes, such as which of two
+/// Origin headers is sent, stay with that builder.)
+fn lint(cli: &Cli, target: &Target, proxy: Option<&Proxy>, warnings: &mut Vec<String>) {
+    if (cli.no_input || cli.echo) && (cli.whole || cli.null) {
+        let why = if cli.echo { "--echo" } else { "-n" };
+        warnings.push(format!(
+            "-0 and --whole do nothing with {why} (stdin is not read)"
+        ));
+    }
+    let server_only = [
+        ("--cert", cli.cert.is_some()),
+        ("--tls-min", cli.tls_min.is_some()),
+        ("--tls-max", cli.tls_max.is_some()),
+        ("--sni", cli.sni.is_some()),
+        ("--no-sni", cli.no_sni),
+    ];
+    let given: Vec<&str> = server_only
+        .iter()
+        .filter(|(_, on)| *on)
+        .map(|(n, _)| *n)
+        .collect();
+    if !target.secure && !cli.location && !given.is_empty() {
+        warnings.push(format!(
+            "{} only apply to wss:// URLs; this one is ws://",
+            given.join(", ")
+        ));
+    }
+    if cli.proxy_user.is_some() && proxy.is_none() {
+        warnings.push("--proxy-user does nothing: no proxy is used for this URL".into());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testutil::config;
+
+    #[test]
+    fn echo_compression_and_frame_limit() {
+        let c = config(&["h:1"]).expect("ok");
+        assert!(c.compress && !c.echo && c.input.read_stdin);
+        assert_eq!(c.max_frame_size, c.max_message_size);
+        let c = config(&["--echo", "--no-compress", "--max-frame-size", "100", "h:1"]).expect("ok");
+        assert!(!c.compress && c.echo && !c.input.read_stdin);
+        assert_eq!(c.max_frame_size, 100);
+        let e = config(&["--max-message-size", "0", "h:1"]).expect_err("zero");
+        assert_eq!(e.exit_code(), 2);
+        let c = config(&["--echo", "--whole", "h:1"]).expect("ok");
+        assert!(c.warnings[0].contains("--echo"), "{:?}", c.warnings);
+    }
+}
