@@ -44,8 +44,8 @@ pub enum Command {
         /// The reason.
         reason: String,
     },
-    /// Send one frame as given (masked by tungstenite, nothing else
-    /// checked).
+    /// Send one frame as given (masked by the protocol engine as every
+    /// frame a client sends; nothing else checked).
     Frame(Frame),
     /// Change the trace level.
     Verbose(u8),
