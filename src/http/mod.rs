@@ -1,6 +1,7 @@
-//! HTTP/1.1 as far as wsprobe speaks it: reading a response head (the
-//! upgrade's answer, a proxy's answer to CONNECT) and a response body
-//! (Content-Length, chunked, or up to EOF).
+//! HTTP/1.1 on both sides of a connection, as far as wsprobe speaks it:
+//! reading a response head (the upgrade's answer, a proxy's answer to
+//! CONNECT) and a response body (Content-Length, chunked, or up to EOF),
+//! and, for a server, reading a request head and writing a response head.
 //!
 //! Every read here is bounded twice: in size ([`MAX_HEAD`], [`MAX_BODY`])
 //! and in time (a deadline the caller sets). What went wrong is reported as
@@ -12,12 +13,14 @@
 
 mod body;
 mod head;
+mod request;
 mod response;
 #[cfg(test)]
 mod script;
 
 pub use body::{decode_chunked, read_body};
 pub use head::{HeadError, Received};
+pub use request::{RequestHead, parse_request, read_request, write_response};
 pub use response::{ResponseHead, parse_response, read_response, read_response_exact};
 
 use std::io::{self, Read};
