@@ -1,31 +1,31 @@
-//! The HTTP/1.1 upgrade (RFC 6455 section 4): build and write the request,
-//! read the whole response ourselves, validate a 101 and keep a non-101
-//! whole (status, headers in wire order and case, body) for diagnosis.
+//! The client side of the WebSocket upgrade (RFC 6455 section 4): build and
+//! write the request, read the response (over [`crate::http`]), validate a
+//! 101 and keep a non-101 whole (status, headers in wire order and case,
+//! body) for diagnosis.
 //!
 //! The request's mandatory part comes from tungstenite's `generate_request`;
 //! the user's headers are appended by us so that they keep the case the user
 //! typed. With compression on, permessage-deflate is offered and the
 //! server's answer checked (RFC 7692 section 7.1). Frames that arrive in the
-//! same read as the 101 are handed to the [`Connection`]. This module never
-//! reads or writes after the handshake: `session.rs` owns the socket then.
+//! same read as the 101 are handed to the [`Connection`]. How HTTP heads and
+//! bodies are read and parsed is `http`'s, not this module's. This module
+//! never reads or writes after the handshake: `session.rs` owns the socket
+//! then.
 
 use crate::config::Config;
 use crate::error::{Error, HandshakeProblem, MalformedResponse, Rejection, Result};
 use crate::event::{Emit, Event};
+use crate::http::{self, HeadError, MAX_HEAD, ResponseHead, is_timeout};
 use crate::net::tap::{Tap, Tracer};
-use crate::net::{Stream, emit, remaining};
+use crate::net::{Stream, emit};
 use crate::protocol::decode::Limits;
 use crate::protocol::deflate::{self, DeflateParams, Refusal};
 use crate::protocol::{Connection, Settings};
-use std::io::{self, Read, Write};
+use std::io::Write;
 use std::time::{Duration, Instant};
 use tungstenite::handshake::client::{Request, generate_key, generate_request};
 use tungstenite::handshake::derive_accept_key;
 
-/// The largest response head we read, in bytes.
-pub const MAX_HEAD: usize = 64 * 1024;
-/// The most of a non-101 body we keep, in bytes.
-pub const MAX_BODY: usize = 64 * 1024;
 /// Payload bytes shown per frame at -vv.
 pub const TRACE_PREVIEW_VV: usize = 120;
 /// Payload bytes shown per frame at -vvv (and kept for --json).
@@ -48,40 +48,6 @@ pub struct Upgraded {
     pub early_bytes: usize,
 }
 
-/// A parsed response head.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ResponseHead {
-    /// e.g. 1 for HTTP/1.1.
-    pub minor_version: u8,
-    /// The status code.
-    pub status: u16,
-    /// The reason phrase.
-    pub reason: String,
-    /// Headers in wire order and case.
-    pub headers: Vec<(String, String)>,
-}
-
-impl ResponseHead {
-    /// The first header with this name (case-insensitive).
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// All values of a header, comma-split and trimmed, across repeats.
-    pub fn tokens(&self, name: &str) -> Vec<&str> {
-        self.headers
-            .iter()
-            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
-            .flat_map(|(_, v)| v.split(','))
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .collect()
-    }
-}
-
 /// Build the upgrade request. Returns the raw bytes and the key sent.
 pub fn build_request(cfg: &Config) -> Result<(Vec<u8>, String)> {
     let t = &cfg.target;
@@ -90,12 +56,7 @@ pub fn build_request(cfg: &Config) -> Result<(Vec<u8>, String)> {
     } else {
         generate_key()
     };
-    let host = cfg
-        .request
-        .headers
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case("Host"))
-        .map_or(t.host_header.as_str(), |(_, v)| v.as_str());
+    let host = http::header(&cfg.request.headers, "Host").unwrap_or(t.host_header.as_str());
     let req = Request::builder()
         .method("GET")
         .uri(t.path.as_str())
@@ -163,19 +124,22 @@ pub fn upgrade(mut stream: Stream, cfg: &Config, out: &mut dyn Emit) -> Result<U
         })?;
     emit(out, &Event::RequestSent { raw: &request });
 
-    let (head_len, buf, head) = read_head(&mut stream, deadline, &timeout)?;
+    let response =
+        http::read_response(&mut stream, deadline).map_err(|e| head_error(e, &stream, &timeout))?;
+    let head = &response.head;
 
     if head.status != 101 {
-        let mut raw_body = buf[head_len..].to_vec();
-        let (body, truncated) = read_body(&mut stream, &head, &mut raw_body, deadline);
+        let rest = response.rest().to_vec();
+        let (body, truncated) = http::read_body(&mut stream, head, rest, deadline);
         emit(
             out,
             &Event::ResponseReceived {
-                head: &buf[..head_len],
+                head: response.raw_head(),
                 body: &body,
                 accept_verified: false,
             },
         );
+        let head = response.head;
         return Err(Error::Rejected(Box::new(Rejection {
             status: head.status,
             reason: head.reason,
@@ -185,11 +149,11 @@ pub fn upgrade(mut stream: Stream, cfg: &Config, out: &mut dyn Emit) -> Result<U
         })));
     }
 
-    let validation = validate(&head, &key, &cfg.request.subprotocols, cfg.compress);
+    let validation = validate(head, &key, &cfg.request.subprotocols, cfg.compress);
     emit(
         out,
         &Event::ResponseReceived {
-            head: &buf[..head_len],
+            head: response.raw_head(),
             body: &[],
             accept_verified: validation.is_ok(),
         },
@@ -201,7 +165,7 @@ pub fn upgrade(mut stream: Stream, cfg: &Config, out: &mut dyn Emit) -> Result<U
     let took = start.elapsed();
     stream.set_timeouts(None).ok();
 
-    let early = buf[head_len..].to_vec();
+    let early = response.rest().to_vec();
     let early_bytes = early.len();
     let settings = Settings {
         limits: Limits {
@@ -231,114 +195,36 @@ pub fn upgrade(mut stream: Stream, cfg: &Config, out: &mut dyn Emit) -> Result<U
     })
 }
 
-fn is_timeout(e: &io::Error) -> bool {
-    matches!(
-        e.kind(),
-        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-    )
-}
-
-/// Read until a complete response head has arrived. Returns the head's
-/// length, everything read so far, and the parsed head.
-fn read_head(
-    stream: &mut Stream,
-    deadline: Instant,
-    timeout: &dyn Fn(&str) -> Error,
-) -> Result<(usize, Vec<u8>, ResponseHead)> {
-    let mut buf = Vec::with_capacity(4096);
-    let mut chunk = [0u8; 8192];
-    loop {
-        if let Some((n, head)) = parse_head(&buf)? {
-            return Ok((n, buf, head));
+/// The error for a response head that could not be read, in the words of
+/// the handshake (a TLS alert read instead of the head is a TLS failure:
+/// TLS 1.3 sends certificate_required only after the handshake).
+fn head_error(e: HeadError, stream: &Stream, timeout: &dyn Fn(&str) -> Error) -> Error {
+    match e {
+        HeadError::NotHttp { reason, received } => {
+            Error::Malformed(MalformedResponse::NotHttp { reason, received })
         }
-        if buf.len() > MAX_HEAD {
-            return Err(Error::Malformed(MalformedResponse::TooLarge {
-                limit: MAX_HEAD,
-            }));
+        HeadError::TooLarge { .. } => {
+            Error::Malformed(MalformedResponse::TooLarge { limit: MAX_HEAD })
         }
-        let Some(left) = remaining(deadline) else {
-            return Err(timeout(if buf.is_empty() {
-                "no handshake response arrived"
-            } else {
-                "the handshake response head never completed"
-            }));
-        };
-        stream.set_read_timeout(Some(left)).ok();
-        match stream.read(&mut chunk) {
-            Ok(0) => {
-                return Err(Error::Malformed(MalformedResponse::ClosedEarly {
-                    received: buf,
-                }));
+        HeadError::TimedOut { received } => timeout(if received.is_empty() {
+            "no handshake response arrived"
+        } else {
+            "the handshake response head never completed"
+        }),
+        HeadError::Closed { received } => {
+            Error::Malformed(MalformedResponse::ClosedEarly { received })
+        }
+        HeadError::Io(e) => {
+            if let Stream::Tls(t) = stream
+                && let Some(tls) = t.explain(&e)
+            {
+                return tls;
             }
-            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) if is_timeout(&e) => {}
-            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
-                return Err(Error::Malformed(MalformedResponse::ClosedEarly {
-                    received: buf,
-                }));
-            }
-            Err(e) if e.kind() == io::ErrorKind::ConnectionReset => {
-                return Err(Error::Malformed(MalformedResponse::ClosedEarly {
-                    received: buf,
-                }));
-            }
-            Err(e) => {
-                // A TLS alert after the handshake (TLS 1.3 sends
-                // certificate_required only now) is a TLS failure.
-                if let Stream::Tls(t) = stream
-                    && let Some(tls) = t.explain(&e)
-                {
-                    return Err(tls);
-                }
-                return Err(Error::Io {
-                    context: "cannot read the handshake response".into(),
-                    source: e,
-                });
+            Error::Io {
+                context: "cannot read the handshake response".into(),
+                source: e,
             }
         }
-    }
-}
-
-/// Parse a response head if `buf` holds a complete one.
-pub fn parse_head(buf: &[u8]) -> Result<Option<(usize, ResponseHead)>> {
-    let mut storage = [httparse::EMPTY_HEADER; 128];
-    let mut resp = httparse::Response::new(&mut storage);
-    let not_http = |reason: String| {
-        Error::Malformed(MalformedResponse::NotHttp {
-            reason,
-            received: buf[..buf.len().min(512)].to_vec(),
-        })
-    };
-    match resp.parse(buf) {
-        Ok(httparse::Status::Partial) => {
-            // httparse accepts any prefix of "HTTP/1.x"; reject early garbage.
-            let probe = &buf[..buf.len().min(5)];
-            if !b"HTTP/"[..probe.len()].eq_ignore_ascii_case(probe) {
-                return Err(not_http("it does not start with HTTP/".into()));
-            }
-            Ok(None)
-        }
-        Ok(httparse::Status::Complete(n)) => {
-            let head = ResponseHead {
-                minor_version: resp.version.unwrap_or(1),
-                status: resp.code.unwrap_or(0),
-                reason: resp.reason.unwrap_or("").to_string(),
-                headers: resp
-                    .headers
-                    .iter()
-                    .map(|h| {
-                        (
-                            h.name.to_string(),
-                            String::from_utf8_lossy(h.value).into_owned(),
-                        )
-                    })
-                    .collect(),
-            };
-            Ok(Some((n, head)))
-        }
-        Err(httparse::Error::TooManyHeaders) => Err(not_http("more than 128 header lines".into())),
-        Err(e) => Err(not_http(e.to_string())),
     }
 }
 
@@ -370,11 +256,7 @@ pub fn validate(
         Some(v) if v.trim().eq_ignore_ascii_case("websocket") => {}
         other => return fail(HandshakeProblem::BadUpgrade(other.map(str::to_string))),
     }
-    if !head
-        .tokens("Connection")
-        .iter()
-        .any(|t| t.eq_ignore_ascii_case("upgrade"))
-    {
+    if !head.has_token("Connection", "upgrade") {
         return fail(HandshakeProblem::BadConnection(
             head.header("Connection").map(str::to_string),
         ));
@@ -388,12 +270,7 @@ pub fn validate(
             received: received.map(str::to_string),
         });
     }
-    let extensions: Vec<&str> = head
-        .headers
-        .iter()
-        .filter(|(n, _)| n.eq_ignore_ascii_case("Sec-WebSocket-Extensions"))
-        .map(|(_, v)| v.as_str())
-        .collect();
+    let extensions: Vec<&str> = http::values(&head.headers, "Sec-WebSocket-Extensions").collect();
     let deflate = match deflate::negotiate(&extensions, offered_deflate) {
         Ok(d) => d,
         Err(Refusal::NotOffered(ext)) => {
@@ -423,119 +300,12 @@ pub fn validate(
     })
 }
 
-/// Read a non-101 body: by Content-Length, chunked, or up to EOF; at most
-/// [`MAX_BODY`] bytes kept and never past the handshake deadline (nor more
-/// than two seconds after the head when the end is not marked).
-pub(crate) fn read_body(
-    stream: &mut Stream,
-    head: &ResponseHead,
-    raw: &mut Vec<u8>,
-    deadline: Instant,
-) -> (Vec<u8>, bool) {
-    let chunked = head
-        .tokens("Transfer-Encoding")
-        .iter()
-        .any(|t| t.eq_ignore_ascii_case("chunked"));
-    let length = head
-        .header("Content-Length")
-        .and_then(|v| v.trim().parse::<usize>().ok());
-    let no_body = matches!(head.status, 100..=199 | 204 | 304) || length == Some(0);
-    let deadline = deadline.min(Instant::now() + Duration::from_secs(2));
-    let mut chunk = [0u8; 8192];
-    let raw_cap = MAX_BODY * 2;
-    let mut eof = false;
-    loop {
-        if no_body {
-            break;
-        }
-        let done = if chunked {
-            decode_chunked(raw).1
-        } else if let Some(len) = length {
-            raw.len() >= len
-        } else {
-            false
-        };
-        if done || raw.len() >= raw_cap {
-            break;
-        }
-        let Some(left) = remaining(deadline) else {
-            break;
-        };
-        stream.set_read_timeout(Some(left)).ok();
-        match stream.read(&mut chunk) {
-            Ok(0) => {
-                eof = true;
-                break;
-            }
-            Ok(n) => raw.extend_from_slice(&chunk[..n]),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(_) => break,
-        }
-    }
-    let (mut body, complete) = if no_body {
-        (Vec::new(), true)
-    } else if chunked {
-        decode_chunked(raw)
-    } else if let Some(len) = length {
-        let b = raw[..raw.len().min(len)].to_vec();
-        let complete = b.len() == len;
-        (b, complete)
-    } else {
-        (raw.clone(), eof)
-    };
-    let mut truncated = !complete;
-    if body.len() > MAX_BODY {
-        body.truncate(MAX_BODY);
-        truncated = true;
-    }
-    (body, truncated)
-}
-
-/// Decode a chunked body (RFC 9112 section 7.1) as far as it goes. Returns
-/// the data and whether the last chunk was seen.
-pub fn decode_chunked(raw: &[u8]) -> (Vec<u8>, bool) {
-    let mut out = Vec::new();
-    let mut pos = 0;
-    loop {
-        let Some(eol) = find(&raw[pos..], b"\r\n") else {
-            return (out, false);
-        };
-        let line = &raw[pos..pos + eol];
-        let size_part = line.split(|&c| c == b';').next().unwrap_or(b"");
-        let size = std::str::from_utf8(size_part)
-            .ok()
-            .and_then(|s| usize::from_str_radix(s.trim(), 16).ok());
-        let Some(size) = size else {
-            return (out, false);
-        };
-        pos += eol + 2;
-        if size == 0 {
-            return (out, true);
-        }
-        let end = pos.saturating_add(size);
-        if end > raw.len() {
-            out.extend_from_slice(&raw[pos..]);
-            return (out, false);
-        }
-        out.extend_from_slice(&raw[pos..end]);
-        pos = end;
-        if raw.len() < pos + 2 {
-            return (out, false);
-        }
-        pos += 2;
-    }
-}
-
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn head(raw: &str) -> ResponseHead {
-        parse_head(raw.as_bytes())
+        http::parse_response(raw.as_bytes())
             .expect("parses")
             .expect("complete")
             .1
@@ -632,41 +402,5 @@ mod tests {
             }
             other => panic!("unexpected {other:?}"),
         }
-    }
-
-    #[test]
-    fn garbage_is_not_http_early() {
-        assert!(parse_head(b"SSH-2.0-OpenSSH").is_err());
-        assert!(parse_head(b"\x16\x03\x01\x02\x00").is_err());
-        assert!(parse_head(b"HTT").expect("prefix ok").is_none());
-        assert!(
-            parse_head(b"HTTP/1.1 200 OK\r\nA: b\r\n")
-                .expect("partial")
-                .is_none()
-        );
-    }
-
-    #[test]
-    fn headers_keep_wire_order_and_case() {
-        let h = head("HTTP/1.1 404 Not Found\r\nX-B: 2\r\nx-a: 1\r\n\r\n");
-        assert_eq!(
-            h.headers,
-            [("X-B".into(), "2".into()), ("x-a".into(), "1".into())]
-        );
-        assert_eq!(h.reason, "Not Found");
-    }
-
-    #[test]
-    fn chunked_bodies_decode() {
-        assert_eq!(
-            decode_chunked(b"5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\n\r\n"),
-            (b"hello world".to_vec(), true)
-        );
-        assert_eq!(decode_chunked(b"5\r\nhel"), (b"hel".to_vec(), false));
-        assert_eq!(decode_chunked(b"zz\r\n"), (Vec::new(), false));
-        assert_eq!(
-            decode_chunked(b"ffffffffffffffff\r\nab"),
-            (b"ab".to_vec(), false)
-        );
     }
 }

@@ -5,8 +5,9 @@
 //! in this library so that tests, fuzz targets and benchmarks reach it. The
 //! pipeline: [`cli`] → [`config`] → [`net::open`] → [`handshake::upgrade`]
 //! (repeated by [`redirect::connect`] for -L) → [`session::Session`], with
-//! every observation sent as an [`event::Event`] to [`output`]. See
-//! DESIGN.md for the whole picture.
+//! every observation sent as an [`event::Event`] to [`output`]. HTTP/1.1
+//! itself (heads, bodies, both sides) is [`http`]'s, for the upgrade and
+//! for proxies alike. See DESIGN.md for the whole picture.
 
 pub mod cli;
 pub mod config;
@@ -15,6 +16,7 @@ pub mod event;
 pub mod format;
 pub mod generate;
 pub mod handshake;
+pub mod http;
 pub mod input;
 pub mod net;
 pub mod output;

@@ -1,17 +1,18 @@
-//! The upgrade response parser and checks (src/handshake.rs: parse_head,
-//! validate, decode_chunked; the permessage-deflate answer in
-//! src/protocol/deflate.rs) on arbitrary bytes: never a panic; a head that
-//! parses is validated with and without our deflate offer.
+//! The upgrade response parser and checks (src/http: parse_response,
+//! decode_chunked; src/handshake.rs: validate; the permessage-deflate
+//! answer in src/protocol/deflate.rs) on arbitrary bytes: never a panic; a
+//! head that parses is validated with and without our deflate offer.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use wsprobe::handshake::{decode_chunked, parse_head, validate};
+use wsprobe::handshake::validate;
+use wsprobe::http::{decode_chunked, parse_response};
 
 const KEY: &str = "dGhlIHNhbXBsZSBub25jZQ==";
 
 fuzz_target!(|data: &[u8]| {
     let _ = decode_chunked(data);
-    if let Ok(Some((n, head))) = parse_head(data) {
+    if let Ok(Some((n, head))) = parse_response(data) {
         assert!(n <= data.len());
         for offered in [false, true] {
             if let Ok(agreed) = validate(&head, KEY, &["chat".to_string()], offered) {

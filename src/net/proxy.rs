@@ -7,14 +7,16 @@
 //! --connect-timeout deadline. A proxy that cannot be reached or will not
 //! open the tunnel is an [`Error::Proxy`] whose [`ProxyProblem`] says which
 //! side failed. Nothing here knows about WebSocket: the tunnel is handed
-//! back as a [`Stream`] ready for TLS or the upgrade.
+//! back as a [`Stream`] ready for TLS or the upgrade. The answer to CONNECT
+//! is read and parsed by [`crate::http`]; this file only writes the request
+//! and says what the answer means for the tunnel.
 
 use super::tls::{self, TlsSetup};
 use super::{Stream, emit, remaining, resolve};
 use crate::config::{Config, Proxy, ProxyKind};
 use crate::error::{Error, ProxyFailure, ProxyProblem, Rejection, Result, SocksProblem};
 use crate::event::{Emit, Event, Timing};
-use crate::handshake::{MAX_HEAD, parse_head, read_body};
+use crate::http::{self, HeadError, MAX_HEAD, ReadTimeout, is_timeout};
 use std::io::{self, Read, Write};
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
@@ -62,12 +64,7 @@ pub fn open(
     }
     let result = match proxy.kind {
         ProxyKind::Http | ProxyKind::Https => {
-            let agent = cfg
-                .request
-                .headers
-                .iter()
-                .find(|(n, _)| n.eq_ignore_ascii_case("User-Agent"))
-                .map(|(_, v)| v.as_str());
+            let agent = http::header(&cfg.request.headers, "User-Agent");
             http_connect(&mut stream, proxy, &target, agent, deadline, out)
         }
         ProxyKind::Socks5 => {
@@ -147,54 +144,27 @@ fn http_connect(
     write_all_by(s, &request, deadline)?;
     emit(out, &Event::ProxyRequestSent { raw: &request });
 
-    let mut head = Vec::with_capacity(256);
-    let mut byte = [0u8; 1];
-    let parsed = loop {
-        read_exact_by(s, &mut byte, deadline, &head)?;
-        head.push(byte[0]);
-        // Parse at line ends (and at the start, to refuse a non-HTTP reply
-        // early) rather than after every byte.
-        if byte[0] == b'\n' || head.len() <= 5 {
-            match parse_head(&head) {
-                Ok(Some((_, h))) => break h,
-                Ok(None) => {}
-                Err(Error::Malformed(crate::error::MalformedResponse::NotHttp {
-                    reason,
-                    received,
-                })) => return Err(ProxyProblem::NotHttp { reason, received }),
-                Err(e) => {
-                    return Err(ProxyProblem::NotHttp {
-                        reason: e.to_string(),
-                        received: head,
-                    });
-                }
-            }
-        }
-        if head.len() > MAX_HEAD {
-            return Err(ProxyProblem::NotHttp {
-                reason: format!("the response head is larger than {MAX_HEAD} bytes"),
-                received: head[..512].to_vec(),
-            });
-        }
-    };
+    let response = http::read_response_exact(s, deadline).map_err(head_problem)?;
+    let parsed = &response.head;
     if (200..300).contains(&parsed.status) {
         emit(
             out,
             &Event::ProxyResponseReceived {
-                head: &head,
+                head: response.raw_head(),
                 body: &[],
             },
         );
         return Ok(());
     }
-    let (body, truncated) = read_body(s, &parsed, &mut Vec::new(), deadline);
+    let (body, truncated) = http::read_body(s, parsed, Vec::new(), deadline);
     emit(
         out,
         &Event::ProxyResponseReceived {
-            head: &head,
+            head: response.raw_head(),
             body: &body,
         },
     );
+    let parsed = response.head;
     Err(ProxyProblem::Refused(Rejection {
         status: parsed.status,
         reason: parsed.reason,
@@ -202,6 +172,30 @@ fn http_connect(
         body,
         body_truncated: truncated,
     }))
+}
+
+/// What it means for the tunnel that the answer to CONNECT could not be
+/// read.
+fn head_problem(e: HeadError) -> ProxyProblem {
+    match e {
+        HeadError::NotHttp { reason, received } => ProxyProblem::NotHttp { reason, received },
+        HeadError::TooLarge { received } => ProxyProblem::NotHttp {
+            reason: format!("the response head is larger than {MAX_HEAD} bytes"),
+            received: received[..received.len().min(512)].to_vec(),
+        },
+        HeadError::TimedOut { .. } => ProxyProblem::TimedOut,
+        HeadError::Closed { received } => ProxyProblem::ClosedEarly { received },
+        HeadError::Io(e) => ProxyProblem::Io(e),
+    }
+}
+
+// All that `http` needs of a stream to keep its deadlines: the CONNECT
+// answer above and the upgrade's (handshake.rs) are read through it. It
+// could as well sit with `Stream`'s other impls in stream.rs.
+impl ReadTimeout for Stream {
+    fn set_read_timeout(&self, t: Option<Duration>) -> io::Result<()> {
+        Stream::set_read_timeout(self, t)
+    }
 }
 
 /// Where a SOCKS5 tunnel goes.
@@ -327,13 +321,6 @@ fn socks5(
     let mut bound = vec![0u8; addr_len + 2];
     read_exact_by(s, &mut bound, deadline, &[])?;
     Ok(())
-}
-
-fn is_timeout(e: &io::Error) -> bool {
-    matches!(
-        e.kind(),
-        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-    )
 }
 
 /// Write all of `buf` before `deadline`.
