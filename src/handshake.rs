@@ -13,9 +13,10 @@
 //! then.
 
 use crate::config::Config;
+use crate::deadline::is_timeout;
 use crate::error::{Error, HandshakeProblem, MalformedResponse, Rejection, Result};
 use crate::event::{Emit, Event};
-use crate::http::{self, HeadError, MAX_HEAD, ResponseHead, is_timeout};
+use crate::http::{self, HeadError, MAX_HEAD, ResponseHead};
 use crate::net::tap::{Tap, Tracer};
 use crate::net::{Stream, emit};
 use crate::protocol::decode::Limits;

@@ -11,6 +11,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod deadline;
 pub mod error;
 pub mod event;
 pub mod format;

@@ -23,9 +23,11 @@ pub use head::{HeadError, Received};
 pub use request::{RequestHead, parse_request, read_request, write_response};
 pub use response::{ResponseHead, parse_response, read_response, read_response_exact};
 
+pub use crate::deadline::is_timeout;
+use crate::deadline::remaining;
 use std::io::{self, Read};
 use std::net::TcpStream;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// The largest head we read, in bytes.
 pub const MAX_HEAD: usize = 64 * 1024;
@@ -43,22 +45,6 @@ impl ReadTimeout for TcpStream {
     fn set_read_timeout(&self, t: Option<Duration>) -> io::Result<()> {
         TcpStream::set_read_timeout(self, t)
     }
-}
-
-/// Whether `e` is a read or write that ran out of time (a socket timeout
-/// shows as WouldBlock on unix and TimedOut on Windows).
-pub fn is_timeout(e: &io::Error) -> bool {
-    matches!(
-        e.kind(),
-        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-    )
-}
-
-/// Time left until `deadline`, or None if it has passed.
-fn remaining(deadline: Instant) -> Option<Duration> {
-    deadline
-        .checked_duration_since(Instant::now())
-        .filter(|d| !d.is_zero())
 }
 
 /// The first value of header `name` (case-insensitive), as sent.

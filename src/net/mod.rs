@@ -21,11 +21,13 @@ pub use proxy::authority;
 pub use resolve::interleave;
 pub use stream::Stream;
 
+// Children reach the deadline helper as `super::remaining`.
 use crate::config::{Config, NetOptions, ProxyKind};
+pub(crate) use crate::deadline::remaining;
 use crate::error::Result;
 use crate::event::{Emit, Event, Timing};
 use std::net::TcpStream;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 use tls::Peer;
 
 /// Connect to the server (directly, through a proxy, or over a unix
@@ -150,11 +152,4 @@ fn unix_stream(
 /// stop connecting (stderr may be closed), so it is ignored here.
 pub(crate) fn emit(out: &mut dyn Emit, ev: &Event<'_>) {
     let _ = out.emit(ev);
-}
-
-/// Time left until `deadline`, or None if it has passed.
-pub(crate) fn remaining(deadline: Instant) -> Option<Duration> {
-    deadline
-        .checked_duration_since(Instant::now())
-        .filter(|d| !d.is_zero())
 }

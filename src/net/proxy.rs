@@ -12,11 +12,13 @@
 //! and says what the answer means for the tunnel.
 
 use super::tls::{self, TlsSetup};
-use super::{Stream, emit, remaining, resolve};
+use super::{Stream, emit, resolve};
 use crate::config::{Config, Proxy, ProxyKind};
+use crate::deadline::is_timeout;
+use crate::deadline::remaining;
 use crate::error::{Error, ProxyFailure, ProxyProblem, Rejection, Result, SocksProblem};
 use crate::event::{Emit, Event, Timing};
-use crate::http::{self, HeadError, MAX_HEAD, ReadTimeout, is_timeout};
+use crate::http::{self, HeadError, MAX_HEAD};
 use std::io::{self, Read, Write};
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
@@ -186,15 +188,6 @@ fn head_problem(e: HeadError) -> ProxyProblem {
         HeadError::TimedOut { .. } => ProxyProblem::TimedOut,
         HeadError::Closed { received } => ProxyProblem::ClosedEarly { received },
         HeadError::Io(e) => ProxyProblem::Io(e),
-    }
-}
-
-// All that `http` needs of a stream to keep its deadlines: the CONNECT
-// answer above and the upgrade's (handshake.rs) are read through it. It
-// could as well sit with `Stream`'s other impls in stream.rs.
-impl ReadTimeout for Stream {
-    fn set_read_timeout(&self, t: Option<Duration>) -> io::Result<()> {
-        Stream::set_read_timeout(self, t)
     }
 }
 

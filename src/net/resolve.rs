@@ -7,8 +7,9 @@
 //! family of the first one (RFC 8305 section 4), so that one dead family
 //! does not hold up the other for long.
 
-use super::{emit, remaining};
+use super::emit;
 use crate::config::NetOptions;
+use crate::deadline::remaining;
 use crate::error::{Attempt, Error, Result, describe_io};
 use crate::event::{Emit, Event};
 use std::io;

@@ -7,6 +7,7 @@
 //! which hands them to the innermost socket.
 
 use super::tls::TlsStream;
+use crate::http::ReadTimeout;
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
 #[cfg(unix)]
@@ -129,5 +130,13 @@ impl Write for Stream {
             Stream::Unix(s) => s.flush(),
             Stream::Tls(t) => t.flush(),
         }
+    }
+}
+
+// All that `http` needs of a stream to keep its deadlines: the CONNECT
+// answer (proxy.rs) and the upgrade's (handshake.rs) are read through it.
+impl ReadTimeout for Stream {
+    fn set_read_timeout(&self, t: Option<Duration>) -> io::Result<()> {
+        Stream::set_read_timeout(self, t)
     }
 }

@@ -6,8 +6,9 @@
 //! full and has no timeout of its own, so it runs on a helper thread that is
 //! abandoned if --connect-timeout passes.
 
-use super::{Stream, emit, remaining};
+use super::{Stream, emit};
 use crate::config::UnixSocket;
+use crate::deadline::remaining;
 use crate::error::{Error, Result};
 use crate::event::{Emit, Event};
 use std::io;
