@@ -102,7 +102,13 @@ pub fn run_repl(cfg: &Config) -> u8 {
                 source: std::io::Error::other(e.to_string()),
             };
             let o = cfg.output;
-            output::report_error(&e, &mut std::io::stderr().lock(), o.color, o.stderr_tty, 0);
+            output::report::report_error(
+                &e,
+                &mut std::io::stderr().lock(),
+                o.color,
+                o.stderr_tty,
+                0,
+            );
             return e.exit_code();
         }
     };
@@ -119,7 +125,13 @@ pub fn run_repl(cfg: &Config) -> u8 {
                 source,
             };
             let o = cfg.output;
-            output::report_error(&e, &mut std::io::stderr().lock(), o.color, o.stderr_tty, 0);
+            output::report::report_error(
+                &e,
+                &mut std::io::stderr().lock(),
+                o.color,
+                o.stderr_tty,
+                0,
+            );
             return e.exit_code();
         }
     };

@@ -6,7 +6,8 @@ use std::io::Write;
 use std::process::ExitCode;
 use wsprobe::cli::Cli;
 use wsprobe::config::{Config, Env};
-use wsprobe::output::{Outputs, report_error};
+use wsprobe::output::Outputs;
+use wsprobe::output::report::report_error;
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {

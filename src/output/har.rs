@@ -8,7 +8,7 @@
 //! (a refused upgrade is worth a HAR too).
 
 use super::json::split_head;
-use super::redact;
+use super::redact::redact;
 use crate::event::{Emit, Event, MessageKind, Timing};
 use crate::format::rfc3339;
 use base64::Engine as _;
