@@ -137,7 +137,8 @@ pub fn split_head(raw: &[u8]) -> (String, Vec<(String, String)>) {
     (first, headers)
 }
 
-fn headers_json(h: &[(String, String)]) -> Value {
+/// Headers as `[{"name": …, "value": …}]`, in order (NDJSON and HAR alike).
+pub fn headers_json(h: &[(String, String)]) -> Value {
     Value::Array(
         h.iter()
             .map(|(n, v)| json!({"name": n, "value": v}))

@@ -310,7 +310,6 @@ impl<O: Write, E: Write> Printer<O, E> {
         if self.spec.verbose >= 2 {
             let style = trace::FrameStyle {
                 verbose: self.spec.verbose,
-                tty: self.spec.stderr_tty,
                 deterministic: self.spec.deterministic,
             };
             self.trace(&trace::frame_lines(dir, frame, style));
