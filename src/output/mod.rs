@@ -11,9 +11,9 @@
 //! One file per concern: [`plain`] (the printer for pipes and terminals),
 //! [`json`] (`--json`), [`har`] (`--har`), [`repl`] (above the REPL
 //! prompt), [`trace`] (frame lines), [`pretty`] (`--pretty`), [`redact`]
-//! (secrets), [`report`] (the error report) and
+//! (secrets), [`report`] (the error report and the end of a run) and
 //! [`style`] (every colour). This file only chooses the sinks of a pipe-mode
-//! run ([`Outputs`]); it renders nothing.
+//! run ([`Outputs`]); it renders nothing and decides no exit status.
 
 pub mod har;
 pub mod json;
@@ -26,14 +26,16 @@ pub mod style;
 pub mod trace;
 
 use crate::config::OutputSpec;
+use crate::error::{Error, Result};
 use crate::event::{Emit, Event};
 use plain::Printer;
-use report::report_error;
+use report::{Finish, report_error};
 use std::io::{self, Write};
 
 /// Every sink a run writes to: the plain printer (payloads and trace), the
 /// JSON printer instead of plain stdout with `--json`, and the HAR recorder
-/// with `--har`. `main` builds one and calls [`Outputs::finish`] at the end.
+/// with `--har`. `main` builds one for pipe mode and ends it through
+/// [`Finish`].
 pub struct Outputs {
     plain: Printer<Box<dyn Write>, Box<dyn Write>>,
     json: Option<json::JsonPrinter<Box<dyn Write>>>,
@@ -71,34 +73,31 @@ impl Outputs {
             spec,
         }
     }
+}
 
-    /// Report how the run ended: the error (stderr, and an `error` event
-    /// with --json), then write the HAR file. Returns the exit status.
-    pub fn finish(&mut self, result: &crate::error::Result<()>) -> u8 {
-        let mut code = 0;
-        if let Err(e) = result {
-            code = e.exit_code();
-            if let Some(j) = &mut self.json {
-                let _ = j.error(e);
-            }
-            let s = self.spec;
-            report_error(e, self.plain.stderr(), s.color, s.stderr_tty, s.verbose);
+impl Finish for Outputs {
+    /// The error on stderr, and as an `error` event with --json.
+    fn report(&mut self, err: &Error) {
+        if let Some(j) = &mut self.json {
+            let _ = j.error(err);
         }
+        let s = self.spec;
+        report_error(err, self.plain.stderr(), s.color, s.stderr_tty, s.verbose);
+    }
+
+    /// Flush stdout, end the NDJSON stream, write the HAR file. The
+    /// stream ends first, so a HAR file that cannot be written is reported
+    /// on stderr only.
+    fn finish(&mut self) -> Result<()> {
         let _ = Emit::flush(self);
-        if let Some((path, har)) = &self.har
-            && let Err(source) = har.write(path)
-        {
-            let e = crate::error::Error::Io {
+        self.json = None;
+        if let Some((path, har)) = &self.har {
+            har.write(path).map_err(|source| Error::Io {
                 context: format!("cannot write the HAR file {}", path.display()),
                 source,
-            };
-            let s = self.spec;
-            report_error(&e, self.plain.stderr(), s.color, s.stderr_tty, s.verbose);
-            if code == 0 {
-                code = e.exit_code();
-            }
+            })?;
         }
-        code
+        Ok(())
     }
 }
 

@@ -1,11 +1,45 @@
-//! The error report that ends a failed run: `wsprobe: error: …`, its facts,
-//! a rejection's status and body, its hints. It decides no exit status and
-//! renders no event.
+//! The end of a run: the error report (`wsprobe: error: …`, its facts, a
+//! rejection's status and body, its hints) and [`Finish`], the one way
+//! every set of sinks is told how the run ended. It decides no exit status
+//! (that is `main`'s) and renders no event.
 
 use super::style;
-use crate::error::Error;
+use crate::error::{Error, Result};
 use crate::format::sanitize;
 use std::io::Write;
+
+/// The sinks of a run as its end sees them: `main` reports the error that
+/// ended the run (if any) through [`Finish::report`], then calls
+/// [`Finish::finish`] and reports what that returns the same way.
+pub trait Finish {
+    /// Show the error that ended the run.
+    fn report(&mut self, err: &Error);
+
+    /// Write what is left (buffered output, the HAR file, the REPL's last
+    /// lines). An error here did not end the run, but is one of its
+    /// failures all the same.
+    fn finish(&mut self) -> Result<()>;
+}
+
+/// Standard error, for errors before any printer exists (a bad command
+/// line; a REPL that could not start).
+#[derive(Debug, Clone, Copy)]
+pub struct Stderr {
+    /// Colour the report.
+    pub color: bool,
+    /// Standard error is a terminal: escape server bytes.
+    pub tty: bool,
+}
+
+impl Finish for Stderr {
+    fn report(&mut self, err: &Error) {
+        report_error(err, &mut std::io::stderr().lock(), self.color, self.tty, 0);
+    }
+
+    fn finish(&mut self) -> Result<()> {
+        Ok(())
+    }
+}
 
 /// Write the final error report: `wsprobe: error: …`, facts, a non-101's
 /// status and body, and hints.
