@@ -414,7 +414,11 @@ Timeout after connecting (handshake response, Close answer, \fB\-\-max\-time\fR,
 a keepalive ping without pong).
 .TP
 \fB130\fR
-Interrupted.
+Interrupted by Ctrl\-C in pipe mode, or in the REPL before its prompt
+appears: wsprobe does not catch SIGINT, so the signal ends it and the shell
+reports 128 + 2. At the REPL prompt Ctrl\-C is a key: twice on an empty line
+closes, and the status is that of the close (0 when the server answers with
+1000).
 .SH EXAMPLES
 .TP
 \fBwsprobe wss://example.com/chat\fR

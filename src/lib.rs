@@ -89,56 +89,85 @@ const REPL_END: Duration = Duration::from_secs(2);
 /// nothing new); lines it did not take are then printed directly.
 const REPL_SETTLE: Duration = Duration::from_secs(1);
 
-/// Run the interactive REPL described by `cfg` (`cfg.repl` is set): every
-/// line of output, the final error report included, goes through the REPL
-/// printer. Returns the exit status.
-pub fn run_repl(cfg: &Config) -> u8 {
+/// Run the interactive REPL described by `cfg` (`cfg.repl` is set). Returns
+/// how the session ended, and where that is to be reported: every line of
+/// output goes through the REPL printer, so the final error report does
+/// too (or to standard error, when the printer could not start). `main`
+/// reports through the [`ReplEnd`], then finishes it.
+pub fn run_repl(cfg: &Config) -> (Result<()>, ReplEnd) {
+    let o = cfg.output;
+    let stderr = output::report::Stderr {
+        color: o.color,
+        tty: o.stderr_tty,
+    };
+    let early = |e: error::Error| (Err(e), ReplEnd::new(None, stderr));
     let Some(spec) = &cfg.repl else {
-        return 2;
+        return early(error::Error::Usage(
+            "run_repl: the configuration asks for no REPL".into(),
+        ));
     };
     let mut warnings = cfg.warnings.clone();
-    let mut repl = match input::repl::Repl::new(spec, cfg.output.color, &mut warnings) {
+    let mut repl = match input::repl::Repl::new(spec, o.color, &mut warnings) {
         Ok(r) => r,
         Err(e) => {
-            let e = error::Error::Io {
+            return early(error::Error::Io {
                 context: "cannot start the line editor".into(),
                 source: std::io::Error::other(e.to_string()),
-            };
-            let o = cfg.output;
-            output::report_error(&e, &mut std::io::stderr().lock(), o.color, o.stderr_tty, 0);
-            return e.exit_code();
+            });
         }
     };
     let mut printer = match output::repl::ReplPrinter::new(
-        cfg.output,
+        o,
         cfg.deterministic,
         &cfg.target.url,
         repl.screen(),
     ) {
         Ok(p) => p,
         Err(source) => {
-            let e = error::Error::Io {
+            return early(error::Error::Io {
                 context: "cannot start the printer thread".into(),
                 source,
-            };
-            let o = cfg.output;
-            output::report_error(&e, &mut std::io::stderr().lock(), o.color, o.stderr_tty, 0);
-            return e.exit_code();
+            });
         }
     };
     for w in &warnings {
         let _ = printer.emit(&Event::Warning(w));
     }
     let result = repl_session(cfg, repl, &mut printer);
-    let code = match &result {
-        Ok(()) => 0,
-        Err(e) => {
-            printer.report(e);
-            e.exit_code()
+    (result, ReplEnd::new(Some(printer), stderr))
+}
+
+/// The end of a REPL session as `main` sees it: the error report goes
+/// above the prompt (after the session's last lines) while the printer
+/// runs, to standard error if it never started; [`Finish::finish`] prints
+/// what is left and stops the printer thread.
+///
+/// [`Finish::finish`]: output::report::Finish::finish
+pub struct ReplEnd {
+    printer: Option<output::repl::ReplPrinter>,
+    stderr: output::report::Stderr,
+}
+
+impl ReplEnd {
+    fn new(printer: Option<output::repl::ReplPrinter>, stderr: output::report::Stderr) -> Self {
+        ReplEnd { printer, stderr }
+    }
+}
+
+impl output::report::Finish for ReplEnd {
+    fn report(&mut self, err: &error::Error) {
+        match &mut self.printer {
+            Some(p) => p.report(err),
+            None => self.stderr.report(err),
         }
-    };
-    printer.finish(REPL_END);
-    code
+    }
+
+    fn finish(&mut self) -> Result<()> {
+        if let Some(p) = self.printer.take() {
+            p.finish(REPL_END);
+        }
+        Ok(())
+    }
 }
 
 /// Connect, start the editor thread, run the session, stop the editor.

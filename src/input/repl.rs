@@ -33,6 +33,7 @@ use super::command::{self, Line};
 use super::{Command, Input};
 use crate::config::ReplSpec;
 use crate::output::repl::{ReplOutput, Screen};
+use crate::output::style;
 use rustyline::completion::{Completer, FilenameCompleter, Pair};
 use rustyline::error::ReadlineError;
 use rustyline::highlight::Highlighter;
@@ -146,7 +147,7 @@ impl Hinter for Helper {
 impl Highlighter for Helper {
     fn highlight_hint<'h>(&self, hint: &'h str) -> Cow<'h, str> {
         if self.color {
-            Cow::Owned(format!("\x1b[2m{hint}\x1b[0m"))
+            Cow::Owned(style::paint(true, style::TYPING_HINT, hint))
         } else {
             Cow::Borrowed(hint)
         }
@@ -505,14 +506,14 @@ impl ReplThread {
 
     /// `host open> `, with the state coloured.
     fn prompt(&self) -> (String, String) {
-        let (state, code) = if self.closing {
-            ("closing", "33")
+        let (state, color) = if self.closing {
+            ("closing", style::PROMPT_CLOSING)
         } else {
-            ("open", "32")
+            ("open", style::PROMPT_OPEN)
         };
         let raw = format!("{} {state}> ", self.w.host);
         let styled = if self.repl.color {
-            format!("{} \x1b[{code}m{state}\x1b[0m> ", self.w.host)
+            format!("{} {}> ", self.w.host, style::paint(true, color, state))
         } else {
             raw.clone()
         };

@@ -7,8 +7,8 @@
 //! written once, at the end, by [`HarRecorder::write`], whatever the outcome
 //! (a refused upgrade is worth a HAR too).
 
-use super::json::split_head;
-use super::redact;
+use super::json::{headers_json, split_head};
+use super::redact::redact;
 use crate::event::{Emit, Event, MessageKind, Timing};
 use crate::format::rfc3339;
 use base64::Engine as _;
@@ -179,14 +179,6 @@ impl HarRecorder {
         let text = serde_json::to_vec_pretty(&self.to_json()).map_err(io::Error::other)?;
         std::fs::write(path, text)
     }
-}
-
-fn headers_json(h: &[(String, String)]) -> Value {
-    Value::Array(
-        h.iter()
-            .map(|(n, v)| json!({"name": n, "value": v}))
-            .collect(),
-    )
 }
 
 /// The query pairs of a URL (percent-decoding left to the reader, as in

@@ -7,10 +7,9 @@
 //! not UTF-8 as base64 (`*_base64` fields). Secrets are redacted as in the
 //! trace unless `--show-secrets`.
 
-use super::redact;
+use super::redact::redact;
 use crate::error::Error;
-use crate::event::Direction;
-use crate::event::{Emit, Event, Initiator, MessageKind};
+use crate::event::{CertInfo, Direction, Emit, Event, FrameInfo, Initiator, MessageKind, Timing};
 use crate::format::{close_code_name, hex, rfc3339};
 use base64::Engine as _;
 use serde_json::{Map, Value, json};
@@ -85,6 +84,14 @@ fn ms(d: Duration) -> Value {
     json!((d.as_secs_f64() * 1e6).round() / 1e3)
 }
 
+/// `fields` (an object) with `data` added by [`data_fields`].
+fn with_data(mut fields: Value, key: &str, data: &[u8], force_base64: bool) -> Value {
+    if let Value::Object(m) = &mut fields {
+        m.extend(data_fields(key, data, force_base64));
+    }
+    fields
+}
+
 /// Text if it is UTF-8, else base64 under `{key}_base64`.
 fn data_fields(key: &str, data: &[u8], force_base64: bool) -> Map<String, Value> {
     let mut m = Map::new();
@@ -130,7 +137,8 @@ pub fn split_head(raw: &[u8]) -> (String, Vec<(String, String)>) {
     (first, headers)
 }
 
-fn headers_json(h: &[(String, String)]) -> Value {
+/// Headers as `[{"name": …, "value": …}]`, in order (NDJSON and HAR alike).
+pub fn headers_json(h: &[(String, String)]) -> Value {
     Value::Array(
         h.iter()
             .map(|(n, v)| json!({"name": n, "value": v}))
@@ -181,22 +189,8 @@ impl<O: Write> Emit for JsonPrinter<O> {
             Event::ProxyUsed { url, setting } => {
                 self.line("proxy", json!({"url": url, "setting": setting}))
             }
-            Event::ProxyRequestSent { raw } => {
-                let raw = redact(raw, self.show_secrets);
-                let (first, headers) = split_head(&raw);
-                self.line(
-                    "proxy_request",
-                    json!({"request_line": first, "headers": headers_json(&headers)}),
-                )
-            }
-            Event::ProxyResponseReceived { head, body } => {
-                let (first, headers) = split_head(head);
-                let mut f = json!({"status_line": first, "headers": headers_json(&headers)});
-                if let Value::Object(m) = &mut f {
-                    m.extend(data_fields("body", body, false));
-                }
-                self.line("proxy_response", f)
-            }
+            Event::ProxyRequestSent { raw } => self.proxy_request(raw),
+            Event::ProxyResponseReceived { head, body } => self.proxy_response(head, body),
             Event::SocksAuthenticated { user } => {
                 self.line("socks_auth", json!({"user": user}))
             }
@@ -221,178 +215,46 @@ impl<O: Write> Emit for JsonPrinter<O> {
                 "redirect",
                 json!({"status": status, "url": url, "hop": hop, "dropped_headers": dropped}),
             ),
-            Event::TlsChain { certs } => self.line(
-                "tls_chain",
-                json!({"certificates": certs.iter().map(|c| json!({
-                    "subject": c.subject, "issuer": c.issuer, "names": c.names,
-                    "not_before": crate::format::date(c.not_before),
-                    "not_after": crate::format::date(c.not_after),
-                    "sha256": c.sha256,
-                })).collect::<Vec<_>>()}),
-            ),
+            Event::TlsChain { certs } => self.tls_chain(certs),
             Event::TlsVerificationSkipped { problem } => {
                 self.line("tls_unverified", json!({"problem": problem}))
             }
-            Event::RequestSent { raw } => {
-                let raw = redact(raw, self.show_secrets);
-                let (first, headers) = split_head(&raw);
-                let mut parts = first.splitn(3, ' ');
-                let (method, target, version) = (
-                    parts.next().unwrap_or_default(),
-                    parts.next().unwrap_or_default(),
-                    parts.next().unwrap_or_default(),
-                );
-                self.line(
-                    "request",
-                    json!({"method": method, "target": target, "version": version, "headers": headers_json(&headers)}),
-                )
-            }
+            Event::RequestSent { raw } => self.request(raw),
             Event::ResponseReceived {
                 head,
                 body,
                 accept_verified,
-            } => {
-                let head = redact(head, self.show_secrets);
-                let (first, headers) = split_head(&head);
-                let mut parts = first.splitn(3, ' ');
-                let version = parts.next().unwrap_or_default().to_string();
-                let status: Value = parts
-                    .next()
-                    .and_then(|s| s.parse::<u16>().ok())
-                    .map_or(Value::Null, Value::from);
-                let reason = parts.next().unwrap_or_default().to_string();
-                let mut f = json!({"version": version, "status": status, "reason": reason,
-                    "headers": headers_json(&headers), "accept_verified": accept_verified});
-                if let Value::Object(m) = &mut f {
-                    m.extend(data_fields("body", body, false));
-                }
-                self.line("response", f)
-            }
+            } => self.response(head, body, accept_verified),
             Event::Open {
                 timing,
                 subprotocol,
                 extensions,
                 early_bytes,
-            } => self.line(
-                "open",
-                json!({
-                    "subprotocol": subprotocol,
-                    "extensions": extensions,
-                    "early_bytes": early_bytes,
-                    "timing": {
-                        "dns_ms": ms(timing.dns),
-                        "tcp_ms": ms(timing.tcp),
-                        "proxy_ms": timing.proxy.map(ms),
-                        "tls_ms": timing.tls.map(ms),
-                        "upgrade_ms": ms(timing.upgrade),
-                        "total_ms": ms(timing.total),
-                    }
-                }),
-            ),
-            Event::Frame { dir, frame } => {
-                let mut f = json!({
-                    "direction": direction(dir),
-                    "opcode": frame.opcode_name(),
-                    "opcode_value": frame.opcode,
-                    "fin": frame.fin,
-                    "rsv1": frame.rsv[0], "rsv2": frame.rsv[1], "rsv3": frame.rsv[2],
-                    "mask": frame.mask.map(|k| if self.deterministic { "xxxxxxxx".to_string() } else { hex(&k) }),
-                    "length": frame.len,
-                    "complete": frame.complete(),
-                    "invalid_utf8": frame.invalid_utf8,
-                    "compressed": frame.compressed,
-                    "fragment": frame.fragment,
-                    "continues": frame.continues.map(crate::event::opcode_name),
-                });
-                if let Value::Object(m) = &mut f {
-                    if let Some((code, reason)) = frame.close() {
-                        m.insert("close_code".into(), code.map_or(Value::Null, Value::from));
-                        m.extend(data_fields("close_reason", reason, false));
-                    } else {
-                        let binary = frame.opcode == 2 || frame.continues == Some(2);
-                        m.extend(data_fields("preview", &frame.preview, binary));
-                    }
-                }
-                self.line("frame", f)
-            }
-            Event::MessageSent { kind: k, data } | Event::Message { kind: k, data } => {
-                let dir = if matches!(ev, Event::MessageSent { .. }) {
-                    "sent"
-                } else {
-                    "received"
-                };
-                let mut f = json!({"direction": dir, "type": kind(k), "length": data.len()});
-                if let Value::Object(m) = &mut f {
-                    m.extend(data_fields("data", data, k == MessageKind::Binary));
-                }
-                self.line("message", f)
-            }
+            } => self.open(timing, subprotocol, extensions, early_bytes),
+            Event::Frame { dir, frame } => self.frame(dir, frame),
+            Event::MessageSent { kind, data } => self.message("sent", kind, data),
+            Event::Message { kind, data } => self.message("received", kind, data),
             Event::Compression { dir, size, wire } => self.line(
                 "compression",
                 json!({"direction": direction(dir), "length": size, "compressed_length": wire}),
             ),
-            Event::PingReceived { data } => {
-                let mut f = json!({"direction": "received"});
-                if let Value::Object(m) = &mut f {
-                    m.extend(data_fields("data", data, false));
-                }
-                self.line("ping", f)
-            }
-            Event::PongReceived {
-                data,
-                rtt,
-                keepalive,
-            } => {
-                let mut f = json!({"direction": "received", "rtt_ms": rtt.map(ms), "keepalive": keepalive});
-                if let Value::Object(m) = &mut f {
-                    m.extend(data_fields("data", data, false));
-                }
-                self.line("pong", f)
-            }
-            Event::CloseSent { code, reason } | Event::CloseReceived { code, reason } => {
-                let dir = if matches!(ev, Event::CloseSent { .. }) {
-                    "sent"
-                } else {
-                    "received"
-                };
-                self.line(
-                    "close",
-                    json!({"direction": dir, "code": code, "name": close_code_name(code), "reason": reason}),
-                )
-            }
+            Event::PingReceived { .. }
+            | Event::PongReceived { .. }
+            | Event::PingSent { .. }
+            | Event::PongSent { .. } => self.ping_pong(ev),
+            Event::CloseSent { code, reason } => self.close("sent", code, reason),
+            Event::CloseReceived { code, reason } => self.close("received", code, reason),
             Event::Closed {
                 clean,
                 initiator,
                 code,
                 after,
-            } => self.line(
-                "closed",
-                json!({
-                    "clean": clean,
-                    "initiator": initiator.map(|i| match i { Initiator::Client => "client", Initiator::Server => "server" }),
-                    "code": code,
-                    "ms": ms(after),
-                }),
-            ),
+            } => self.closed(clean, initiator, code, after),
             Event::InputEnded { sent, wait } => self.line(
                 "input_end",
                 json!({"messages_sent": sent, "wait_ms": wait.map(ms)}),
             ),
             Event::Warning(msg) => self.line("warning", json!({"message": msg})),
-            Event::PingSent { data, keepalive } => {
-                let mut f = json!({"direction": "sent", "keepalive": keepalive});
-                if let Value::Object(m) = &mut f {
-                    m.extend(data_fields("data", data, false));
-                }
-                self.line("ping", f)
-            }
-            Event::PongSent { data } => {
-                let mut f = json!({"direction": "sent"});
-                if let Value::Object(m) = &mut f {
-                    m.extend(data_fields("data", data, false));
-                }
-                self.line("pong", f)
-            }
             // REPL-only events: --json never runs the REPL, and message and
             // frame events already carry what these say.
             Event::ReplMessageSent { .. }
@@ -404,6 +266,185 @@ impl<O: Write> Emit for JsonPrinter<O> {
 
     fn flush(&mut self) -> io::Result<()> {
         self.out.flush()
+    }
+}
+
+/// The events whose objects take more than one expression to build.
+impl<O: Write> JsonPrinter<O> {
+    /// `proxy_request`: the CONNECT request, credentials redacted.
+    fn proxy_request(&mut self, raw: &[u8]) -> io::Result<()> {
+        let raw = redact(raw, self.show_secrets);
+        let (first, headers) = split_head(&raw);
+        self.line(
+            "proxy_request",
+            json!({"request_line": first, "headers": headers_json(&headers)}),
+        )
+    }
+
+    /// `proxy_response`: the proxy's answer and its body.
+    fn proxy_response(&mut self, head: &[u8], body: &[u8]) -> io::Result<()> {
+        let (first, headers) = split_head(head);
+        let f = json!({"status_line": first, "headers": headers_json(&headers)});
+        self.line("proxy_response", with_data(f, "body", body, false))
+    }
+
+    /// `tls_chain`: the server's certificates, leaf first.
+    fn tls_chain(&mut self, certs: &[CertInfo]) -> io::Result<()> {
+        self.line(
+            "tls_chain",
+            json!({"certificates": certs.iter().map(|c| json!({
+                "subject": c.subject, "issuer": c.issuer, "names": c.names,
+                "not_before": crate::format::date(c.not_before),
+                "not_after": crate::format::date(c.not_after),
+                "sha256": c.sha256,
+            })).collect::<Vec<_>>()}),
+        )
+    }
+
+    /// `request`: the upgrade request's line split up, its headers redacted.
+    fn request(&mut self, raw: &[u8]) -> io::Result<()> {
+        let raw = redact(raw, self.show_secrets);
+        let (first, headers) = split_head(&raw);
+        let mut parts = first.splitn(3, ' ');
+        let (method, target, version) = (
+            parts.next().unwrap_or_default(),
+            parts.next().unwrap_or_default(),
+            parts.next().unwrap_or_default(),
+        );
+        self.line(
+            "request",
+            json!({"method": method, "target": target, "version": version, "headers": headers_json(&headers)}),
+        )
+    }
+
+    /// `response`: the status line split up, headers redacted, the body.
+    fn response(&mut self, head: &[u8], body: &[u8], accept_verified: bool) -> io::Result<()> {
+        let head = redact(head, self.show_secrets);
+        let (first, headers) = split_head(&head);
+        let mut parts = first.splitn(3, ' ');
+        let version = parts.next().unwrap_or_default().to_string();
+        let status: Value = parts
+            .next()
+            .and_then(|s| s.parse::<u16>().ok())
+            .map_or(Value::Null, Value::from);
+        let reason = parts.next().unwrap_or_default().to_string();
+        let f = json!({"version": version, "status": status, "reason": reason,
+            "headers": headers_json(&headers), "accept_verified": accept_verified});
+        self.line("response", with_data(f, "body", body, false))
+    }
+
+    /// `open`: what was negotiated, and the phases' times.
+    fn open(
+        &mut self,
+        timing: Timing,
+        subprotocol: Option<&str>,
+        extensions: Option<&str>,
+        early_bytes: usize,
+    ) -> io::Result<()> {
+        self.line(
+            "open",
+            json!({
+                "subprotocol": subprotocol,
+                "extensions": extensions,
+                "early_bytes": early_bytes,
+                "timing": {
+                    "dns_ms": ms(timing.dns),
+                    "tcp_ms": ms(timing.tcp),
+                    "proxy_ms": timing.proxy.map(ms),
+                    "tls_ms": timing.tls.map(ms),
+                    "upgrade_ms": ms(timing.upgrade),
+                    "total_ms": ms(timing.total),
+                }
+            }),
+        )
+    }
+
+    /// `frame`: one frame's header fields and its payload (or Close code).
+    fn frame(&mut self, dir: Direction, frame: &FrameInfo) -> io::Result<()> {
+        let mut f = json!({
+            "direction": direction(dir),
+            "opcode": frame.opcode_name(),
+            "opcode_value": frame.opcode,
+            "fin": frame.fin,
+            "rsv1": frame.rsv[0], "rsv2": frame.rsv[1], "rsv3": frame.rsv[2],
+            "mask": frame.mask.map(|k| if self.deterministic { "xxxxxxxx".to_string() } else { hex(&k) }),
+            "length": frame.len,
+            "complete": frame.complete(),
+            "invalid_utf8": frame.invalid_utf8,
+            "compressed": frame.compressed,
+            "fragment": frame.fragment,
+            "continues": frame.continues.map(crate::event::opcode_name),
+        });
+        if let Value::Object(m) = &mut f {
+            if let Some((code, reason)) = frame.close() {
+                m.insert("close_code".into(), code.map_or(Value::Null, Value::from));
+                m.extend(data_fields("close_reason", reason, false));
+            } else {
+                let binary = frame.opcode == 2 || frame.continues == Some(2);
+                m.extend(data_fields("preview", &frame.preview, binary));
+            }
+        }
+        self.line("frame", f)
+    }
+
+    /// `message`: a data message, sent or received.
+    fn message(&mut self, dir: &str, k: MessageKind, data: &[u8]) -> io::Result<()> {
+        let f = json!({"direction": dir, "type": kind(k), "length": data.len()});
+        self.line(
+            "message",
+            with_data(f, "data", data, k == MessageKind::Binary),
+        )
+    }
+
+    /// `ping` and `pong`: a control frame's direction and payload.
+    fn ping_pong(&mut self, ev: &Event<'_>) -> io::Result<()> {
+        let (event, f, data) = match *ev {
+            Event::PingReceived { data } => ("ping", json!({"direction": "received"}), data),
+            Event::PongReceived {
+                data,
+                rtt,
+                keepalive,
+            } => (
+                "pong",
+                json!({"direction": "received", "rtt_ms": rtt.map(ms), "keepalive": keepalive}),
+                data,
+            ),
+            Event::PingSent { data, keepalive } => (
+                "ping",
+                json!({"direction": "sent", "keepalive": keepalive}),
+                data,
+            ),
+            Event::PongSent { data } => ("pong", json!({"direction": "sent"}), data),
+            _ => return Ok(()),
+        };
+        self.line(event, with_data(f, "data", data, false))
+    }
+
+    /// `closed`: how the connection ended.
+    fn closed(
+        &mut self,
+        clean: bool,
+        initiator: Option<Initiator>,
+        code: Option<u16>,
+        after: Duration,
+    ) -> io::Result<()> {
+        self.line(
+            "closed",
+            json!({
+                "clean": clean,
+                "initiator": initiator.map(|i| match i { Initiator::Client => "client", Initiator::Server => "server" }),
+                "code": code,
+                "ms": ms(after),
+            }),
+        )
+    }
+
+    /// `close`: a Close frame, sent or received.
+    fn close(&mut self, dir: &str, code: u16, reason: &str) -> io::Result<()> {
+        self.line(
+            "close",
+            json!({"direction": dir, "code": code, "name": close_code_name(code), "reason": reason}),
+        )
     }
 }
 

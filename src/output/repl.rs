@@ -14,12 +14,14 @@
 //! (coloured on a terminal unless colour is off). Trace lines are rendered by
 //! the plain [`Printer`] and passed through unchanged.
 
-use super::{Printer, binary_line, closed_line, pretty, quoted, report_error};
+use super::plain::{Printer, binary_line, closed_line, quoted, stamp};
+use super::pretty;
+use super::report::report_error;
+use super::style::{self, paint};
 use crate::config::OutputSpec;
 use crate::error::Error;
 use crate::event::{Emit, Event, MessageKind, Stats};
 use crate::format::{close_code_name, ms, sanitize, secs};
-use anstyle::{AnsiColor, Color, Style};
 use std::io::{self, Write};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
@@ -38,27 +40,7 @@ const MAX_DUMP: usize = 4096;
 /// A message that moves the cursor up a row and back: printed after a batch
 /// it changes nothing on screen, but returns only once the editor has taken
 /// the batch before it (rustyline's queue holds one message).
-const SETTLE: &str = "\x1b[A\n";
-
-const IN: Style = Style::new()
-    .fg_color(Some(Color::Ansi(AnsiColor::Cyan)))
-    .bold();
-const OUT: Style = Style::new()
-    .fg_color(Some(Color::Ansi(AnsiColor::Green)))
-    .bold();
-const INFO: Style = Style::new().dimmed();
-const ERROR: Style = Style::new()
-    .fg_color(Some(Color::Ansi(AnsiColor::Red)))
-    .bold();
-
-/// `s` in `style` when `color`.
-fn paint(color: bool, style: Style, s: &str) -> String {
-    if color {
-        format!("{}{s}{}", style.render(), style.render_reset())
-    } else {
-        s.to_string()
-    }
-}
+const SETTLE: &str = style::UP_AND_BACK;
 
 /// Which way something went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,8 +53,8 @@ pub enum Dir {
 
 fn marker(dir: Dir, color: bool) -> String {
     match dir {
-        Dir::In => paint(color, IN, "<"),
-        Dir::Out => paint(color, OUT, ">"),
+        Dir::In => paint(color, style::REPL_IN, "<"),
+        Dir::Out => paint(color, style::REPL_OUT, ">"),
     }
 }
 
@@ -89,7 +71,10 @@ pub fn message_block(
     let mark = marker(dir, color);
     match kind {
         MessageKind::Text if data.is_empty() => {
-            format!("{mark} {}\n", paint(color, INFO, "(empty text message)"))
+            format!(
+                "{mark} {}\n",
+                paint(color, style::REPL_INFO, "(empty text message)")
+            )
         }
         MessageKind::Text => {
             let indented = if pretty { pretty::json(data) } else { None };
@@ -373,7 +358,7 @@ impl ReplOutput {
 
     /// Print a one-line error about what was typed; the session goes on.
     pub fn error(&self, text: &str) {
-        let head = paint(self.color, ERROR, "error:");
+        let head = paint(self.color, style::ERROR, "error:");
         self.queue.push(&format!("{head} {text}\n"));
     }
 
@@ -499,7 +484,7 @@ impl ReplPrinter {
             return;
         }
         if self.spec.timestamps {
-            let stamp = super::stamp(self.start, self.fixed_clock);
+            let stamp = stamp(self.start, self.fixed_clock);
             for line in text.split_inclusive('\n') {
                 self.batch.push_str(&stamp);
                 self.batch.push_str(line);
@@ -510,7 +495,7 @@ impl ReplPrinter {
     }
 
     fn info(&mut self, text: &str) {
-        let line = format!("{} {text}\n", paint(self.spec.color, INFO, "*"));
+        let line = format!("{} {text}\n", paint(self.spec.color, style::REPL_INFO, "*"));
         self.push(&line);
     }
 

@@ -15,8 +15,6 @@ use std::fmt::Write as _;
 pub struct FrameStyle {
     /// 2 for previews, 3 for hex dumps of every payload.
     pub verbose: u8,
-    /// Escape server-controlled bytes (stderr is a terminal).
-    pub tty: bool,
     /// Hide masking keys (they are random; for byte-exact tests).
     pub deterministic: bool,
 }
@@ -57,12 +55,12 @@ pub fn frame_lines(dir: Direction, f: &FrameInfo, style: FrameStyle) -> String {
             None => line.push_str(" (no code)"),
         }
         if !reason.is_empty() {
-            let _ = write!(line, " \"{}\"", text(reason, style.tty));
+            let _ = write!(line, " \"{}\"", text(reason));
         }
     } else if f.compressed {
         line.push_str(" (compressed)");
     } else if f.len > 0 && !binary {
-        let _ = write!(line, " \"{}", text(&f.preview, style.tty));
+        let _ = write!(line, " \"{}", text(&f.preview));
         line.push_str(if (f.preview.len() as u64) < f.len {
             "\"…"
         } else {
@@ -111,10 +109,10 @@ fn data_kind(f: &FrameInfo) -> Option<u8> {
     }
 }
 
-fn text(bytes: &[u8], tty: bool) -> String {
+fn text(bytes: &[u8]) -> String {
     // Quotes and backslashes stay readable; controls are escaped always in
-    // a one-line preview, as a raw newline would break the line grammar.
-    let _ = tty;
+    // a one-line preview (terminal or not), as a raw newline would break
+    // the line grammar.
     sanitize::escape(bytes, false)
 }
 
@@ -158,7 +156,6 @@ mod tests {
 
     const VV: FrameStyle = FrameStyle {
         verbose: 2,
-        tty: false,
         deterministic: false,
     };
 

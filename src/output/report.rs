@@ -1,0 +1,105 @@
+//! The end of a run: the error report (`wsprobe: error: …`, its facts, a
+//! rejection's status and body, its hints) and [`Finish`], the one way
+//! every set of sinks is told how the run ended. It decides no exit status
+//! (that is `main`'s) and renders no event.
+
+use super::style;
+use crate::error::{Error, Result};
+use crate::format::sanitize;
+use std::io::Write;
+
+/// The sinks of a run as its end sees them: `main` reports the error that
+/// ended the run (if any) through [`Finish::report`], then calls
+/// [`Finish::finish`] and reports what that returns the same way.
+pub trait Finish {
+    /// Show the error that ended the run.
+    fn report(&mut self, err: &Error);
+
+    /// Write what is left (buffered output, the HAR file, the REPL's last
+    /// lines). An error here did not end the run, but is one of its
+    /// failures all the same.
+    fn finish(&mut self) -> Result<()>;
+}
+
+/// Standard error, for errors before any printer exists (a bad command
+/// line; a REPL that could not start).
+#[derive(Debug, Clone, Copy)]
+pub struct Stderr {
+    /// Colour the report.
+    pub color: bool,
+    /// Standard error is a terminal: escape server bytes.
+    pub tty: bool,
+}
+
+impl Finish for Stderr {
+    fn report(&mut self, err: &Error) {
+        report_error(err, &mut std::io::stderr().lock(), self.color, self.tty, 0);
+    }
+
+    fn finish(&mut self) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// Write the final error report: `wsprobe: error: …`, facts, a non-101's
+/// status and body, and hints.
+pub fn report_error(err: &Error, w: &mut dyn Write, color: bool, tty: bool, verbose: u8) {
+    let (red, bold, dim) = (
+        style::on(color, style::ERROR),
+        style::on(color, style::HEADLINE),
+        style::on(color, style::HINT),
+    );
+    let reset = style::off(color);
+    let mut s = format!("{bold}wsprobe: {red}error:{reset}{bold} {err}{reset}\n");
+    for fact in err.facts() {
+        s.push_str(&format!("  {fact}\n"));
+    }
+    if let Error::Rejected(r) = err {
+        // Shown even without -v: the body usually says why.
+        if verbose == 0 {
+            for (name, value) in &r.headers {
+                if is_relevant_header(name) {
+                    s.push_str(&format!("  < {name}: {}\n", safe(value.as_bytes(), tty)));
+                }
+            }
+            if !r.body.is_empty() {
+                s.push_str(&format!(
+                    "  body ({} bytes{}):\n",
+                    r.body.len(),
+                    if r.body_truncated { ", truncated" } else { "" }
+                ));
+                let body = safe(&r.body, tty);
+                for line in body.trim_end_matches('\n').split('\n') {
+                    s.push_str(&format!("  | {}\n", line.trim_end_matches('\r')));
+                }
+            }
+        }
+    }
+    for hint in err.hints() {
+        s.push_str(&format!("  {dim}hint:{reset} {hint}\n"));
+    }
+    let _ = w.write_all(s.as_bytes());
+    let _ = w.flush();
+}
+
+fn safe(b: &[u8], tty: bool) -> String {
+    if tty {
+        sanitize::escape(b, true)
+    } else {
+        String::from_utf8_lossy(b).into_owned()
+    }
+}
+
+/// Headers worth showing with a rejection when -v is off.
+fn is_relevant_header(name: &str) -> bool {
+    [
+        "Location",
+        "WWW-Authenticate",
+        "Retry-After",
+        "Sec-WebSocket-Version",
+        "Content-Type",
+        "Server",
+    ]
+    .iter()
+    .any(|h| h.eq_ignore_ascii_case(name))
+}
