@@ -55,6 +55,8 @@ pub enum HandshakeProblem {
     /// The server accepted permessage-deflate with parameters RFC 7692
     /// forbids.
     BadExtension {
+        /// The Sec-WebSocket-Extensions offer we sent.
+        sent: String,
         /// The Sec-WebSocket-Extensions value(s) received.
         received: String,
         /// What is wrong, naming the rule.
@@ -171,6 +173,17 @@ pub enum SocksProblem {
     NameTooLong,
 }
 
+/// How a tunnel is asked of a proxy: all the error words need to know of
+/// the proxy's kind (the configuration's `ProxyKind` converts into it, so
+/// that this layer never names the configuration).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProxyProtocol {
+    /// HTTP CONNECT (http:// and https:// proxies).
+    HttpConnect,
+    /// SOCKS5 (socks5:// and socks5h:// proxies).
+    Socks5,
+}
+
 /// A failed attempt to get a tunnel from a proxy.
 #[derive(Debug)]
 pub struct ProxyFailure {
@@ -182,8 +195,8 @@ pub struct ProxyFailure {
     pub target: String,
     /// The user name sent to the proxy, if any.
     pub user: Option<String>,
-    /// True for SOCKS5, false for HTTP CONNECT.
-    pub socks: bool,
+    /// HTTP CONNECT or SOCKS5.
+    pub protocol: ProxyProtocol,
     /// What happened.
     pub problem: ProxyProblem,
 }
@@ -205,6 +218,24 @@ pub enum RedirectProblem {
         /// Why.
         why: String,
     },
+}
+
+/// What a timeout after the connection was made waited for. The words
+/// after "timed out after N s:" and the hint follow from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeoutKind {
+    /// Writing the upgrade request (--handshake-timeout).
+    HandshakeRequest,
+    /// The first byte of the handshake response (--handshake-timeout).
+    HandshakeResponse,
+    /// The rest of a handshake response head that began (--handshake-timeout).
+    HandshakeHead,
+    /// A pong for a keepalive ping (--ping-timeout).
+    Keepalive,
+    /// The end of the session: --max-time ran out.
+    MaxTime,
+    /// The server's answer to our Close (--close-timeout).
+    Close,
 }
 
 /// Every failure class a user can meet, each with a documented exit status.
@@ -302,7 +333,7 @@ pub enum Error {
     /// A timeout after the connection was made: exit 10.
     Timeout {
         /// What we waited for.
-        what: String,
+        kind: TimeoutKind,
         /// How long we waited.
         after: Duration,
     },
@@ -396,11 +427,8 @@ impl Error {
                 "expected = base64(SHA-1(key + \"258EAFA5-E914-47DA-95CA-C5AB0DC85B11\"))"
                     .to_string(),
             ],
-            Error::Handshake(HandshakeProblem::BadExtension { received, .. }) => vec![
-                format!(
-                    "sent Sec-WebSocket-Extensions: {}",
-                    crate::protocol::deflate::OFFER
-                ),
+            Error::Handshake(HandshakeProblem::BadExtension { sent, received, .. }) => vec![
+                format!("sent Sec-WebSocket-Extensions: {sent}"),
                 format!("received Sec-WebSocket-Extensions: {received}"),
             ],
             Error::Malformed(
@@ -531,15 +559,23 @@ impl Error {
             Error::AbnormalClose { code: 1006, .. } => vec![
                 "the server or something in between dropped the connection; -v shows what happened before".into(),
             ],
-            Error::Timeout { what, .. } if what.contains("Close") => {
-                vec!["raise --close-timeout if the server is slow to close".into()]
-            }
-            Error::Timeout { what, .. } if what.contains("keepalive") => {
-                vec!["raise --ping-timeout if the server is slow to answer pings (-vv shows them)".into()]
-            }
-            Error::Timeout { what, .. } if what.contains("handshake") => {
-                vec!["raise --handshake-timeout; check that the port serves HTTP".into()]
-            }
+            Error::Timeout {
+                kind: TimeoutKind::Close,
+                ..
+            } => vec!["raise --close-timeout if the server is slow to close".into()],
+            Error::Timeout {
+                kind: TimeoutKind::Keepalive,
+                ..
+            } => vec![
+                "raise --ping-timeout if the server is slow to answer pings (-vv shows them)".into(),
+            ],
+            Error::Timeout {
+                kind:
+                    TimeoutKind::HandshakeRequest
+                    | TimeoutKind::HandshakeResponse
+                    | TimeoutKind::HandshakeHead,
+                ..
+            } => vec!["raise --handshake-timeout; check that the port serves HTTP".into()],
             Error::Input(_) => vec!["-b sends binary messages, which need not be UTF-8".into()],
             _ => Vec::new(),
         }
@@ -994,8 +1030,8 @@ impl fmt::Display for Error {
                 }
                 Ok(())
             }
-            Error::Timeout { what, after } => {
-                write!(f, "timed out after {}: {what}", crate::format::secs(*after))
+            Error::Timeout { kind, after } => {
+                write!(f, "timed out after {}: {kind}", crate::format::secs(*after))
             }
             Error::Io { context, source } => write!(f, "{context}: {}", describe_io(source)),
             Error::Input(msg) => write!(f, "{msg}"),
@@ -1005,7 +1041,10 @@ impl fmt::Display for Error {
 
 fn fmt_proxy(p: &ProxyFailure, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     let proxy = &p.proxy;
-    let what = if p.socks { "SOCKS5 proxy" } else { "proxy" };
+    let what = match p.protocol {
+        ProxyProtocol::Socks5 => "SOCKS5 proxy",
+        ProxyProtocol::HttpConnect => "proxy",
+    };
     match &p.problem {
         ProxyProblem::Unreachable(e) => write!(f, "cannot use the proxy {proxy}: {e}"),
         ProxyProblem::Refused(r) if r.status == 407 => match &p.user {
@@ -1080,7 +1119,42 @@ fn fmt_proxy(p: &ProxyFailure, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     }
 }
 
-impl std::error::Error for Error {}
+impl fmt::Display for TimeoutKind {
+    /// What was waited for, as the headline says it.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TimeoutKind::HandshakeRequest => "writing the handshake request",
+            TimeoutKind::HandshakeResponse => "no handshake response arrived",
+            TimeoutKind::HandshakeHead => "the handshake response head never completed",
+            TimeoutKind::Keepalive => {
+                "no pong answered a keepalive ping (--ping-timeout): \
+                 the server, or the path to it, stopped responding"
+            }
+            TimeoutKind::MaxTime => "--max-time reached",
+            TimeoutKind::Close => "the server did not answer our Close",
+        })
+    }
+}
+
+impl std::error::Error for Error {
+    /// The I/O, rustls or proxy-side error a variant wraps, if it wraps
+    /// exactly one (a failed connect holds one per address, so none).
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::ReadFile { source, .. }
+            | Error::Resolve { source, .. }
+            | Error::UnixConnect { source, .. }
+            | Error::Io { source, .. } => Some(source),
+            Error::Tls { source, .. } => Some(source.as_ref()),
+            Error::Proxy(p) => match &p.problem {
+                ProxyProblem::Unreachable(e) => Some(e),
+                ProxyProblem::Io(e) => Some(e),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+}
 
 /// An I/O error in words, without Rust's "(os error N)" noise for the
 /// common kinds.
@@ -1154,6 +1228,28 @@ mod tests {
             .exit_code(),
             9
         );
+    }
+
+    #[test]
+    fn source_is_the_wrapped_error() {
+        use std::error::Error as _;
+        let e = Error::Io {
+            context: "x".into(),
+            source: io::Error::other("inner"),
+        };
+        assert_eq!(e.source().map(|s| s.to_string()), Some("inner".into()));
+        let tls = Error::Tls {
+            server: "h".into(),
+            source: Box::new(rustls::Error::DecryptError),
+            plaintext_reply: None,
+            diagnosis: None,
+        };
+        assert!(
+            tls.source()
+                .and_then(|s| s.downcast_ref::<rustls::Error>())
+                .is_some()
+        );
+        assert!(Error::Usage("x".into()).source().is_none());
     }
 
     #[test]

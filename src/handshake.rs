@@ -10,7 +10,7 @@
 //! reads or writes after the handshake: `session.rs` owns the socket then.
 
 use crate::config::Config;
-use crate::error::{Error, HandshakeProblem, MalformedResponse, Rejection, Result};
+use crate::error::{Error, HandshakeProblem, MalformedResponse, Rejection, Result, TimeoutKind};
 use crate::event::{Emit, Event};
 use crate::net::tap::{Tap, Tracer};
 use crate::net::{Stream, emit, remaining};
@@ -142,8 +142,8 @@ pub fn upgrade(mut stream: Stream, cfg: &Config, out: &mut dyn Emit) -> Result<U
     let (request, key) = build_request(cfg)?;
     let start = Instant::now();
     let deadline = start + cfg.handshake_timeout;
-    let timeout = |what: &str| Error::Timeout {
-        what: what.to_string(),
+    let timeout = |kind: TimeoutKind| Error::Timeout {
+        kind,
         after: cfg.handshake_timeout,
     };
 
@@ -153,7 +153,7 @@ pub fn upgrade(mut stream: Stream, cfg: &Config, out: &mut dyn Emit) -> Result<U
         .and_then(|()| stream.flush())
         .map_err(|e| {
             if is_timeout(&e) {
-                timeout("writing the handshake request")
+                timeout(TimeoutKind::HandshakeRequest)
             } else {
                 Error::Io {
                     context: "cannot send the handshake request".into(),
@@ -243,7 +243,7 @@ fn is_timeout(e: &io::Error) -> bool {
 fn read_head(
     stream: &mut Stream,
     deadline: Instant,
-    timeout: &dyn Fn(&str) -> Error,
+    timeout: &dyn Fn(TimeoutKind) -> Error,
 ) -> Result<(usize, Vec<u8>, ResponseHead)> {
     let mut buf = Vec::with_capacity(4096);
     let mut chunk = [0u8; 8192];
@@ -258,9 +258,9 @@ fn read_head(
         }
         let Some(left) = remaining(deadline) else {
             return Err(timeout(if buf.is_empty() {
-                "no handshake response arrived"
+                TimeoutKind::HandshakeResponse
             } else {
-                "the handshake response head never completed"
+                TimeoutKind::HandshakeHead
             }));
         };
         stream.set_read_timeout(Some(left)).ok();
@@ -401,6 +401,7 @@ pub fn validate(
         }
         Err(Refusal::Invalid(problem)) => {
             return fail(HandshakeProblem::BadExtension {
+                sent: deflate::OFFER.into(),
                 received: extensions.join(", "),
                 problem,
             });
@@ -626,7 +627,9 @@ mod tests {
             "{GOOD}Sec-WebSocket-Extensions: permessage-deflate; server_max_window_bits=99\r\n\r\n"
         ));
         match validate(&h, KEY, &[], true) {
-            Err(Error::Handshake(HandshakeProblem::BadExtension { problem, received })) => {
+            Err(Error::Handshake(HandshakeProblem::BadExtension {
+                problem, received, ..
+            })) => {
                 assert!(problem.contains("server_max_window_bits=99"), "{problem}");
                 assert!(received.contains("permessage-deflate"), "{received}");
             }
