@@ -7,7 +7,9 @@
 //! The handshake is driven by hand (not `StreamOwned`) so that a deadline
 //! bounds it and the first bytes a non-TLS peer sends can be shown. The
 //! transport is a [`Stream`], so TLS runs over TCP, a unix socket, a proxy
-//! tunnel, or inside TLS to an https:// proxy alike.
+//! tunnel, or inside TLS to an https:// proxy alike. This module gathers
+//! the facts of a failure (the chain, parsed by `net::certinfo`); the words
+//! that explain it are the table in `error` ([`TlsDiagnosis`]), never here.
 
 use super::certinfo;
 use super::{Stream, emit};
@@ -17,7 +19,6 @@ use crate::error::TlsDiagnosis;
 use crate::error::{Error, Result};
 use crate::event::CertInfo;
 use crate::event::{Emit, Event};
-use crate::format::date;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::{ResolvesClientCert, WebPkiServerVerifier};
 use rustls::crypto::CryptoProvider;
@@ -346,7 +347,7 @@ pub fn handshake(
         |source: Box<dyn std::error::Error + Send + Sync>, plain: Option<Vec<u8>>| Error::Tls {
             diagnosis: source
                 .downcast_ref::<io::Error>()
-                .and_then(io_diagnosis)
+                .and_then(TlsDiagnosis::for_io)
                 .map(Box::new),
             server: name.to_string(),
             source,
@@ -585,177 +586,16 @@ impl ResolvesClientCert for NoClientCert {
     }
 }
 
-/// Explain a rustls error with the certificate chain the server showed.
+/// Explain a rustls error with the chain the server showed: the leaf is
+/// parsed here, the words come from the error table.
 fn diagnose(
     e: &rustls::Error,
     host: &str,
     chain: &[CertificateDer<'static>],
     cert_requested: bool,
 ) -> Option<TlsDiagnosis> {
-    use rustls::{AlertDescription as A, CertificateError as C, Error as E};
     let leaf = chain.first().and_then(|c| certinfo::parse(c));
-    let mut facts = Vec::new();
-    if let Some(l) = &leaf {
-        facts.push(format!("certificate: {}", l.subject));
-        facts.push(format!("issuer: {}", l.issuer));
-        if !l.names.is_empty() {
-            facts.push(format!("names: {}", l.names.join(", ")));
-        }
-        facts.push(format!("valid: {}", l.validity()));
-    }
-    let skip = || "-k skips verification (for testing only)".to_string();
-    let (summary, hints) = match e {
-        E::InvalidCertificate(C::UnknownIssuer) => {
-            let summary = if leaf.as_ref().is_some_and(CertInfo::self_issued) {
-                "the server's certificate is self-signed, so nothing vouches for it"
-            } else {
-                "the server's certificate was not issued by a CA wsprobe trusts"
-            };
-            (
-                summary.to_string(),
-                vec![
-                    "--cacert FILE trusts the CA (or the self-signed certificate) in a PEM file"
-                        .into(),
-                    skip(),
-                ],
-            )
-        }
-        E::InvalidCertificate(C::Expired | C::ExpiredContext { .. }) => {
-            if let E::InvalidCertificate(C::ExpiredContext { time, .. }) = e {
-                facts.push(format!("now: {}", date(time.as_secs() as i64)));
-            }
-            let until = leaf.as_ref().map_or("?".into(), |l| date(l.not_after));
-            (
-                format!("the server's certificate expired on {until}"),
-                vec![
-                    "the server needs a renewed certificate (or this machine's clock is wrong)"
-                        .into(),
-                    skip(),
-                ],
-            )
-        }
-        E::InvalidCertificate(C::NotValidYet | C::NotValidYetContext { .. }) => {
-            if let E::InvalidCertificate(C::NotValidYetContext { time, .. }) = e {
-                facts.push(format!("now: {}", date(time.as_secs() as i64)));
-            }
-            let from = leaf.as_ref().map_or("?".into(), |l| date(l.not_before));
-            (
-                format!("the server's certificate is not valid until {from}"),
-                vec![
-                    "check the clocks of this machine and the server".into(),
-                    skip(),
-                ],
-            )
-        }
-        E::InvalidCertificate(C::NotValidForName | C::NotValidForNameContext { .. }) => {
-            // The parsed certificate names them plainly; rustls's context
-            // is a fallback for a certificate x509-parser cannot read.
-            let names = match (&leaf, e) {
-                (Some(l), _) if !l.names.is_empty() => l.names.join(", "),
-                (_, E::InvalidCertificate(C::NotValidForNameContext { presented, .. })) => {
-                    presented.join(", ")
-                }
-                _ => "(no names)".into(),
-            };
-            facts.retain(|f| !f.starts_with("names: "));
-            facts.insert(0, format!("asked for: {host}"));
-            facts.insert(1, format!("the certificate is for: {names}"));
-            (
-                format!("the server's certificate is not valid for '{host}'"),
-                vec![
-                    "connect by a name the certificate carries (--connect-to or --resolve keep that name while connecting elsewhere), or --sni NAME to ask for another virtual host"
-                        .into(),
-                    skip(),
-                ],
-            )
-        }
-        E::InvalidCertificate(C::BadSignature) => (
-            "a signature in the server's certificate chain does not verify".into(),
-            vec![skip()],
-        ),
-        E::InvalidCertificate(other) => (
-            format!("the server's certificate was refused: {other:?}"),
-            vec![skip()],
-        ),
-        E::AlertReceived(A::CertificateRequired) => client_cert_required(&mut facts),
-        E::AlertReceived(A::HandshakeFailure | A::BadCertificate | A::AccessDenied)
-            if cert_requested =>
-        {
-            client_cert_required(&mut facts)
-        }
-        E::AlertReceived(A::ProtocolVersion) | E::PeerIncompatible(_) => (
-            "the server and wsprobe have no TLS version or feature in common".into(),
-            vec!["check --tls-min and --tls-max (wsprobe speaks TLS 1.2 and 1.3)".into()],
-        ),
-        E::AlertReceived(
-            A::BadCertificate | A::UnknownCA | A::CertificateUnknown | A::UnsupportedCertificate,
-        ) => (
-            "the server rejected our client certificate".into(),
-            vec!["check that the server trusts the issuer of the --cert certificate".into()],
-        ),
-        E::AlertReceived(A::HandshakeFailure) => (
-            "the server refused the TLS handshake (handshake_failure)".into(),
-            vec![
-                "the server may want a client certificate (--cert), another TLS version (--tls-min, --tls-max) or another server name (--sni)"
-                    .into(),
-            ],
-        ),
-        E::AlertReceived(A::UnrecognisedName) => (
-            format!("the server does not serve the name '{host}' (SNI)"),
-            vec!["check the host name in the URL".into()],
-        ),
-        _ => return None,
-    };
-    Some(TlsDiagnosis {
-        summary,
-        facts,
-        hints,
-    })
-}
-
-/// Explain an I/O failure in the middle of the TLS handshake.
-fn io_diagnosis(e: &io::Error) -> Option<TlsDiagnosis> {
-    let (summary, hints) = match e.kind() {
-        io::ErrorKind::ConnectionReset
-        | io::ErrorKind::UnexpectedEof
-        | io::ErrorKind::BrokenPipe
-        | io::ErrorKind::ConnectionAborted => {
-            let how = if e.kind() == io::ErrorKind::ConnectionReset {
-                "reset"
-            } else {
-                "closed"
-            };
-            (
-                format!("the server {how} the connection during the TLS handshake"),
-                vec![
-                    "the port may not speak TLS (try ws://), or the server refused this client before answering"
-                        .to_string(),
-                ],
-            )
-        }
-        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => (
-            "the server did not answer the TLS handshake within --connect-timeout".to_string(),
-            vec![
-                "the port may expect plain HTTP (try ws://); raise --connect-timeout if the network is slow"
-                    .to_string(),
-            ],
-        ),
-        _ => return None,
-    };
-    Some(TlsDiagnosis {
-        summary,
-        facts: Vec::new(),
-        hints,
-    })
-}
-
-fn client_cert_required(facts: &mut Vec<String>) -> (String, Vec<String>) {
-    // The server's own certificate is not the problem here.
-    facts.clear();
-    (
-        "the server requires a client certificate (mutual TLS)".into(),
-        vec!["give one with --cert FILE --key FILE".into()],
-    )
+    TlsDiagnosis::for_rustls(e, host, leaf.as_ref(), cert_requested)
 }
 
 /// A TLS client session over a [`Stream`] that works in blocking and
