@@ -14,7 +14,7 @@
 
 use crate::config::Config;
 use crate::deadline::is_timeout;
-use crate::error::{Error, HandshakeProblem, MalformedResponse, Rejection, Result};
+use crate::error::{Error, HandshakeProblem, MalformedResponse, Rejection, Result, TimeoutKind};
 use crate::event::{Emit, Event};
 use crate::http::{self, HeadError, MAX_HEAD, ResponseHead};
 use crate::net::tap::{Tap, Tracer};
@@ -104,8 +104,8 @@ pub fn upgrade(mut stream: Stream, cfg: &Config, out: &mut dyn Emit) -> Result<U
     let (request, key) = build_request(cfg)?;
     let start = Instant::now();
     let deadline = start + cfg.handshake_timeout;
-    let timeout = |what: &str| Error::Timeout {
-        what: what.to_string(),
+    let timeout = |kind: TimeoutKind| Error::Timeout {
+        kind,
         after: cfg.handshake_timeout,
     };
 
@@ -115,7 +115,7 @@ pub fn upgrade(mut stream: Stream, cfg: &Config, out: &mut dyn Emit) -> Result<U
         .and_then(|()| stream.flush())
         .map_err(|e| {
             if is_timeout(&e) {
-                timeout("writing the handshake request")
+                timeout(TimeoutKind::HandshakeRequest)
             } else {
                 Error::Io {
                     context: "cannot send the handshake request".into(),
@@ -199,7 +199,7 @@ pub fn upgrade(mut stream: Stream, cfg: &Config, out: &mut dyn Emit) -> Result<U
 /// The error for a response head that could not be read, in the words of
 /// the handshake (a TLS alert read instead of the head is a TLS failure:
 /// TLS 1.3 sends certificate_required only after the handshake).
-fn head_error(e: HeadError, stream: &Stream, timeout: &dyn Fn(&str) -> Error) -> Error {
+fn head_error(e: HeadError, stream: &Stream, timeout: &dyn Fn(TimeoutKind) -> Error) -> Error {
     match e {
         HeadError::NotHttp { reason, received } => {
             Error::Malformed(MalformedResponse::NotHttp { reason, received })
@@ -208,9 +208,9 @@ fn head_error(e: HeadError, stream: &Stream, timeout: &dyn Fn(&str) -> Error) ->
             Error::Malformed(MalformedResponse::TooLarge { limit: MAX_HEAD })
         }
         HeadError::TimedOut { received } => timeout(if received.is_empty() {
-            "no handshake response arrived"
+            TimeoutKind::HandshakeResponse
         } else {
-            "the handshake response head never completed"
+            TimeoutKind::HandshakeHead
         }),
         HeadError::Closed { received } => {
             Error::Malformed(MalformedResponse::ClosedEarly { received })
@@ -279,6 +279,7 @@ pub fn validate(
         }
         Err(Refusal::Invalid(problem)) => {
             return fail(HandshakeProblem::BadExtension {
+                sent: deflate::OFFER.into(),
                 received: extensions.join(", "),
                 problem,
             });
@@ -397,7 +398,9 @@ mod tests {
             "{GOOD}Sec-WebSocket-Extensions: permessage-deflate; server_max_window_bits=99\r\n\r\n"
         ));
         match validate(&h, KEY, &[], true) {
-            Err(Error::Handshake(HandshakeProblem::BadExtension { problem, received })) => {
+            Err(Error::Handshake(HandshakeProblem::BadExtension {
+                problem, received, ..
+            })) => {
                 assert!(problem.contains("server_max_window_bits=99"), "{problem}");
                 assert!(received.contains("permessage-deflate"), "{received}");
             }

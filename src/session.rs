@@ -232,7 +232,7 @@ impl<'a> Session<'a> {
                 if let Some(max) = max_deadline {
                     if now >= max {
                         self.after_close = Some(Error::Timeout {
-                            what: "--max-time reached".into(),
+                            kind: crate::error::TimeoutKind::MaxTime,
                             after: self.cfg.ending.max_time.unwrap_or_default(),
                         });
                         self.start_close();
@@ -253,7 +253,7 @@ impl<'a> Session<'a> {
                 let limit = since + self.cfg.ending.close_timeout;
                 if now >= limit {
                     let e = self.after_close.take().unwrap_or(Error::Timeout {
-                        what: "the server did not answer our Close".into(),
+                        kind: crate::error::TimeoutKind::Close,
                         after: self.cfg.ending.close_timeout,
                     });
                     return Err(e);

@@ -16,7 +16,9 @@ use super::{Stream, emit, resolve};
 use crate::config::{Config, Proxy, ProxyKind};
 use crate::deadline::is_timeout;
 use crate::deadline::remaining;
-use crate::error::{Error, ProxyFailure, ProxyProblem, Rejection, Result, SocksProblem};
+use crate::error::{
+    Error, ProxyFailure, ProxyProblem, ProxyProtocol, Rejection, Result, SocksProblem,
+};
 use crate::event::{Emit, Event, Timing};
 use crate::http::{self, HeadError, MAX_HEAD};
 use std::io::{self, Read, Write};
@@ -36,14 +38,14 @@ pub fn open(
     timing: &mut Timing,
 ) -> Result<Stream> {
     let target = authority(host, port);
-    let socks = matches!(proxy.kind, ProxyKind::Socks5 | ProxyKind::Socks5h);
+    let protocol = ProxyProtocol::from(proxy.kind);
     let fail = |problem| {
         Error::Proxy(Box::new(ProxyFailure {
             proxy: proxy.url.clone(),
             env_var: proxy.source.env_var().map(str::to_string),
             target: target.clone(),
             user: proxy.credentials.as_ref().map(|(u, _)| u.clone()),
-            socks,
+            protocol,
             problem,
         }))
     };
@@ -367,6 +369,16 @@ fn read_exact_by(
         }
     }
     Ok(())
+}
+
+/// The error words need only how the tunnel is asked for, not the scheme.
+impl From<ProxyKind> for ProxyProtocol {
+    fn from(kind: ProxyKind) -> ProxyProtocol {
+        match kind {
+            ProxyKind::Http | ProxyKind::Https => ProxyProtocol::HttpConnect,
+            ProxyKind::Socks5 | ProxyKind::Socks5h => ProxyProtocol::Socks5,
+        }
+    }
 }
 
 #[cfg(test)]

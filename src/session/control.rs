@@ -154,9 +154,7 @@ impl Session<'_> {
             let limit = p.at + ka.timeout;
             if now >= limit {
                 return Err(Error::Timeout {
-                    what: "no pong answered a keepalive ping (--ping-timeout): \
-                           the server, or the path to it, stopped responding"
-                        .into(),
+                    kind: crate::error::TimeoutKind::Keepalive,
                     after: ka.timeout,
                 });
             }
