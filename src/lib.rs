@@ -7,7 +7,8 @@
 //! (repeated by [`redirect::connect`] for -L) → [`session::Session`], with
 //! every observation sent as an [`event::Event`] to [`output`]. HTTP/1.1
 //! itself (heads, bodies, both sides) is [`http`]'s, for the upgrade and
-//! for proxies alike. See DESIGN.md for the whole picture.
+//! for proxies alike. ARCHITECTURE.md is the map: layers, data flow,
+//! invariants, and where to add things.
 
 pub mod cli;
 pub mod config;

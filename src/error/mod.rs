@@ -3,8 +3,9 @@
 //! ([`Error::facts`]) and what to try next ([`Error::hints`]).
 //!
 //! This module only describes failures; it never prints. `main.rs` renders
-//! an `Error` through `output::report_error`. Exit statuses are the table in
-//! DESIGN.md and must not change: scripts depend on them.
+//! an `Error` through `output::report` and turns it into the exit status.
+//! Exit statuses are the table in README.md and the man page and must not
+//! change: scripts depend on them.
 //!
 //! The types live here; their words live in children: `words` (the
 //! headline, `Display`), `hints` (facts and hints, chosen from the typed
@@ -362,7 +363,7 @@ pub enum Error {
 }
 
 impl Error {
-    /// The exit status, from the table in DESIGN.md.
+    /// The exit status, from the table in README.md and the man page.
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Usage(_)

@@ -124,7 +124,6 @@ fn tcp(
     Ok(s)
 }
 
-#[cfg(unix)]
 fn unix_stream(
     sock: &crate::config::UnixSocket,
     deadline: Instant,
@@ -136,20 +135,3 @@ fn unix_stream(
     Ok(s)
 }
 
-#[cfg(not(unix))]
-fn unix_stream(
-    _sock: &crate::config::UnixSocket,
-    _deadline: Instant,
-    _out: &mut dyn Emit,
-    _timing: &mut Timing,
-) -> Result<Stream> {
-    Err(crate::error::Error::Usage(
-        "--unix-socket: unix sockets are not supported on this system".into(),
-    ))
-}
-
-/// Emit an informational event; a failure to show it is not a reason to
-/// stop connecting (stderr may be closed), so it is ignored here.
-pub(crate) fn emit(out: &mut dyn Emit, ev: &Event<'_>) {
-    let _ = out.emit(ev);
-}
