@@ -135,3 +135,8 @@ fn unix_stream(
     Ok(s)
 }
 
+/// Emit an informational event; a failure to show it is not a reason to
+/// stop connecting (stderr may be closed), so it is ignored here.
+pub(crate) fn emit(out: &mut dyn Emit, ev: &Event<'_>) {
+    let _ = out.emit(ev);
+}
