@@ -6,12 +6,14 @@
 //! tungstenite 0.30 refuses every RSV bit, so it cannot carry
 //! permessage-deflate; this engine replaces its message layer for every
 //! connection, compressed or not (one code path). The work is split in
-//! three: [`decode`] turns received bytes into messages and judges every
-//! rule, [`encode`] turns messages into frames, [`deflate`] negotiates and
-//! compresses. All three are free of I/O, so tests and fuzz targets drive
-//! them directly; this module only moves bytes between them and the stream.
+//! four: [`frame`] holds the frame layer's rules (bits, lengths, masking,
+//! UTF-8, limits, violations; a leaf that others may use), [`decode`] turns
+//! received bytes into messages and judges every rule, [`encode`] turns
+//! messages into frames, [`deflate`] negotiates and compresses. All are
+//! free of I/O, so tests and fuzz targets drive them directly; this module
+//! only moves bytes between them and the stream.
 //!
-//! Reading reports what the server did wrong as a [`decode::Violation`],
+//! Reading reports what the peer did wrong as a [`Violation`],
 //! which names the rule and our close code; writing fails only the ways
 //! tungstenite's writes fail, so it keeps `tungstenite::Error` (a write that
 //! would block has queued the message: never send it again). Pings are
@@ -27,13 +29,13 @@ mod sendq;
 #[cfg(test)]
 mod proptests;
 
-use decode::{Decoder, Incoming, Limits, Violation};
+use decode::{Decoder, Incoming, Limits};
 use deflate::DeflateParams;
 use encode::Encoder;
+use frame::{Opcode, Violation};
 use sendq::SendQueue;
 use std::io::{self, Read, Write};
 use tungstenite::protocol::CloseFrame;
-use tungstenite::protocol::frame::coding::{Data, OpCode};
 use tungstenite::{Bytes, Message};
 
 /// Bytes asked of the stream per read.
@@ -41,7 +43,7 @@ const READ_CHUNK: usize = 64 * 1024;
 /// `write` pushes queued bytes to the stream once this many wait.
 const WRITE_THRESHOLD: usize = 128 * 1024;
 /// While this many bytes wait to be written, a ping is answered only by the
-/// most recent pong (section 5.5.3 allows it), so a server that sends pings
+/// most recent pong (section 5.5.3 allows it), so a peer that sends pings
 /// but does not read cannot grow our memory.
 const PONG_BACKLOG: usize = 1024 * 1024;
 
@@ -50,9 +52,9 @@ const PONG_BACKLOG: usize = 1024 * 1024;
 pub enum State {
     /// Messages flow both ways.
     Open,
-    /// We sent Close and wait for the server's.
+    /// We sent Close and wait for the peer's.
     CloseSent,
-    /// The server sent Close and we answered.
+    /// The peer sent Close and we answered.
     CloseReceived,
     /// Both Close frames have passed.
     Closed,
@@ -66,7 +68,7 @@ pub enum ReadError {
     Io(io::Error),
     /// The stream ended (EOF) without completing the close handshake.
     Eof,
-    /// The server broke a rule; close with [`Violation::close_code`].
+    /// The peer broke a rule; close with [`Violation::close_code`].
     Violation(Violation),
     /// The close handshake has completed: nothing more to read.
     Closed,
@@ -134,7 +136,7 @@ impl<S: Read + Write> Connection<S> {
         }
     }
 
-    /// Read the next message. Pings are answered and the server's Close
+    /// Read the next message. Pings are answered and the peer's Close
     /// is answered (or ends our close handshake) before it is returned.
     pub fn read(&mut self) -> Result<Message, ReadError> {
         loop {
@@ -236,14 +238,14 @@ impl<S: Read + Write> Connection<S> {
             return self.queue(&msg);
         }
         let (opcode, payload) = match msg {
-            Message::Binary(b) if b.len() >= sendq::LARGE => (Data::Binary, b),
-            Message::Text(t) if t.len() >= sendq::LARGE => (Data::Text, Bytes::from(t)),
+            Message::Binary(b) if b.len() >= sendq::LARGE => (Opcode::Binary, b),
+            Message::Text(t) if t.len() >= sendq::LARGE => (Opcode::Text, Bytes::from(t)),
             other => return self.queue(&other),
         };
         let mask = self.masks.next()?;
         let out = self.out.packing();
         let before = out.len();
-        encode::write_header(OpCode::Data(opcode), payload.len(), mask, out)?;
+        encode::write_header(opcode, payload.len(), Some(mask), out);
         let head = out.len() - before;
         self.out.appended(head);
         let len = payload.len();

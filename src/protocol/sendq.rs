@@ -8,6 +8,7 @@
 //! way out. Partial writes only advance an offset. No I/O happens here
 //! except in [`SendQueue::write_to`].
 
+use super::frame::apply_mask;
 use std::collections::VecDeque;
 use std::io::{self, Write};
 use tungstenite::Bytes;
@@ -70,7 +71,7 @@ impl SendQueue {
             .try_into_mut()
             .map(Vec::from)
             .unwrap_or_else(|shared| shared.to_vec());
-        super::encode::apply_mask(&mut bytes, key);
+        apply_mask(&mut bytes, key);
         self.queued += bytes.len();
         self.pieces.push_back(Piece {
             bytes,
@@ -167,11 +168,11 @@ mod tests {
         assert_eq!((q.queued(), w.out.len()), (0, total));
         let mut expect = b"head1".to_vec();
         let mut masked = big;
-        super::super::encode::apply_mask(&mut masked, key);
+        apply_mask(&mut masked, key);
         expect.extend_from_slice(&masked);
         expect.extend_from_slice(b"head2");
         let mut masked = vec![9u8; LARGE];
-        super::super::encode::apply_mask(&mut masked, key);
+        apply_mask(&mut masked, key);
         expect.extend_from_slice(&masked);
         expect.extend_from_slice(b"tail");
         assert!(w.out == expect, "bytes out of order or damaged");
