@@ -2,7 +2,7 @@
 //! peer go in, in chunks of any size, and whole messages (or the first rule
 //! the peer broke) come out.
 //!
-//! It checks every rule of RFC 6455 section 5 that a client must check,
+//! It checks every rule of RFC 6455 section 5 that its [`Role`] must check,
 //! as early as the bytes allow: a header is judged byte by byte (reserved
 //! opcode and RSV bits on the first byte, mask on the second, length limits
 //! once the length is known, before any payload arrives), and text is
@@ -16,8 +16,8 @@
 
 use super::deflate::{DeflateParams, InflateError, Inflater};
 use super::frame::{
-    FirstByte, Header, Limit, MAX_CONTROL_PAYLOAD, MAX_HEADER, Opcode, Utf8Check, Violation,
-    close_code_on_wire, header_len, len7, masked,
+    FirstByte, Header, Limit, MAX_CONTROL_PAYLOAD, MAX_HEADER, Opcode, Role, Utf8Check, Violation,
+    apply_mask, close_code_on_wire, header_len, len7, mask_at, masked,
 };
 use tungstenite::protocol::CloseFrame;
 use tungstenite::protocol::frame::coding::CloseCode;
@@ -49,6 +49,9 @@ struct Frame {
     opcode: Opcode,
     /// Payload bytes still to come.
     left: u64,
+    /// The masking key for the next payload byte (a client's frames, read
+    /// by a server; turned as the payload arrives).
+    mask: Option<[u8; 4]>,
 }
 
 /// The data message being put together.
@@ -64,27 +67,39 @@ struct Partial {
 /// The receiving state machine; see the module documentation.
 pub struct Decoder {
     limits: Limits,
+    role: Role,
     inflater: Option<Inflater>,
     header: [u8; MAX_HEADER],
     have: usize,
     frame: Option<Frame>,
     control: Vec<u8>,
     message: Option<Partial>,
+    /// Reused buffer: masked compressed bytes, unmasked before inflating.
+    unmasked: Vec<u8>,
     failed: Option<Violation>,
 }
 
 impl Decoder {
-    /// A decoder with these limits; `deflate` when permessage-deflate was
-    /// agreed.
+    /// A client's decoder with these limits; `deflate` when
+    /// permessage-deflate was agreed.
     pub fn new(limits: Limits, deflate: Option<&DeflateParams>) -> Decoder {
+        Decoder::with_role(limits, deflate, Role::Client)
+    }
+
+    /// A decoder for `role`'s end of the connection: it requires the
+    /// peer's masking (section 5.1) and inflates with the peer's context
+    /// rule.
+    pub fn with_role(limits: Limits, deflate: Option<&DeflateParams>, role: Role) -> Decoder {
         Decoder {
             limits,
-            inflater: deflate.map(|p| Inflater::new(p.server_no_context_takeover)),
+            role,
+            inflater: deflate.map(|p| Inflater::new(p.receive_no_context_takeover(role))),
             header: [0; MAX_HEADER],
             have: 0,
             frame: None,
             control: Vec::new(),
             message: None,
+            unmasked: Vec::new(),
             failed: None,
         }
     }
@@ -175,8 +190,10 @@ impl Decoder {
 
     fn check_second_byte(&self) -> Result<(), Violation> {
         let b = self.header[1];
-        if masked(b) {
-            return Err(Violation::Masked);
+        match (masked(b), self.role.expects_masked()) {
+            (true, false) => return Err(Violation::Masked),
+            (false, true) => return Err(Violation::Unmasked),
+            _ => {}
         }
         let len7 = u64::from(len7(b));
         if Opcode::from_bits(self.header[0]).is_control() && len7 > MAX_CONTROL_PAYLOAD as u64 {
@@ -190,7 +207,9 @@ impl Decoder {
     fn start_frame(&mut self) -> Result<Frame, Violation> {
         let header = Header::parse(&self.header);
         header.check_length()?;
-        let Header { first, len, .. } = header;
+        let Header {
+            first, mask, len, ..
+        } = header;
         let opcode = first.opcode;
         match opcode {
             Opcode::Text | Opcode::Binary => {
@@ -236,6 +255,7 @@ impl Decoder {
             fin: first.fin,
             opcode,
             left: len,
+            mask,
         })
     }
 
@@ -248,7 +268,11 @@ impl Decoder {
         let take = frame.left.min(input.len() as u64) as usize;
         let chunk = &input[..take];
         if frame.opcode.is_control() {
+            let at = self.control.len();
             self.control.extend_from_slice(chunk);
+            if let Some(key) = frame.mask {
+                apply_mask(&mut self.control[at..], key);
+            }
         } else {
             let limit = self.limits.max_message;
             let Some(m) = &mut self.message else {
@@ -256,10 +280,25 @@ impl Decoder {
             };
             let before = m.data.len();
             match (&mut self.inflater, m.compressed) {
-                (Some(inf), true) => inf
-                    .inflate(chunk, &mut m.data, limit)
-                    .map_err(inflate_violation)?,
-                _ => m.data.extend_from_slice(chunk),
+                (Some(inf), true) => {
+                    let chunk = match frame.mask {
+                        Some(key) => {
+                            self.unmasked.clear();
+                            self.unmasked.extend_from_slice(chunk);
+                            apply_mask(&mut self.unmasked, key);
+                            &self.unmasked[..]
+                        }
+                        None => chunk,
+                    };
+                    inf.inflate(chunk, &mut m.data, limit)
+                        .map_err(inflate_violation)?
+                }
+                _ => {
+                    m.data.extend_from_slice(chunk);
+                    if let Some(key) = frame.mask {
+                        apply_mask(&mut m.data[before..], key);
+                    }
+                }
             }
             if m.text {
                 m.utf8.feed(&m.data[before..]);
@@ -269,6 +308,7 @@ impl Decoder {
             }
         }
         frame.left -= take as u64;
+        frame.mask = frame.mask.map(|key| mask_at(key, take as u64));
         if frame.left > 0 {
             self.frame = Some(frame);
             return Ok((take, None));

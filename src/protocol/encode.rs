@@ -4,11 +4,12 @@
 //! Every data message is one frame. With permessage-deflate agreed, data
 //! messages are compressed and carry RSV1 (RFC 7692 section 6); control
 //! frames never are. `Message::Frame` is written as given (a raw frame for
-//! testing servers), masked like every frame a client sends. Headers are
-//! `frame::Header`'s.
+//! testing peers), masked like every frame of ours when a mask is given.
+//! Headers are `frame::Header`'s; whether to mask is the caller's (its
+//! [`Role`]), which hands each frame its key.
 
 use super::deflate::{DeflateParams, Deflater};
-use super::frame::{FirstByte, Header, Opcode, apply_mask};
+use super::frame::{FirstByte, Header, Opcode, Role, apply_mask};
 use std::io;
 use tungstenite::Message;
 
@@ -30,13 +31,19 @@ pub struct Encoder {
 }
 
 impl Encoder {
-    /// An encoder; with `deflate`, data messages are compressed within the
-    /// agreed window and context rules.
+    /// A client's encoder; with `deflate`, data messages are compressed
+    /// within the agreed window and context rules.
     pub fn new(deflate: Option<&DeflateParams>) -> Encoder {
+        Encoder::with_role(deflate, Role::Client)
+    }
+
+    /// An encoder for `role`'s end of the connection: it compresses with
+    /// the window and context rule agreed for that side.
+    pub fn with_role(deflate: Option<&DeflateParams>, role: Role) -> Encoder {
         Encoder {
             deflater: deflate
-                .filter(|p| p.can_compress())
-                .map(|p| Deflater::new(p.client_window(), p.client_no_context_takeover)),
+                .filter(|p| p.can_compress(role))
+                .map(|p| Deflater::new(p.send_window(role), p.send_no_context_takeover(role))),
             scratch: Vec::new(),
         }
     }
@@ -47,7 +54,7 @@ impl Encoder {
     }
 
     /// Append `msg` as a frame to `out`, masked with `mask` (a client must
-    /// mask, section 5.3; None writes an unmasked frame, as a server would).
+    /// mask, section 5.3; None writes an unmasked frame, as a server does).
     pub fn encode(
         &mut self,
         msg: &Message,

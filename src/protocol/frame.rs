@@ -1,7 +1,7 @@
 //! The frame layer of RFC 6455 section 5, shared by the strict engine
 //! (`protocol::decode`, `protocol::encode`) and the tolerant trace decoder
-//! (`wire`): opcodes as a type, the header's bits and length forms,
-//! masking, the incremental UTF-8 check, the limits on
+//! (`wire`): opcodes as a type, who masks ([`Role`]), the header's bits
+//! and length forms, masking, the incremental UTF-8 check, the limits on
 //! control frames, which close codes may appear on the wire, the GUID of
 //! the opening handshake, and the rules a peer can break ([`Violation`]).
 //!
@@ -107,6 +107,30 @@ pub const fn close_code_on_wire(code: u16) -> bool {
 
 /// The allowed ranges as people read them, for error messages.
 pub const CLOSE_CODES_ALLOWED: &str = "1000-1003, 1007-1014 or 3000-4999";
+
+/// Which end of the connection we are (section 5.1): a client masks every
+/// frame it sends and requires unmasked frames from the server; a server
+/// sends unmasked frames and requires masked ones from the client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// We opened the connection.
+    Client,
+    /// We accepted it.
+    Server,
+}
+
+impl Role {
+    /// Frames we send are masked (a client's are, a server's never).
+    pub const fn masks(self) -> bool {
+        matches!(self, Role::Client)
+    }
+
+    /// Frames from the peer must be masked (a server requires it of a
+    /// client; a client refuses masked frames from a server).
+    pub const fn expects_masked(self) -> bool {
+        matches!(self, Role::Server)
+    }
+}
 
 /// The longest frame header: 2 bytes, a 64-bit length and a masking key.
 pub const MAX_HEADER: usize = 14;
@@ -348,6 +372,8 @@ pub enum Limit {
 pub enum Violation {
     /// A frame from the server is masked (section 5.1).
     Masked,
+    /// A frame from the client is not masked (section 5.1).
+    Unmasked,
     /// RSV1-3 set where no extension gives them a meaning (section 5.2).
     ReservedBits {
         /// RSV1, RSV2, RSV3.
@@ -412,6 +438,9 @@ impl fmt::Display for Violation {
         match self {
             Violation::Masked => {
                 f.write_str("the server sent a masked frame (section 5.1: servers must not mask)")
+            }
+            Violation::Unmasked => {
+                f.write_str("the client sent an unmasked frame (section 5.1: clients must mask)")
             }
             Violation::ReservedBits { rsv } if !rsv[0] || rsv[1] || rsv[2] => {
                 let bits: Vec<String> = (0..3)

@@ -2,6 +2,8 @@
 //! permessage-deflate): a [`Connection`] over any `Read + Write` stream,
 //! offering the operations the session uses (read a message, queue a
 //! message, flush, close) with tungstenite's `Message` as the message type.
+//! It plays either [`Role`]: wsprobe itself is a client; the server end
+//! lets tests (and a server side) play the peer with the same code.
 //!
 //! tungstenite 0.30 refuses every RSV bit, so it cannot carry
 //! permessage-deflate; this engine replaces its message layer for every
@@ -28,11 +30,13 @@ mod sendq;
 
 #[cfg(test)]
 mod proptests;
+#[cfg(test)]
+mod role_tests;
 
 use decode::{Decoder, Incoming, Limits};
 use deflate::DeflateParams;
 use encode::Encoder;
-use frame::{Opcode, Violation};
+use frame::{Opcode, Role, Violation};
 use sendq::SendQueue;
 use std::io::{self, Read, Write};
 use tungstenite::protocol::CloseFrame;
@@ -93,9 +97,12 @@ pub struct Settings {
     /// Masking keys from the system's random source (false: a fixed key,
     /// for byte-exact tests; never on a real connection).
     pub random_masks: bool,
+    /// Which end we are: whether we mask and require the peer's masking
+    /// (section 5.1), and which side's deflate parameters are ours.
+    pub role: Role,
 }
 
-/// A WebSocket connection (client side) over `stream`; see the module
+/// A WebSocket connection, either end, over `stream`; see the module
 /// documentation.
 pub struct Connection<S> {
     stream: S,
@@ -122,8 +129,8 @@ impl<S: Read + Write> Connection<S> {
     pub fn new(stream: S, early: Vec<u8>, settings: Settings) -> Connection<S> {
         Connection {
             stream,
-            decoder: Decoder::new(settings.limits, settings.deflate.as_ref()),
-            encoder: Encoder::new(settings.deflate.as_ref()),
+            decoder: Decoder::with_role(settings.limits, settings.deflate.as_ref(), settings.role),
+            encoder: Encoder::with_role(settings.deflate.as_ref(), settings.role),
             settings,
             state: State::Open,
             rlen: early.len(),
@@ -231,8 +238,8 @@ impl<S: Read + Write> Connection<S> {
     }
 
     /// Queue a message we own. A large data payload sent uncompressed goes
-    /// out from its own memory, masked in place (see sendq.rs): a 64 MiB
-    /// message is not copied into a send buffer.
+    /// out from its own memory, masked in place if we mask (see sendq.rs):
+    /// a 64 MiB message is not copied into a send buffer.
     fn queue_owned(&mut self, msg: Message) -> io::Result<encode::Encoded> {
         if self.encoder.compresses() {
             return self.queue(&msg);
@@ -242,10 +249,10 @@ impl<S: Read + Write> Connection<S> {
             Message::Text(t) if t.len() >= sendq::LARGE => (Opcode::Text, Bytes::from(t)),
             other => return self.queue(&other),
         };
-        let mask = self.masks.next()?;
+        let mask = self.mask()?;
         let out = self.out.packing();
         let before = out.len();
-        encode::write_header(opcode, payload.len(), Some(mask), out);
+        encode::write_header(opcode, payload.len(), mask, out);
         let head = out.len() - before;
         self.out.appended(head);
         let len = payload.len();
@@ -257,10 +264,20 @@ impl<S: Read + Write> Connection<S> {
     }
 
     fn queue(&mut self, msg: &Message) -> io::Result<encode::Encoded> {
-        let mask = self.masks.next()?;
-        let encoded = self.encoder.encode(msg, Some(mask), self.out.packing())?;
+        let mask = self.mask()?;
+        let encoded = self.encoder.encode(msg, mask, self.out.packing())?;
         self.out.appended(encoded.bytes);
         Ok(encoded)
+    }
+
+    /// The key for our next frame: a fresh one for a client, none for a
+    /// server (section 5.1).
+    fn mask(&mut self) -> io::Result<Option<[u8; 4]>> {
+        if self.settings.role.masks() {
+            self.masks.next().map(Some)
+        } else {
+            Ok(None)
+        }
     }
 
     /// Start the close handshake (once): queue our Close and flush.
