@@ -5,6 +5,7 @@
 //! turns a parsed [`Cli`] into a [`crate::config::Config`]. The flag names
 //! are an interface that scripts rely on (see DESIGN.md, "The CLI contract").
 
+use crate::protocol::frame::{CLOSE_CODES_ALLOWED, close_code_on_wire};
 use clap::{ArgAction, Parser, ValueEnum};
 use std::path::PathBuf;
 
@@ -482,18 +483,19 @@ fn parse_secs(s: &str) -> Result<f64, String> {
     Ok(v)
 }
 
-/// A Close code we may send (RFC 6455 section 7.4): 1000-1003, 1007-1014,
-/// or 3000-4999. 1004-1006 and 1015 must never appear on the wire.
+/// A Close code we may send: one that may appear on the wire
+/// ([`close_code_on_wire`], RFC 6455 section 7.4).
 pub fn parse_close_code(s: &str) -> Result<u16, String> {
     let v: u16 = s
         .trim()
         .parse()
         .map_err(|_| format!("'{s}' is not a close code"))?;
-    match v {
-        1000..=1003 | 1007..=1014 | 3000..=4999 => Ok(v),
-        _ => Err(format!(
-            "{v} may not be sent: use 1000-1003, 1007-1014 or 3000-4999 (RFC 6455 section 7.4)"
-        )),
+    if close_code_on_wire(v) {
+        Ok(v)
+    } else {
+        Err(format!(
+            "{v} may not be sent: use {CLOSE_CODES_ALLOWED} (RFC 6455 section 7.4)"
+        ))
     }
 }
 

@@ -5,6 +5,7 @@
 //! look (or whether they are shown at all). Nothing here does I/O.
 
 use crate::format::date;
+use crate::protocol::frame::Opcode;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
@@ -24,8 +25,8 @@ pub struct FrameInfo {
     pub fin: bool,
     /// RSV1, RSV2, RSV3.
     pub rsv: [bool; 3],
-    /// The opcode (0x0-0xF).
-    pub opcode: u8,
+    /// The opcode.
+    pub opcode: Opcode,
     /// The masking key, when the MASK bit is set.
     pub mask: Option<[u8; 4]>,
     /// The payload length announced in the header.
@@ -36,7 +37,7 @@ pub struct FrameInfo {
     pub seen: u64,
     /// For a continuation frame: the opcode of the message it continues
     /// (None when no message was in progress: a protocol error).
-    pub continues: Option<u8>,
+    pub continues: Option<Opcode>,
     /// For data frames: the 1-based index of this frame within its message
     /// when the message is fragmented (None for a single-frame message).
     pub fragment: Option<u64>,
@@ -49,21 +50,15 @@ pub struct FrameInfo {
 }
 
 impl FrameInfo {
-    /// The opcode's name: TEXT, BINARY, CONT, CLOSE, PING, PONG, or
-    /// RESERVED-0xN.
-    pub fn opcode_name(&self) -> String {
-        opcode_name(self.opcode)
-    }
-
     /// True for Close, Ping and Pong (and reserved control opcodes).
     pub fn is_control(&self) -> bool {
-        self.opcode & 0x8 != 0
+        self.opcode.is_control()
     }
 
     /// For a Close frame: its code (None when the payload is empty) and
     /// reason bytes. Invalid when the payload is one byte long.
     pub fn close(&self) -> Option<(Option<u16>, &[u8])> {
-        if self.opcode != 0x8 {
+        if self.opcode != Opcode::Close {
             return None;
         }
         match self.preview.len() {
@@ -78,19 +73,6 @@ impl FrameInfo {
     /// True when the whole payload was seen.
     pub fn complete(&self) -> bool {
         self.seen == self.len
-    }
-}
-
-/// The name of an opcode.
-pub fn opcode_name(op: u8) -> String {
-    match op {
-        0x0 => "CONT".into(),
-        0x1 => "TEXT".into(),
-        0x2 => "BINARY".into(),
-        0x8 => "CLOSE".into(),
-        0x9 => "PING".into(),
-        0xA => "PONG".into(),
-        other => format!("RESERVED-0x{other:x}"),
     }
 }
 

@@ -175,6 +175,7 @@ pub fn upgrade(mut stream: Stream, cfg: &Config, out: &mut dyn Emit) -> Result<U
         },
         deflate,
         random_masks: !cfg.deterministic,
+        role: crate::protocol::frame::Role::Client,
     };
     let tracer = match cfg.output.verbose {
         // Nothing decodes frames unless a trace will show them: the engine

@@ -7,15 +7,19 @@
 //! message a continuation belongs to, and invalid UTF-8 in text. It keeps at
 //! most `preview` bytes of any payload, whatever the frame's size, and never
 //! rejects anything: frames the protocol engine later refuses are reported
-//! too, which is the point. It does not touch the socket or print.
+//! too, which is the point. So it reads headers with `protocol::frame` but
+//! never calls its strict checks. It does not touch the socket or print.
 
 use crate::event::FrameInfo;
+use crate::protocol::frame::{
+    Header, MAX_CONTROL_PAYLOAD, MAX_HEADER, Opcode, Utf8Check, apply_mask, header_len, mask_at,
+};
 
 /// What the decoder is in the middle of.
 #[derive(Debug)]
 enum State {
     /// Collecting header bytes (2 to 14).
-    Header { buf: [u8; 14], have: usize },
+    Header { buf: [u8; MAX_HEADER], have: usize },
     /// Passing payload bytes of `frame`; `left` bytes to go.
     Payload { frame: FrameInfo, left: u64 },
 }
@@ -26,7 +30,7 @@ pub struct Decoder {
     state: State,
     preview: usize,
     /// The opcode of the fragmented message in progress and its frame count.
-    message: Option<(u8, u64)>,
+    message: Option<(Opcode, u64)>,
     /// The message in progress is compressed (RSV1 on its first frame).
     compressed: bool,
     /// UTF-8 check of the text message (or Close reason) in progress.
@@ -50,7 +54,7 @@ impl Decoder {
     pub fn with_text_check(preview: usize, check_text: bool) -> Decoder {
         Decoder {
             state: State::Header {
-                buf: [0; 14],
+                buf: [0; MAX_HEADER],
                 have: 0,
             },
             preview,
@@ -79,7 +83,7 @@ impl Decoder {
                             // Ready for the next header: without this an
                             // empty frame was decoded again and again.
                             self.state = State::Header {
-                                buf: [0; 14],
+                                buf: [0; MAX_HEADER],
                                 have: 0,
                             };
                             self.end_frame(frame, out);
@@ -93,9 +97,10 @@ impl Decoder {
                     let take = (*left).min(data.len() as u64) as usize;
                     let chunk = &data[..take];
                     let offset = frame.seen;
+                    let close = frame.opcode == Opcode::Close;
                     let keep = self
                         .preview
-                        .max(if frame.opcode == 0x8 { 125 } else { 0 })
+                        .max(if close { MAX_CONTROL_PAYLOAD } else { 0 })
                         .saturating_sub(frame.preview.len())
                         .min(take);
                     if keep > 0 || is_text(frame, self.message, self.check_text) {
@@ -103,13 +108,13 @@ impl Decoder {
                         frame.preview.extend_from_slice(&unmasked[..keep]);
                         if is_text(frame, self.message, self.check_text) {
                             // A Close reason starts after the 2-byte code.
-                            let skip = if frame.opcode == 0x8 {
+                            let skip = if close {
                                 2u64.saturating_sub(offset).min(take as u64) as usize
                             } else {
                                 0
                             };
                             self.utf8.feed(&unmasked[skip..]);
-                            frame.invalid_utf8 = self.utf8.bad;
+                            frame.invalid_utf8 = self.utf8.is_bad();
                         }
                     }
                     frame.seen += take as u64;
@@ -119,7 +124,7 @@ impl Decoder {
                         let State::Payload { frame, .. } = std::mem::replace(
                             &mut self.state,
                             State::Header {
-                                buf: [0; 14],
+                                buf: [0; MAX_HEADER],
                                 have: 0,
                             },
                         ) else {
@@ -143,26 +148,16 @@ impl Decoder {
 
     /// Build the frame from a complete header and update message state.
     fn start_frame(&mut self) -> FrameInfo {
-        let State::Header { buf, have } = &self.state else {
+        let State::Header { buf, .. } = &self.state else {
             unreachable!("called with a complete header")
         };
-        let h = &buf[..*have];
-        let masked = h[1] & 0x80 != 0;
-        let (len, at) = match h[1] & 0x7f {
-            126 => (u16::from_be_bytes([h[2], h[3]]) as u64, 4),
-            127 => {
-                let mut b = [0u8; 8];
-                b.copy_from_slice(&h[2..10]);
-                (u64::from_be_bytes(b), 10)
-            }
-            n => (n as u64, 2),
-        };
-        let mask = masked.then(|| [h[at], h[at + 1], h[at + 2], h[at + 3]]);
-        let fin = h[0] & 0x80 != 0;
-        let opcode = h[0] & 0x0f;
+        let Header {
+            first, mask, len, ..
+        } = Header::parse(buf);
+        let (fin, opcode) = (first.fin, first.opcode);
         let mut frame = FrameInfo {
             fin,
-            rsv: [h[0] & 0x40 != 0, h[0] & 0x20 != 0, h[0] & 0x10 != 0],
+            rsv: first.rsv,
             opcode,
             mask,
             len,
@@ -174,16 +169,16 @@ impl Decoder {
             compressed: false,
         };
         match opcode {
-            0x0 => {
+            Opcode::Continuation => {
                 frame.compressed = self.message.is_some() && self.compressed;
                 if let Some((op, n)) = &mut self.message {
                     *n += 1;
                     frame.continues = Some(*op);
                     frame.fragment = Some(*n);
-                    frame.invalid_utf8 = self.utf8.bad;
+                    frame.invalid_utf8 = self.utf8.is_bad();
                 }
             }
-            0x1 | 0x2 => {
+            Opcode::Text | Opcode::Binary => {
                 self.utf8 = Utf8Check::default();
                 self.compressed = frame.rsv[0];
                 frame.compressed = frame.rsv[0];
@@ -194,13 +189,12 @@ impl Decoder {
                     frame.fragment = Some(1);
                 }
             }
-            0x8 => {}
-            _ => return frame,
-        }
-        if opcode == 0x8 {
-            // The Close reason is checked on its own, without disturbing
-            // a fragmented text message in progress.
-            self.utf8_saved = Some(std::mem::take(&mut self.utf8));
+            Opcode::Close => {
+                // The Close reason is checked on its own, without disturbing
+                // a fragmented text message in progress.
+                self.utf8_saved = Some(std::mem::take(&mut self.utf8));
+            }
+            _ => {}
         }
         frame
     }
@@ -210,12 +204,12 @@ impl Decoder {
         if text && frame.fin && !self.utf8.finish() {
             frame.invalid_utf8 = true;
         }
-        if frame.opcode == 0x8
+        if frame.opcode == Opcode::Close
             && let Some(saved) = self.utf8_saved.take()
         {
             self.utf8 = saved;
         }
-        if frame.opcode == 0x0 && frame.fin {
+        if frame.opcode == Opcode::Continuation && frame.fin {
             self.message = None;
         }
         out.push(frame);
@@ -223,105 +217,29 @@ impl Decoder {
 }
 
 /// Does this frame carry text to validate?
-fn is_text(frame: &FrameInfo, message: Option<(u8, u64)>, check_text: bool) -> bool {
+fn is_text(frame: &FrameInfo, message: Option<(Opcode, u64)>, check_text: bool) -> bool {
     match frame.opcode {
-        0x8 => true,
-        0x1 => check_text && !frame.compressed,
-        0x0 => check_text && !frame.compressed && matches!(message, Some((0x1, _))),
+        Opcode::Close => true,
+        Opcode::Text => check_text && !frame.compressed,
+        Opcode::Continuation => {
+            check_text && !frame.compressed && matches!(message, Some((Opcode::Text, _)))
+        }
         _ => false,
     }
 }
 
-/// How many header bytes a frame needs, given the bytes seen so far.
-pub(crate) fn header_len(h: &[u8]) -> usize {
-    if h.len() < 2 {
-        return 2;
-    }
-    let ext = match h[1] & 0x7f {
-        126 => 2,
-        127 => 8,
-        _ => 0,
-    };
-    2 + ext + if h[1] & 0x80 != 0 { 4 } else { 0 }
-}
-
 /// Unmask `chunk`, which starts `offset` bytes into the payload.
 fn unmask(chunk: &[u8], mask: Option<[u8; 4]>, offset: u64) -> Vec<u8> {
-    match mask {
-        None => chunk.to_vec(),
-        Some(key) => chunk
-            .iter()
-            .enumerate()
-            .map(|(i, b)| b ^ key[((offset + i as u64) % 4) as usize])
-            .collect(),
+    let mut out = chunk.to_vec();
+    if let Some(key) = mask {
+        apply_mask(&mut out, mask_at(key, offset));
     }
-}
-
-/// An incremental UTF-8 check across chunk boundaries: `feed` finds a bad
-/// byte as soon as it arrives (a sequence that can no longer become valid),
-/// `finish` also rejects a character cut off at the end.
-#[derive(Debug, Default)]
-pub(crate) struct Utf8Check {
-    /// An incomplete character carried from the previous chunk.
-    carry: [u8; 4],
-    n: usize,
-    bad: bool,
-}
-
-impl Utf8Check {
-    /// Check the next bytes.
-    pub(crate) fn feed(&mut self, mut data: &[u8]) {
-        if self.bad {
-            return;
-        }
-        if self.n > 0 {
-            let width = match self.carry[0] {
-                0xc2..=0xdf => 2,
-                0xe0..=0xef => 3,
-                _ => 4,
-            };
-            let take = (width - self.n).min(data.len());
-            self.carry[self.n..self.n + take].copy_from_slice(&data[..take]);
-            self.n += take;
-            data = &data[take..];
-            match std::str::from_utf8(&self.carry[..self.n]) {
-                Ok(_) => self.n = 0,
-                Err(e) if e.error_len().is_none() && self.n < width => return,
-                Err(_) => {
-                    self.bad = true;
-                    return;
-                }
-            }
-        }
-        if let Err(e) = std::str::from_utf8(data) {
-            if e.error_len().is_some() {
-                self.bad = true;
-            } else {
-                let rest = &data[e.valid_up_to()..];
-                self.carry[..rest.len()].copy_from_slice(rest);
-                self.n = rest.len();
-            }
-        }
-    }
-
-    /// True once a byte that can never be valid UTF-8 was fed.
-    pub(crate) fn is_bad(&self) -> bool {
-        self.bad
-    }
-
-    /// True when everything fed so far is complete, valid UTF-8; then
-    /// starts over.
-    pub(crate) fn finish(&mut self) -> bool {
-        let ok = !self.bad && self.n == 0;
-        *self = Utf8Check::default();
-        ok
-    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::opcode_name;
 
     /// Encode a frame (for tests), masking with `mask` when given.
     fn encode(fin: bool, rsv: u8, opcode: u8, mask: Option<[u8; 4]>, payload: &[u8]) -> Vec<u8> {
@@ -363,7 +281,7 @@ mod tests {
         bytes.extend(encode(true, 0, 8, None, &[0x03, 0xe8]));
         for at in 0..=bytes.len() {
             let f = decode_split(&bytes, at, 16);
-            let ops: Vec<u8> = f.iter().map(|f| f.opcode).collect();
+            let ops: Vec<u8> = f.iter().map(|f| f.opcode.bits()).collect();
             assert_eq!(ops, [2, 8], "split {at}");
         }
     }
@@ -377,7 +295,7 @@ mod tests {
         let mut out = Vec::new();
         d.feed(&[0xff, 0x00, 0x00], &mut out);
         assert_eq!(out.len(), 1);
-        assert_eq!(out[0].opcode_name(), "RESERVED-0xf");
+        assert_eq!(out[0].opcode.name(), "RESERVED-0xf");
         assert!(d.partial().is_none());
     }
 
@@ -421,14 +339,14 @@ mod tests {
         bytes.extend(encode(true, 0, 8, Some([1, 2, 3, 4]), &close));
         for at in 0..=bytes.len() {
             let f = decode_split(&bytes, at, 64);
-            let names: Vec<_> = f.iter().map(|f| f.opcode_name()).collect();
+            let names: Vec<_> = f.iter().map(|f| f.opcode.name()).collect();
             assert_eq!(
                 names,
                 ["TEXT", "TEXT", "PING", "CONT", "CLOSE"],
                 "split {at}"
             );
             assert_eq!(f[1].fragment, Some(1));
-            assert_eq!(f[3].continues, Some(1));
+            assert_eq!(f[3].continues.map(Opcode::bits), Some(1));
             assert_eq!(f[3].fragment, Some(2));
             assert!(!f[3].invalid_utf8);
             assert_eq!(f[4].close(), Some((Some(1000), &b"bye"[..])));
@@ -486,7 +404,7 @@ mod tests {
     fn continuation_without_a_message_is_reported_as_such() {
         let f = decode_split(&encode(true, 0, 0, None, b"x"), 1, 8);
         assert_eq!(f[0].continues, None);
-        assert_eq!(f[0].opcode_name(), "CONT");
-        assert_eq!(opcode_name(0xb), "RESERVED-0xb");
+        assert_eq!(f[0].opcode.name(), "CONT");
+        assert_eq!(Opcode::from_bits(0xb).name(), "RESERVED-0xb");
     }
 }

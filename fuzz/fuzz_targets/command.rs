@@ -7,10 +7,9 @@ use libfuzzer_sys::fuzz_target;
 use tungstenite::Message;
 use tungstenite::protocol::frame::coding::OpCode;
 use tungstenite::protocol::frame::{Frame, FrameHeader};
-use wsprobe::input::command::{
-    Command, Line, MAX_CLOSE_REASON, MAX_CONTROL_PAYLOAD, complete, help, is_secret, parse,
-};
+use wsprobe::input::command::{Command, Line, complete, help, is_secret, parse};
 use wsprobe::protocol::encode::Encoder;
+use wsprobe::protocol::frame::{MAX_CLOSE_REASON, MAX_CONTROL_PAYLOAD, Opcode, close_code_on_wire};
 
 fuzz_target!(|data: &[u8]| {
     let line = String::from_utf8_lossy(data);
@@ -28,17 +27,17 @@ fuzz_target!(|data: &[u8]| {
         Command::Close { code, reason } => {
             assert!(reason.len() <= MAX_CLOSE_REASON);
             if let Some(c) = code {
-                assert!(wsprobe::protocol::decode::close_code_allowed(c));
+                assert!(close_code_on_wire(c));
             }
         }
         Command::Frame(f) => {
-            assert!(f.opcode <= 0xf);
+            assert_eq!(Opcode::from_bits(f.opcode.bits()), f.opcode);
             let header = FrameHeader {
                 is_final: f.fin,
                 rsv1: f.rsv[0],
                 rsv2: f.rsv[1],
                 rsv3: f.rsv[2],
-                opcode: OpCode::from(f.opcode),
+                opcode: OpCode::from(f.opcode.bits()),
                 mask: None,
             };
             let frame = Message::Frame(Frame::from_payload(header, f.payload.into()));

@@ -12,15 +12,10 @@
 //! whitespace; exactly one whitespace character separates it from its
 //! argument, so payloads keep any further spaces.
 
+use crate::protocol::frame::{MAX_CLOSE_REASON, MAX_CONTROL_PAYLOAD, Opcode};
 use base64::Engine as _;
 use std::fmt;
 use std::path::PathBuf;
-
-/// The largest payload of a control frame (RFC 6455 section 5.5).
-pub const MAX_CONTROL_PAYLOAD: usize = 125;
-
-/// The largest Close reason: 125 bytes less the two of the code.
-pub const MAX_CLOSE_REASON: usize = 123;
 
 /// What one typed line asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,8 +64,8 @@ pub enum Command {
 /// (RFC 6455 section 5.3); everything else is sent as given, valid or not.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RawFrame {
-    /// The opcode, 0x0 to 0xf.
-    pub opcode: u8,
+    /// The opcode, any of the 16.
+    pub opcode: Opcode,
     /// The FIN bit.
     pub fin: bool,
     /// The RSV1, RSV2 and RSV3 bits.
@@ -492,15 +487,15 @@ fn parse_frame(arg: &str) -> Result<RawFrame, ParseError> {
     })
 }
 
-fn parse_opcode(op: &str) -> Result<u8, ParseError> {
+fn parse_opcode(op: &str) -> Result<Opcode, ParseError> {
     let lower = op.to_ascii_lowercase();
     let named = match lower.as_str() {
-        "cont" | "continuation" | "continue" => Some(0),
-        "text" => Some(1),
-        "binary" | "bin" => Some(2),
-        "close" => Some(8),
-        "ping" => Some(9),
-        "pong" => Some(10),
+        "cont" | "continuation" | "continue" => Some(Opcode::Continuation),
+        "text" => Some(Opcode::Text),
+        "binary" | "bin" => Some(Opcode::Binary),
+        "close" => Some(Opcode::Close),
+        "ping" => Some(Opcode::Ping),
+        "pong" => Some(Opcode::Pong),
         _ => None,
     };
     let number = match lower.strip_prefix("0x") {
@@ -508,8 +503,9 @@ fn parse_opcode(op: &str) -> Result<u8, ParseError> {
         Some(_) => None,
         None => lower.parse::<u8>().ok(),
     };
+    let number = number.filter(|&n| n <= 0xf).map(Opcode::from_bits);
     match named.or(number) {
-        Some(n) if n <= 0xf => Ok(n),
+        Some(op) => Ok(op),
         _ => {
             let shown: String = op.chars().take(20).collect();
             Err(err(&format!(
@@ -676,7 +672,7 @@ mod tests {
 
     fn frame(opcode: u8, fin: bool, rsv: [bool; 3], payload: &[u8]) -> Command {
         Command::Frame(RawFrame {
-            opcode,
+            opcode: Opcode::from_bits(opcode),
             fin,
             rsv,
             payload: payload.to_vec(),
@@ -699,7 +695,7 @@ mod tests {
             frame(8, true, [false; 3], &[0x03, 0xe8])
         );
         let op = |l: &str| match cmd(l) {
-            Command::Frame(f) => f.opcode,
+            Command::Frame(f) => f.opcode.bits(),
             other => panic!("{other:?}"),
         };
         assert_eq!(op("/frame 0xb"), 0xb);

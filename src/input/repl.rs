@@ -607,7 +607,7 @@ impl ReplThread {
                     rsv1: f.rsv[0],
                     rsv2: f.rsv[1],
                     rsv3: f.rsv[2],
-                    opcode: (f.opcode & 0xf).into(),
+                    opcode: f.opcode.bits().into(),
                     mask: None,
                 };
                 Command::Frame(Frame::from_payload(header, f.payload.into()))

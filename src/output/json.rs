@@ -11,6 +11,7 @@ use super::redact::redact;
 use crate::error::Error;
 use crate::event::{CertInfo, Direction, Emit, Event, FrameInfo, Initiator, MessageKind, Timing};
 use crate::format::{close_code_name, hex, rfc3339};
+use crate::protocol::frame::Opcode;
 use base64::Engine as _;
 use serde_json::{Map, Value, json};
 use std::io::{self, Write};
@@ -363,8 +364,8 @@ impl<O: Write> JsonPrinter<O> {
     fn frame(&mut self, dir: Direction, frame: &FrameInfo) -> io::Result<()> {
         let mut f = json!({
             "direction": direction(dir),
-            "opcode": frame.opcode_name(),
-            "opcode_value": frame.opcode,
+            "opcode": frame.opcode.name(),
+            "opcode_value": frame.opcode.bits(),
             "fin": frame.fin,
             "rsv1": frame.rsv[0], "rsv2": frame.rsv[1], "rsv3": frame.rsv[2],
             "mask": frame.mask.map(|k| if self.deterministic { "xxxxxxxx".to_string() } else { hex(&k) }),
@@ -373,14 +374,15 @@ impl<O: Write> JsonPrinter<O> {
             "invalid_utf8": frame.invalid_utf8,
             "compressed": frame.compressed,
             "fragment": frame.fragment,
-            "continues": frame.continues.map(crate::event::opcode_name),
+            "continues": frame.continues.map(Opcode::name),
         });
         if let Value::Object(m) = &mut f {
             if let Some((code, reason)) = frame.close() {
                 m.insert("close_code".into(), code.map_or(Value::Null, Value::from));
                 m.extend(data_fields("close_reason", reason, false));
             } else {
-                let binary = frame.opcode == 2 || frame.continues == Some(2);
+                let binary =
+                    frame.opcode == Opcode::Binary || frame.continues == Some(Opcode::Binary);
                 m.extend(data_fields("preview", &frame.preview, binary));
             }
         }

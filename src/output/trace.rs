@@ -8,6 +8,7 @@
 use crate::event::Direction;
 use crate::event::FrameInfo;
 use crate::format::{close_code_name, hex, sanitize};
+use crate::protocol::frame::Opcode;
 use std::fmt::Write as _;
 
 /// How to render frames.
@@ -25,7 +26,7 @@ pub fn frame_lines(dir: Direction, f: &FrameInfo, style: FrameStyle) -> String {
         Direction::Sent => '}',
         Direction::Received => '{',
     };
-    let mut line = format!("{mark} {}", f.opcode_name());
+    let mut line = format!("{mark} {}", f.opcode.name());
     if f.fin {
         line.push_str(" fin");
     }
@@ -42,7 +43,8 @@ pub fn frame_lines(dir: Direction, f: &FrameInfo, style: FrameStyle) -> String {
         }
     }
     let _ = write!(line, " len={}", f.len);
-    let binary = matches!(data_kind(f), Some(0x2)) || (f.is_control() && f.opcode != 0x8);
+    let binary = matches!(data_kind(f), Some(Opcode::Binary))
+        || (f.is_control() && f.opcode != Opcode::Close);
     // Compressed bytes mean nothing to read: hex rows at -vvv only; the
     // message's sizes follow on their own line.
     let hex_rows = style.verbose >= 3 || (binary && !f.compressed);
@@ -70,14 +72,12 @@ pub fn frame_lines(dir: Direction, f: &FrameInfo, style: FrameStyle) -> String {
     match (f.fragment, f.continues) {
         (Some(n), Some(op)) => {
             let last = if f.fin { ", last" } else { "" };
-            let _ = write!(
-                line,
-                " (fragment {n} of {}{last})",
-                crate::event::opcode_name(op)
-            );
+            let _ = write!(line, " (fragment {n} of {}{last})", op.name());
         }
         (Some(1), None) => line.push_str(" (fragment 1)"),
-        (None, None) if f.opcode == 0 => line.push_str(" (continues no message)"),
+        (None, None) if f.opcode == Opcode::Continuation => {
+            line.push_str(" (continues no message)")
+        }
         _ => {}
     }
     if f.invalid_utf8 {
@@ -101,10 +101,10 @@ pub fn frame_lines(dir: Direction, f: &FrameInfo, style: FrameStyle) -> String {
 }
 
 /// The data opcode a frame carries (its own, or its message's).
-fn data_kind(f: &FrameInfo) -> Option<u8> {
+fn data_kind(f: &FrameInfo) -> Option<Opcode> {
     match f.opcode {
-        0x0 => f.continues,
-        0x1 | 0x2 => Some(f.opcode),
+        Opcode::Continuation => f.continues,
+        Opcode::Text | Opcode::Binary => Some(f.opcode),
         _ => None,
     }
 }

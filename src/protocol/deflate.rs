@@ -11,6 +11,7 @@
 //! Inflating always uses a 15-bit window, which decodes any window the
 //! server used. Nothing here touches a socket.
 
+use super::frame::Role;
 use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress, Status};
 use std::fmt;
 
@@ -40,15 +41,37 @@ pub struct DeflateParams {
 }
 
 impl DeflateParams {
-    /// The window we compress with: the server's limit, 15 by default.
-    pub fn client_window(&self) -> u8 {
-        self.client_max_window_bits.unwrap_or(15)
+    /// The window `role` compresses with: the limit agreed for its side,
+    /// 15 by default.
+    pub fn send_window(&self, role: Role) -> u8 {
+        match role {
+            Role::Client => self.client_max_window_bits,
+            Role::Server => self.server_max_window_bits,
+        }
+        .unwrap_or(15)
     }
 
-    /// True when we can compress within the agreed window (zlib has no
-    /// 8-bit window; then every message is sent uncompressed).
-    pub fn can_compress(&self) -> bool {
-        self.client_window() >= 9
+    /// True when `role` can compress within its agreed window (zlib has
+    /// no 8-bit window; then every message is sent uncompressed).
+    pub fn can_compress(&self, role: Role) -> bool {
+        self.send_window(role) >= 9
+    }
+
+    /// `role` must reset its compressor after every message.
+    pub fn send_no_context_takeover(&self, role: Role) -> bool {
+        match role {
+            Role::Client => self.client_no_context_takeover,
+            Role::Server => self.server_no_context_takeover,
+        }
+    }
+
+    /// `role`'s peer resets its compressor after every message, so the
+    /// inflater may reset its window too.
+    pub fn receive_no_context_takeover(&self, role: Role) -> bool {
+        match role {
+            Role::Client => self.server_no_context_takeover,
+            Role::Server => self.client_no_context_takeover,
+        }
     }
 }
 
@@ -258,8 +281,9 @@ pub struct Inflater {
 }
 
 impl Inflater {
-    /// An inflater; with `no_context_takeover` (the server's
-    /// server_no_context_takeover) its window is reset after each message.
+    /// An inflater; with `no_context_takeover` (the peer's, see
+    /// [`DeflateParams::receive_no_context_takeover`]) its window is reset
+    /// after each message.
     pub fn new(no_context_takeover: bool) -> Inflater {
         Inflater {
             d: Decompress::new_with_window_bits(false, 15),

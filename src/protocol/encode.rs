@@ -4,14 +4,14 @@
 //! Every data message is one frame. With permessage-deflate agreed, data
 //! messages are compressed and carry RSV1 (RFC 7692 section 6); control
 //! frames never are. `Message::Frame` is written as given (a raw frame for
-//! testing servers), masked like every frame a client sends. Headers are
-//! formatted by tungstenite's `FrameHeader`.
+//! testing peers), masked like every frame of ours when a mask is given.
+//! Headers are `frame::Header`'s; whether to mask is the caller's (its
+//! [`Role`]), which hands each frame its key.
 
 use super::deflate::{DeflateParams, Deflater};
+use super::frame::{FirstByte, Header, Opcode, Role, apply_mask};
 use std::io;
 use tungstenite::Message;
-use tungstenite::protocol::frame::FrameHeader;
-use tungstenite::protocol::frame::coding::{Control, Data, OpCode};
 
 /// What encoding one message produced.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,13 +31,19 @@ pub struct Encoder {
 }
 
 impl Encoder {
-    /// An encoder; with `deflate`, data messages are compressed within the
-    /// agreed window and context rules.
+    /// A client's encoder; with `deflate`, data messages are compressed
+    /// within the agreed window and context rules.
     pub fn new(deflate: Option<&DeflateParams>) -> Encoder {
+        Encoder::with_role(deflate, Role::Client)
+    }
+
+    /// An encoder for `role`'s end of the connection: it compresses with
+    /// the window and context rule agreed for that side.
+    pub fn with_role(deflate: Option<&DeflateParams>, role: Role) -> Encoder {
         Encoder {
             deflater: deflate
-                .filter(|p| p.can_compress())
-                .map(|p| Deflater::new(p.client_window(), p.client_no_context_takeover)),
+                .filter(|p| p.can_compress(role))
+                .map(|p| Deflater::new(p.send_window(role), p.send_no_context_takeover(role))),
             scratch: Vec::new(),
         }
     }
@@ -48,7 +54,7 @@ impl Encoder {
     }
 
     /// Append `msg` as a frame to `out`, masked with `mask` (a client must
-    /// mask, section 5.3; None writes an unmasked frame, as a server would).
+    /// mask, section 5.3; None writes an unmasked frame, as a server does).
     pub fn encode(
         &mut self,
         msg: &Message,
@@ -56,45 +62,47 @@ impl Encoder {
         out: &mut Vec<u8>,
     ) -> io::Result<Encoded> {
         let start = out.len();
-        let (opcode, payload): (OpCode, &[u8]) = match msg {
-            Message::Text(t) => (OpCode::Data(Data::Text), t.as_bytes()),
-            Message::Binary(b) => (OpCode::Data(Data::Binary), b),
-            Message::Ping(p) => (OpCode::Control(Control::Ping), p),
-            Message::Pong(p) => (OpCode::Control(Control::Pong), p),
+        let (opcode, payload): (Opcode, &[u8]) = match msg {
+            Message::Text(t) => (Opcode::Text, t.as_bytes()),
+            Message::Binary(b) => (Opcode::Binary, b),
+            Message::Ping(p) => (Opcode::Ping, p),
+            Message::Pong(p) => (Opcode::Pong, p),
             Message::Close(close) => {
                 let mut body = Vec::new();
                 if let Some(c) = close {
                     body.extend_from_slice(&u16::from(c.code).to_be_bytes());
                     body.extend_from_slice(c.reason.as_bytes());
                 }
-                let header = header(OpCode::Control(Control::Close), true, false, mask);
-                write_frame(&header, &body, out)?;
+                write_frame(first(Opcode::Close, false), &body, mask, out);
                 return Ok(Encoded {
                     bytes: out.len() - start,
                     compressed: None,
                 });
             }
             Message::Frame(f) => {
-                let mut header = f.header().clone();
-                header.mask = mask;
-                write_frame(&header, f.payload(), out)?;
+                let h = f.header();
+                let first = FirstByte {
+                    fin: h.is_final,
+                    rsv: [h.rsv1, h.rsv2, h.rsv3],
+                    opcode: Opcode::from_bits(u8::from(h.opcode)),
+                };
+                write_frame(first, f.payload(), mask, out);
                 return Ok(Encoded {
                     bytes: out.len() - start,
                     compressed: None,
                 });
             }
         };
-        let data = matches!(opcode, OpCode::Data(_));
-        if let (true, Some(d)) = (data, &mut self.deflater) {
+        if let (false, Some(d)) = (opcode.is_control(), &mut self.deflater) {
             self.scratch.clear();
             let size = d.compress(payload, &mut self.scratch)?;
-            write_frame(&header(opcode, true, true, mask), &self.scratch, out)?;
+            write_frame(first(opcode, true), &self.scratch, mask, out);
             return Ok(Encoded {
                 bytes: out.len() - start,
                 compressed: Some((payload.len(), size)),
             });
         }
-        write_frame(&header(opcode, true, false, mask), payload, out)?;
+        write_frame(first(opcode, false), payload, mask, out);
         Ok(Encoded {
             bytes: out.len() - start,
             compressed: None,
@@ -102,54 +110,30 @@ impl Encoder {
     }
 }
 
-fn header(opcode: OpCode, fin: bool, rsv1: bool, mask: Option<[u8; 4]>) -> FrameHeader {
-    FrameHeader {
-        is_final: fin,
-        rsv1,
-        rsv2: false,
-        rsv3: false,
+/// The first byte of a final frame, compressed (RSV1) or not.
+fn first(opcode: Opcode, rsv1: bool) -> FirstByte {
+    FirstByte {
+        fin: true,
+        rsv: [rsv1, false, false],
         opcode,
-        mask,
     }
 }
 
 /// Append the header of an uncompressed, final data frame of `len` bytes
-/// masked with `mask`; the caller sends the masked payload itself.
-pub fn write_header(
-    opcode: OpCode,
-    len: usize,
-    mask: [u8; 4],
-    out: &mut Vec<u8>,
-) -> io::Result<()> {
-    header(opcode, true, false, Some(mask))
-        .format(len as u64, out)
-        .map_err(|e| io::Error::other(e.to_string()))
+/// masked with `mask`, if any; the caller sends the (masked) payload
+/// itself.
+pub fn write_header(opcode: Opcode, len: usize, mask: Option<[u8; 4]>, out: &mut Vec<u8>) {
+    let (h, n) = Header::encode(first(opcode, false), len as u64, mask);
+    out.extend_from_slice(&h[..n]);
 }
 
-fn write_frame(header: &FrameHeader, payload: &[u8], out: &mut Vec<u8>) -> io::Result<()> {
-    out.reserve(header.len(payload.len() as u64) + payload.len());
-    header
-        .format(payload.len() as u64, out)
-        .map_err(|e| io::Error::other(e.to_string()))?;
+fn write_frame(first: FirstByte, payload: &[u8], mask: Option<[u8; 4]>, out: &mut Vec<u8>) {
+    let (h, n) = Header::encode(first, payload.len() as u64, mask);
+    out.reserve(n + payload.len());
+    out.extend_from_slice(&h[..n]);
     let at = out.len();
     out.extend_from_slice(payload);
-    if let Some(key) = header.mask {
+    if let Some(key) = mask {
         apply_mask(&mut out[at..], key);
-    }
-    Ok(())
-}
-
-/// XOR `buf` with the masking key (section 5.3), eight bytes at a time.
-pub fn apply_mask(buf: &mut [u8], key: [u8; 4]) {
-    let wide = u64::from_ne_bytes([
-        key[0], key[1], key[2], key[3], key[0], key[1], key[2], key[3],
-    ]);
-    let (words, rest) = buf.as_chunks_mut::<8>();
-    for w in words {
-        *w = (u64::from_ne_bytes(*w) ^ wide).to_ne_bytes();
-    }
-    // `rest` starts at a multiple of 8, so the key lines up from key[0].
-    for (i, b) in rest.iter_mut().enumerate() {
-        *b ^= key[i % 4];
     }
 }

@@ -2,16 +2,20 @@
 //! permessage-deflate): a [`Connection`] over any `Read + Write` stream,
 //! offering the operations the session uses (read a message, queue a
 //! message, flush, close) with tungstenite's `Message` as the message type.
+//! It plays either [`Role`]: wsprobe itself is a client; the server end
+//! lets tests (and a server side) play the peer with the same code.
 //!
 //! tungstenite 0.30 refuses every RSV bit, so it cannot carry
 //! permessage-deflate; this engine replaces its message layer for every
 //! connection, compressed or not (one code path). The work is split in
-//! three: [`decode`] turns received bytes into messages and judges every
-//! rule, [`encode`] turns messages into frames, [`deflate`] negotiates and
-//! compresses. All three are free of I/O, so tests and fuzz targets drive
-//! them directly; this module only moves bytes between them and the stream.
+//! four: [`frame`] holds the frame layer's rules (bits, lengths, masking,
+//! UTF-8, limits, violations; a leaf that others may use), [`decode`] turns
+//! received bytes into messages and judges every rule, [`encode`] turns
+//! messages into frames, [`deflate`] negotiates and compresses. All are
+//! free of I/O, so tests and fuzz targets drive them directly; this module
+//! only moves bytes between them and the stream.
 //!
-//! Reading reports what the server did wrong as a [`decode::Violation`],
+//! Reading reports what the peer did wrong as a [`Violation`],
 //! which names the rule and our close code; writing fails only the ways
 //! tungstenite's writes fail, so it keeps `tungstenite::Error` (a write that
 //! would block has queued the message: never send it again). Pings are
@@ -26,14 +30,16 @@ mod sendq;
 
 #[cfg(test)]
 mod proptests;
+#[cfg(test)]
+mod role_tests;
 
-use decode::{Decoder, Incoming, Limits, Violation};
+use decode::{Decoder, Incoming, Limits};
 use deflate::DeflateParams;
 use encode::Encoder;
+use frame::{Opcode, Role, Violation};
 use sendq::SendQueue;
 use std::io::{self, Read, Write};
 use tungstenite::protocol::CloseFrame;
-use tungstenite::protocol::frame::coding::{Data, OpCode};
 use tungstenite::{Bytes, Message};
 
 /// Bytes asked of the stream per read.
@@ -41,7 +47,7 @@ const READ_CHUNK: usize = 64 * 1024;
 /// `write` pushes queued bytes to the stream once this many wait.
 const WRITE_THRESHOLD: usize = 128 * 1024;
 /// While this many bytes wait to be written, a ping is answered only by the
-/// most recent pong (section 5.5.3 allows it), so a server that sends pings
+/// most recent pong (section 5.5.3 allows it), so a peer that sends pings
 /// but does not read cannot grow our memory.
 const PONG_BACKLOG: usize = 1024 * 1024;
 
@@ -50,9 +56,9 @@ const PONG_BACKLOG: usize = 1024 * 1024;
 pub enum State {
     /// Messages flow both ways.
     Open,
-    /// We sent Close and wait for the server's.
+    /// We sent Close and wait for the peer's.
     CloseSent,
-    /// The server sent Close and we answered.
+    /// The peer sent Close and we answered.
     CloseReceived,
     /// Both Close frames have passed.
     Closed,
@@ -66,7 +72,7 @@ pub enum ReadError {
     Io(io::Error),
     /// The stream ended (EOF) without completing the close handshake.
     Eof,
-    /// The server broke a rule; close with [`Violation::close_code`].
+    /// The peer broke a rule; close with [`Violation::close_code`].
     Violation(Violation),
     /// The close handshake has completed: nothing more to read.
     Closed,
@@ -91,9 +97,12 @@ pub struct Settings {
     /// Masking keys from the system's random source (false: a fixed key,
     /// for byte-exact tests; never on a real connection).
     pub random_masks: bool,
+    /// Which end we are: whether we mask and require the peer's masking
+    /// (section 5.1), and which side's deflate parameters are ours.
+    pub role: Role,
 }
 
-/// A WebSocket connection (client side) over `stream`; see the module
+/// A WebSocket connection, either end, over `stream`; see the module
 /// documentation.
 pub struct Connection<S> {
     stream: S,
@@ -120,8 +129,8 @@ impl<S: Read + Write> Connection<S> {
     pub fn new(stream: S, early: Vec<u8>, settings: Settings) -> Connection<S> {
         Connection {
             stream,
-            decoder: Decoder::new(settings.limits, settings.deflate.as_ref()),
-            encoder: Encoder::new(settings.deflate.as_ref()),
+            decoder: Decoder::with_role(settings.limits, settings.deflate.as_ref(), settings.role),
+            encoder: Encoder::with_role(settings.deflate.as_ref(), settings.role),
             settings,
             state: State::Open,
             rlen: early.len(),
@@ -134,7 +143,7 @@ impl<S: Read + Write> Connection<S> {
         }
     }
 
-    /// Read the next message. Pings are answered and the server's Close
+    /// Read the next message. Pings are answered and the peer's Close
     /// is answered (or ends our close handshake) before it is returned.
     pub fn read(&mut self) -> Result<Message, ReadError> {
         loop {
@@ -229,21 +238,21 @@ impl<S: Read + Write> Connection<S> {
     }
 
     /// Queue a message we own. A large data payload sent uncompressed goes
-    /// out from its own memory, masked in place (see sendq.rs): a 64 MiB
-    /// message is not copied into a send buffer.
+    /// out from its own memory, masked in place if we mask (see sendq.rs):
+    /// a 64 MiB message is not copied into a send buffer.
     fn queue_owned(&mut self, msg: Message) -> io::Result<encode::Encoded> {
         if self.encoder.compresses() {
             return self.queue(&msg);
         }
         let (opcode, payload) = match msg {
-            Message::Binary(b) if b.len() >= sendq::LARGE => (Data::Binary, b),
-            Message::Text(t) if t.len() >= sendq::LARGE => (Data::Text, Bytes::from(t)),
+            Message::Binary(b) if b.len() >= sendq::LARGE => (Opcode::Binary, b),
+            Message::Text(t) if t.len() >= sendq::LARGE => (Opcode::Text, Bytes::from(t)),
             other => return self.queue(&other),
         };
-        let mask = self.masks.next()?;
+        let mask = self.mask()?;
         let out = self.out.packing();
         let before = out.len();
-        encode::write_header(OpCode::Data(opcode), payload.len(), mask, out)?;
+        encode::write_header(opcode, payload.len(), mask, out);
         let head = out.len() - before;
         self.out.appended(head);
         let len = payload.len();
@@ -255,10 +264,20 @@ impl<S: Read + Write> Connection<S> {
     }
 
     fn queue(&mut self, msg: &Message) -> io::Result<encode::Encoded> {
-        let mask = self.masks.next()?;
-        let encoded = self.encoder.encode(msg, Some(mask), self.out.packing())?;
+        let mask = self.mask()?;
+        let encoded = self.encoder.encode(msg, mask, self.out.packing())?;
         self.out.appended(encoded.bytes);
         Ok(encoded)
+    }
+
+    /// The key for our next frame: a fresh one for a client, none for a
+    /// server (section 5.1).
+    fn mask(&mut self) -> io::Result<Option<[u8; 4]>> {
+        if self.settings.role.masks() {
+            self.masks.next().map(Some)
+        } else {
+            Ok(None)
+        }
     }
 
     /// Start the close handshake (once): queue our Close and flush.

@@ -3,9 +3,10 @@
 //! reads back unchanged, however the bytes are cut into chunks; arbitrary
 //! bytes never panic it nor make it hold more than its limits allow.
 
-use super::decode::{Decoder, Incoming, Limits, Violation};
+use super::decode::{Decoder, Incoming, Limits};
 use super::deflate::{DeflateParams, Deflater};
-use super::encode::{Encoder, apply_mask};
+use super::encode::Encoder;
+use super::frame::{Opcode, Violation, apply_mask};
 use proptest::prelude::*;
 use tungstenite::protocol::CloseFrame;
 use tungstenite::{Bytes, Message, Utf8Bytes};
@@ -303,7 +304,12 @@ fn violations_are_found_from_the_first_bytes_that_show_them() {
     let dp = DeflateParams::default();
     let cases: Vec<(&[u8], Option<&DeflateParams>, Violation, usize)> = vec![
         // (bytes, deflate, violation, bytes consumed when it was found)
-        (&[0x83], None, Violation::ReservedOpcode(3), 1),
+        (
+            &[0x83],
+            None,
+            Violation::ReservedOpcode(Opcode::from_bits(3)),
+            1,
+        ),
         (
             &[0xc1],
             None,

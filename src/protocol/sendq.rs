@@ -3,11 +3,12 @@
 //! write), and large payloads in the memory they arrived in.
 //!
 //! A large payload that nobody else holds (`--whole`, a long line that
-//! filled its own read) is masked in place and written from there, so a
-//! 64 MiB message is never copied into a send buffer: it exists once on the
-//! way out. Partial writes only advance an offset. No I/O happens here
+//! filled its own read) is masked in place (if we mask) and written from
+//! there, so a 64 MiB message is never copied into a send buffer: it exists
+//! once on the way out. Partial writes only advance an offset. No I/O happens here
 //! except in [`SendQueue::write_to`].
 
+use super::frame::apply_mask;
 use std::collections::VecDeque;
 use std::io::{self, Write};
 use tungstenite::Bytes;
@@ -63,14 +64,17 @@ impl SendQueue {
         self.queued += n;
     }
 
-    /// Queue `payload` after what is queued, masked with `key`: in place
-    /// when nobody else holds it, otherwise copied once.
-    pub(crate) fn push_payload(&mut self, payload: Bytes, key: [u8; 4]) {
+    /// Queue `payload` after what is queued, masked with `key` when given
+    /// (a client's): in place when nobody else holds it, otherwise copied
+    /// once.
+    pub(crate) fn push_payload(&mut self, payload: Bytes, key: Option<[u8; 4]>) {
         let mut bytes = payload
             .try_into_mut()
             .map(Vec::from)
             .unwrap_or_else(|shared| shared.to_vec());
-        super::encode::apply_mask(&mut bytes, key);
+        if let Some(key) = key {
+            apply_mask(&mut bytes, key);
+        }
         self.queued += bytes.len();
         self.pieces.push_back(Piece {
             bytes,
@@ -149,10 +153,10 @@ mod tests {
         let mut q = SendQueue::default();
         q.packing().extend_from_slice(b"head1");
         q.appended(5);
-        q.push_payload(Bytes::from(big.clone()), key);
+        q.push_payload(Bytes::from(big.clone()), Some(key));
         q.packing().extend_from_slice(b"head2");
         q.appended(5);
-        q.push_payload(shared, key);
+        q.push_payload(shared, Some(key));
         q.packing().extend_from_slice(b"tail");
         q.appended(4);
         let total = q.queued();
@@ -167,11 +171,11 @@ mod tests {
         assert_eq!((q.queued(), w.out.len()), (0, total));
         let mut expect = b"head1".to_vec();
         let mut masked = big;
-        super::super::encode::apply_mask(&mut masked, key);
+        apply_mask(&mut masked, key);
         expect.extend_from_slice(&masked);
         expect.extend_from_slice(b"head2");
         let mut masked = vec![9u8; LARGE];
-        super::super::encode::apply_mask(&mut masked, key);
+        apply_mask(&mut masked, key);
         expect.extend_from_slice(&masked);
         expect.extend_from_slice(b"tail");
         assert!(w.out == expect, "bytes out of order or damaged");
