@@ -57,7 +57,8 @@ pub struct Session<'a> {
     /// The last write or flush would have blocked: wait for writability and
     /// take no more input until then.
     write_blocked: bool,
-    /// tungstenite may hold bytes it already read; poll without sleeping.
+    /// The engine (or TLS) may hold bytes it already read; poll without
+    /// sleeping.
     more_to_read: bool,
     opened: Instant,
     last_rx: Instant,

@@ -10,6 +10,7 @@
 use super::env::{Env, history_path};
 use crate::cli::{Cli, ColorChoice};
 use crate::error::{Error, Result};
+use crate::protocol::frame::MAX_CLOSE_REASON;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -151,9 +152,9 @@ pub(super) fn input_spec(cli: &Cli) -> Result<InputSpec> {
 /// and --count 0 would never let anything arrive.
 pub(super) fn ending(cli: &Cli) -> Result<Ending> {
     let close_reason = cli.close_reason.clone().unwrap_or_default();
-    if close_reason.len() > 123 {
+    if close_reason.len() > MAX_CLOSE_REASON {
         return Err(Error::Usage(format!(
-            "--close-reason is {} bytes; a Close frame holds at most 123 (RFC 6455 section 5.5)",
+            "--close-reason is {} bytes; a Close frame holds at most {MAX_CLOSE_REASON} (RFC 6455 section 5.5)",
             close_reason.len()
         )));
     }

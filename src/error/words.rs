@@ -11,6 +11,7 @@ use super::{
     RedirectProblem, SocksProblem, TimeoutKind,
 };
 use crate::format::{close_code_name, sanitize::escape_preview, secs};
+use crate::protocol::frame::MAX_CLOSE_REASON;
 use std::fmt;
 use std::io;
 
@@ -208,7 +209,11 @@ fn abnormal_close(
         close_code_name(code)
     )?;
     if !reason.is_empty() {
-        write!(f, " \"{}\"", escape_preview(reason.as_bytes(), 123))?;
+        write!(
+            f,
+            " \"{}\"",
+            escape_preview(reason.as_bytes(), MAX_CLOSE_REASON)
+        )?;
     }
     if !detail.is_empty() {
         write!(f, " ({detail})")?;

@@ -9,6 +9,7 @@ use super::{json, pretty, style, trace};
 use crate::config::OutputSpec;
 use crate::event::{CertInfo, Direction, Emit, Event, FrameInfo, Initiator, MessageKind, Timing};
 use crate::format::{bytes, close_code_name, hex, ms, sanitize, secs};
+use crate::protocol::frame::ACCEPT_GUID;
 use std::io::{self, Write};
 use std::net::IpAddr;
 use std::time::Duration;
@@ -449,7 +450,7 @@ impl<O: Write, E: Write> Printer<O, E> {
                 self.info(
                     3,
                     format_args!(
-                        "Sec-WebSocket-Accept = base64(SHA-1(\"{key}\" + \"258EAFA5-E914-47DA-95CA-C5AB0DC85B11\")) = {accept} (matches)"
+                        "Sec-WebSocket-Accept = base64(SHA-1(\"{key}\" + \"{ACCEPT_GUID}\")) = {accept} (matches)"
                     ),
                 );
             }

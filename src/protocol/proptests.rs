@@ -47,7 +47,9 @@ fn item() -> impl Strategy<Value = Item> {
     ]
 }
 
-fn params() -> impl Strategy<Value = Option<DeflateParams>> {
+/// Any agreed permessage-deflate parameters, or none (shared with
+/// `role_tests`).
+pub(super) fn params() -> impl Strategy<Value = Option<DeflateParams>> {
     prop_oneof![
         Just(None),
         (any::<bool>(), any::<bool>(), 9u8..=15, 9u8..=15).prop_map(|(s, c, sw, cw)| {

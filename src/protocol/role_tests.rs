@@ -245,20 +245,6 @@ fn message() -> impl Strategy<Value = Message> {
     ]
 }
 
-fn deflate() -> impl Strategy<Value = Option<DeflateParams>> {
-    prop_oneof![
-        Just(None),
-        (any::<bool>(), any::<bool>(), 9u8..=15, 9u8..=15).prop_map(|(s, c, sw, cw)| {
-            Some(DeflateParams {
-                server_no_context_takeover: s,
-                client_no_context_takeover: c,
-                server_max_window_bits: Some(sw),
-                client_max_window_bits: Some(cw),
-            })
-        }),
-    ]
-}
-
 /// Decode `bytes` fed in chunks of the given sizes (cycled).
 fn decode_chunked(d: &mut Decoder, bytes: &[u8], sizes: &[usize]) -> Vec<Message> {
     let mut got = Vec::new();
@@ -287,7 +273,7 @@ proptest! {
     #[test]
     fn each_role_reads_what_the_other_writes_in_any_chunking(
         messages in proptest::collection::vec(message(), 0..10),
-        deflate in deflate(),
+        deflate in super::proptests::params(),
         key in any::<[u8; 4]>(),
         sizes in proptest::collection::vec(1usize..200, 1..6),
     ) {

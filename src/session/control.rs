@@ -178,7 +178,8 @@ impl Session<'_> {
         Ok(())
     }
 
-    /// Queue a frame; a full socket only means it waits in tungstenite.
+    /// Queue a frame; a full socket only means it waits in the engine's
+    /// send queue.
     fn write_control(&mut self, msg: Message) -> Result<()> {
         match self.ws.write(msg) {
             Ok(()) => Ok(()),
