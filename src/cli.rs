@@ -46,8 +46,49 @@ Exit status:
 pub struct Cli {
     /// The WebSocket URL: ws://, wss://, http:// or https:// (aliases), or
     /// host:port for ws://.
-    #[arg(value_name = "URL", required_unless_present = "generate")]
+    #[arg(value_name = "URL", required_unless_present_any = ["generate", "listen"])]
     pub url: Option<String>,
+
+    // ----- listen -----
+    /// Be the server: listen on [ADDR:]PORT for WebSocket clients, show what
+    /// they send and diagnose what they do wrong.
+    ///
+    /// ADDR defaults to 127.0.0.1 (nothing is exposed unless asked:
+    /// -l 0.0.0.0:8080, -l [::]:8080); port 0 picks a free port. The first
+    /// line on stderr is '* Listening on ws://ADDR:PORT/' (with --json, a
+    /// 'listening' event). Messages from clients go to stdout; standard
+    /// input and -d go to every connected client, and what is read before
+    /// the first client connects waits for it. Runs until Ctrl-C (every
+    /// client is closed with 1001) or --max-time; with --once, until its one
+    /// client's session ends. -H adds response headers.
+    ///
+    /// Example: wsprobe -l 8080 --echo
+    #[arg(
+        short = 'l',
+        long,
+        value_name = "[ADDR:]PORT",
+        conflicts_with = "url",
+        help_heading = "Listen"
+    )]
+    pub listen: Option<String>,
+
+    /// With -l, the most clients connected at once; one more is answered
+    /// 503 Service Unavailable.
+    #[arg(long, value_name = "N", default_value = "32", help_heading = "Listen")]
+    pub max_clients: usize,
+
+    /// With -l, serve one client, then exit with that session's status
+    /// (the exit table below); -c, -w and --max-time end it as they end a
+    /// client session. Other clients are answered 503 meanwhile.
+    #[arg(long, requires = "listen", help_heading = "Listen")]
+    pub once: bool,
+
+    /// With -l, accept this subprotocol (repeatable): the first one the
+    /// client offers that is accepted is chosen. Without it none is chosen
+    /// (-v shows what was offered).
+    #[arg(long = "accept-subprotocol", value_name = "NAME", action = ArgAction::Append,
+          num_args = 1, requires = "listen", help_heading = "Listen")]
+    pub accept_subprotocols: Vec<String>,
 
     // ----- request -----
     /// Add a request header, 'Name: value' (repeatable).
@@ -562,6 +603,18 @@ mod tests {
         assert!(parse(&[]).is_err());
         assert!(parse(&["--generate", "man"]).is_ok());
         assert!(parse(&["--generate", "man", "h:1"]).is_err());
+    }
+
+    #[test]
+    fn listen_replaces_the_url() {
+        let cli = parse(&["-l", "0", "--once", "--accept-subprotocol", "a"]).expect("parses");
+        assert_eq!(cli.listen.as_deref(), Some("0"));
+        assert!(cli.once && cli.url.is_none() && cli.max_clients == 32);
+        assert_eq!(cli.accept_subprotocols, ["a"]);
+        assert!(parse(&["-l", "0", "ws://h/"]).is_err(), "both");
+        // With a URL, clap lets these through (the -l they require
+        // conflicts with it); config refuses them.
+        assert!(parse(&["--once"]).is_err(), "--once alone needs -l");
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! look (or whether they are shown at all). Nothing here does I/O.
 
 use crate::format::date;
-use crate::protocol::frame::Opcode;
+use crate::protocol::frame::{Opcode, Violation};
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
@@ -160,6 +160,116 @@ pub struct Stats {
     pub rtt: Option<(Duration, Duration, Duration)>,
     /// Time since the connection opened.
     pub uptime: Duration,
+}
+
+/// A client of listen mode: numbered from 1 in the order they connected.
+pub type ClientId = u64;
+
+/// What a plain HTTP request (one with no Upgrade header) looks like it
+/// came from, for the line that refuses it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlainRequest {
+    /// A browser tab opened on the URL (Accept: text/html).
+    Browser,
+    /// A WebSocket client's request whose Upgrade and Connection headers a
+    /// proxy removed (it has Sec-WebSocket-Key; `proxied`: Via,
+    /// Forwarded or X-Forwarded-For is present).
+    UpgradeStripped {
+        /// A proxy header is present.
+        proxied: bool,
+    },
+    /// A request relayed by a proxy (Via, Forwarded, X-Forwarded-For).
+    Proxied,
+    /// Anything else: a client that fetched http:// instead of connecting.
+    Fetch,
+}
+
+/// Why listen mode refused a connection before the 101 (RFC 6455 section
+/// 4.2.1 for the request's rules; the rest are ours). The status answered
+/// is the server's choice (`server::handshake`); the words are output's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RequestProblem {
+    /// A method other than GET.
+    Method(String),
+    /// HTTP/1.0 (the minor version given).
+    OldHttp(u8),
+    /// No Host header.
+    NoHost,
+    /// No Upgrade header at all: a plain HTTP request.
+    Plain(PlainRequest),
+    /// An Upgrade header without the websocket token (its value).
+    BadUpgrade(String),
+    /// No Connection header, or one without the upgrade token.
+    NoConnectionUpgrade(Option<String>),
+    /// No Sec-WebSocket-Key header.
+    NoKey,
+    /// A Sec-WebSocket-Key that is not base64 of 16 bytes (its value).
+    BadKey(String),
+    /// Sec-WebSocket-Version missing or not 13 (its value).
+    Version(Option<String>),
+    /// --max-clients clients are connected already.
+    Busy {
+        /// The limit.
+        limit: usize,
+    },
+    /// The bytes are not an HTTP request.
+    NotHttp {
+        /// What the parser said.
+        reason: String,
+        /// They look like a TLS ClientHello (wss:// to a ws:// listener).
+        tls: bool,
+    },
+    /// The request head is over the size limit.
+    TooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// No complete request head before the deadline (a client that
+    /// trickles bytes, or sends nothing).
+    TimedOut {
+        /// Bytes that had arrived.
+        received: usize,
+        /// The deadline (--handshake-timeout).
+        after: Duration,
+    },
+    /// The client closed before a complete request head.
+    ClosedEarly {
+        /// Bytes that had arrived.
+        received: usize,
+    },
+}
+
+/// Why a connection ended without a close handshake of the client's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Dropped {
+    /// The client closed TCP without a Close frame (1006).
+    Eof,
+    /// The connection was reset (TCP RST).
+    Reset,
+    /// The client did not answer our Close in time (--close-timeout).
+    CloseUnanswered(Duration),
+    /// The client stopped reading: this many bytes waited for it.
+    TooSlow(usize),
+    /// Reading or writing failed otherwise (the error in words).
+    Failed(String),
+}
+
+/// How one client's session ended (listen mode).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClientEnd<'a> {
+    /// The close handshake completed.
+    Closed {
+        /// The client's close code (1005 when its Close had none).
+        code: u16,
+        /// The client's reason.
+        reason: &'a str,
+        /// The client sent Close first.
+        by_client: bool,
+    },
+    /// The client broke a rule; we sent Close with its code.
+    Violation(&'a Violation),
+    /// The connection ended otherwise.
+    Dropped(&'a Dropped),
 }
 
 /// Something that happened, for output to render.
@@ -444,6 +554,66 @@ pub enum Event<'a> {
     },
     /// A warning worth showing even without -v.
     Warning(&'a str),
+    /// Listen mode is listening (the first line it shows).
+    Listening {
+        /// The address bound (the port the OS picked for port 0).
+        addr: SocketAddr,
+    },
+    /// An event of one client in listen mode: printers add the id.
+    Client {
+        /// The client.
+        id: ClientId,
+        /// What happened.
+        event: &'a Event<'a>,
+    },
+    /// A TCP connection was accepted (listen mode; inside `Client`).
+    Accepted {
+        /// The client's address.
+        addr: SocketAddr,
+    },
+    /// A client's request head, exactly as received (inside `Client`).
+    RequestReceived {
+        /// The raw head, up to and including the blank line.
+        raw: &'a [u8],
+    },
+    /// Our response head (and body), exactly as written (inside `Client`).
+    ResponseSent {
+        /// The raw response.
+        raw: &'a [u8],
+    },
+    /// A connection was refused before the 101 (inside `Client`).
+    Refused {
+        /// The client's address.
+        addr: SocketAddr,
+        /// The status and reason answered (None: nothing was answered).
+        status: Option<(u16, &'a str)>,
+        /// Why.
+        problem: &'a RequestProblem,
+    },
+    /// A client's WebSocket is open (inside `Client`).
+    ClientOpen {
+        /// The client's address.
+        addr: SocketAddr,
+        /// The request target.
+        path: &'a str,
+        /// The subprotocols the client offered, in its order.
+        offered: &'a [String],
+        /// The one chosen (--accept-subprotocol).
+        subprotocol: Option<&'a str>,
+        /// The extension agreed, in header syntax, if any.
+        extensions: Option<&'a str>,
+    },
+    /// A client's session ended (inside `Client`).
+    ClientEnded {
+        /// The client's address.
+        addr: SocketAddr,
+        /// How.
+        end: ClientEnd<'a>,
+        /// How long it lasted after the 101.
+        after: Duration,
+        /// Data messages received from it.
+        received: u64,
+    },
 }
 
 /// A sink for events. Output implements it; tests collect into a `Vec`.

@@ -24,6 +24,7 @@ pub mod net;
 pub mod output;
 pub mod protocol;
 pub mod redirect;
+pub mod server;
 pub mod session;
 pub mod wire;
 
@@ -41,8 +42,8 @@ use tungstenite::{Bytes, Message};
 /// bounds input memory; two keep the reader a read ahead of the socket.
 const INPUT_QUEUE: usize = 2;
 
-/// Connect, upgrade and run the session described by `cfg` in pipe mode,
-/// reporting to `out`. Reads standard input on a thread of its own when
+/// Connect, upgrade and run the session described by `cfg` in pipe mode
+/// (or, with -l, serve clients: [`server::run`]), reporting to `out`. Reads standard input on a thread of its own when
 /// asked to.
 ///
 /// The thread starts before connecting: a new thread can wait milliseconds
@@ -76,9 +77,14 @@ pub fn run(cfg: &Config, out: &mut dyn Emit) -> Result<()> {
     } else {
         None
     };
-    let up = open(cfg, out)?;
     let data = data_messages(cfg)?;
-    session::Session::new(up.ws, cfg, out, poller, input, data).run()
+    match &cfg.mode {
+        config::Mode::Client => {
+            let up = open(cfg, out)?;
+            session::Session::new(up.ws, cfg, out, poller, input, data).run()
+        }
+        config::Mode::Listen(spec) => server::run(cfg, spec, out, poller, input, data),
+    }
 }
 
 /// How long the end of a REPL session waits for the editor to show the

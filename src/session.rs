@@ -477,6 +477,7 @@ impl<'a> Session<'a> {
         Finish::Failed(Error::Protocol {
             rule,
             sent_code: code,
+            by: crate::protocol::frame::Role::Client,
         })
     }
 

@@ -327,10 +327,14 @@ pub enum Error {
     Malformed(MalformedResponse),
     /// The 101 response does not complete a valid WebSocket handshake: exit 7.
     Handshake(HandshakeProblem),
-    /// The server broke RFC 6455 during the session: exit 8.
+    /// The peer (the server; in listen mode, the client) broke RFC 6455
+    /// during the session: exit 8.
     Protocol {
         /// Which rule was broken, in words.
         rule: String,
+        /// Our end: `Role::Client` when the server broke the rule,
+        /// `Role::Server` (listen mode) when a client did.
+        by: crate::protocol::frame::Role,
         /// The close code we sent in answer (1002, 1007, 1009).
         sent_code: u16,
     },

@@ -11,7 +11,7 @@ use super::{
     RedirectProblem, SocksProblem, TimeoutKind,
 };
 use crate::format::{close_code_name, sanitize::escape_preview, secs};
-use crate::protocol::frame::MAX_CLOSE_REASON;
+use crate::protocol::frame::{MAX_CLOSE_REASON, Role};
 use std::fmt;
 use std::io;
 
@@ -69,9 +69,17 @@ impl fmt::Display for Error {
             Error::Redirect(r) => redirect(f, r),
             Error::Malformed(m) => malformed(f, m),
             Error::Handshake(p) => handshake(f, p),
-            Error::Protocol { rule, sent_code } => write!(
+            Error::Protocol {
+                rule,
+                sent_code,
+                by,
+            } => write!(
                 f,
-                "protocol violation by the server: {rule} (closed with {sent_code} {})",
+                "protocol violation by the {}: {rule} (closed with {sent_code} {})",
+                match by {
+                    Role::Client => "server",
+                    Role::Server => "client",
+                },
                 close_code_name(*sent_code)
             ),
             Error::AbnormalClose {

@@ -9,7 +9,10 @@
 
 use super::redact::redact;
 use crate::error::Error;
-use crate::event::{CertInfo, Direction, Emit, Event, FrameInfo, Initiator, MessageKind, Timing};
+use crate::event::{
+    CertInfo, ClientEnd, Direction, Emit, Event, FrameInfo, Initiator, MessageKind, PlainRequest,
+    RequestProblem, Timing,
+};
 use crate::format::{close_code_name, hex, rfc3339};
 use crate::protocol::frame::Opcode;
 use base64::Engine as _;
@@ -25,6 +28,8 @@ pub struct JsonPrinter<O: Write> {
     deterministic: bool,
     show_secrets: bool,
     flush_each: bool,
+    /// Listen mode: the client the event being written is about.
+    client: Option<crate::event::ClientId>,
 }
 
 impl<O: Write> JsonPrinter<O> {
@@ -38,6 +43,7 @@ impl<O: Write> JsonPrinter<O> {
             deterministic,
             show_secrets,
             flush_each,
+            client: None,
         }
     }
 
@@ -68,6 +74,9 @@ impl<O: Write> JsonPrinter<O> {
         };
         obj.insert("t".into(), json!((t * 1e6).round() / 1e6));
         obj.insert("time".into(), rfc3339(wall).into());
+        if let Some(id) = self.client {
+            obj.insert("client".into(), id.into());
+        }
         if let Value::Object(f) = fields {
             obj.extend(f);
         }
@@ -77,6 +86,30 @@ impl<O: Write> JsonPrinter<O> {
             self.out.flush()?;
         }
         Ok(())
+    }
+}
+
+/// A stable name for each refusal cause, for `refused` events.
+fn problem_token(p: &RequestProblem) -> &'static str {
+    match p {
+        RequestProblem::Method(_) => "method",
+        RequestProblem::OldHttp(_) => "http_version",
+        RequestProblem::NoHost => "no_host",
+        RequestProblem::Plain(PlainRequest::Browser) => "plain_http_browser",
+        RequestProblem::Plain(PlainRequest::UpgradeStripped { .. }) => "upgrade_stripped",
+        RequestProblem::Plain(PlainRequest::Proxied) => "plain_http_proxied",
+        RequestProblem::Plain(PlainRequest::Fetch) => "plain_http",
+        RequestProblem::BadUpgrade(_) => "upgrade",
+        RequestProblem::NoConnectionUpgrade(_) => "connection",
+        RequestProblem::NoKey => "no_key",
+        RequestProblem::BadKey(_) => "bad_key",
+        RequestProblem::Version(_) => "version",
+        RequestProblem::Busy { .. } => "max_clients",
+        RequestProblem::NotHttp { tls: true, .. } => "tls",
+        RequestProblem::NotHttp { .. } => "not_http",
+        RequestProblem::TooLarge { .. } => "too_large",
+        RequestProblem::TimedOut { .. } => "timeout",
+        RequestProblem::ClosedEarly { .. } => "closed_early",
     }
 }
 
@@ -256,6 +289,19 @@ impl<O: Write> Emit for JsonPrinter<O> {
                 json!({"messages_sent": sent, "wait_ms": wait.map(ms)}),
             ),
             Event::Warning(msg) => self.line("warning", json!({"message": msg})),
+            Event::Client { id, event } => {
+                let outer = self.client.replace(id);
+                let written = self.emit(event);
+                self.client = outer;
+                written
+            }
+            Event::Listening { .. }
+            | Event::Accepted { .. }
+            | Event::RequestReceived { .. }
+            | Event::ResponseSent { .. }
+            | Event::Refused { .. }
+            | Event::ClientOpen { .. }
+            | Event::ClientEnded { .. } => self.listen_event(ev),
             // REPL-only events: --json never runs the REPL, and message and
             // frame events already carry what these say.
             Event::ReplMessageSent { .. }
@@ -272,6 +318,76 @@ impl<O: Write> Emit for JsonPrinter<O> {
 
 /// The events whose objects take more than one expression to build.
 impl<O: Write> JsonPrinter<O> {
+    /// Listen mode's events: `listening`, and per client (with `client`)
+    /// `accepted`, `request`, `response`, `refused`, `client_open` and
+    /// `client_end`.
+    fn listen_event(&mut self, ev: &Event<'_>) -> io::Result<()> {
+        match *ev {
+            Event::Listening { addr } => self.line(
+                "listening",
+                json!({"address": addr.ip().to_string(), "port": addr.port(),
+                       "url": format!("ws://{addr}/")}),
+            ),
+            Event::Accepted { addr } => self.line("accepted", json!({"address": addr.to_string()})),
+            Event::RequestReceived { raw } => self.request(raw),
+            Event::ResponseSent { raw } => {
+                let end = memchr::memmem::find(raw, b"\r\n\r\n").map_or(raw.len(), |i| i + 4);
+                let upgraded = raw.starts_with(b"HTTP/1.1 101 ");
+                self.response(&raw[..end], &raw[end..], upgraded)
+            }
+            Event::Refused {
+                addr,
+                status,
+                problem,
+            } => self.line(
+                "refused",
+                json!({"address": addr.to_string(), "status": status.map(|s| s.0),
+                       "rule": problem_token(problem),
+                       "message": super::listen::problem_words(problem, false)}),
+            ),
+            Event::ClientOpen {
+                addr,
+                path,
+                offered,
+                subprotocol,
+                extensions,
+            } => self.line(
+                "client_open",
+                json!({"address": addr.to_string(), "path": path,
+                       "subprotocols_offered": offered, "subprotocol": subprotocol,
+                       "extensions": extensions}),
+            ),
+            Event::ClientEnded {
+                addr,
+                ref end,
+                after,
+                received,
+            } => {
+                let mut f = json!({"address": addr.to_string(), "ms": ms(after),
+                                   "messages_received": received});
+                let how = match end {
+                    ClientEnd::Closed {
+                        code,
+                        reason,
+                        by_client,
+                    } => json!({"how": "closed", "code": code, "reason": reason,
+                                "clean": matches!(code, 1000 | 1001 | 1005),
+                                "initiator": if *by_client { "client" } else { "server" }}),
+                    ClientEnd::Violation(v) => json!({"how": "protocol_error",
+                        "rule": v.seen_by(crate::protocol::frame::Role::Server).to_string(),
+                        "code": v.close_code()}),
+                    ClientEnd::Dropped(_) => json!({"how": "dropped", "code": 1006,
+                        "detail": super::listen::ended_line(addr, end, after, received, |_| String::new())}),
+                };
+                if let (Value::Object(m), Value::Object(h)) = (&mut f, how) {
+                    m.extend(h);
+                }
+                self.line("client_end", f)
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// `proxy_request`: the CONNECT request, credentials redacted.
     fn proxy_request(&mut self, raw: &[u8]) -> io::Result<()> {
         let raw = redact(raw, self.show_secrets);

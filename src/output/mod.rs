@@ -17,6 +17,7 @@
 
 pub mod har;
 pub mod json;
+pub mod listen;
 pub mod plain;
 pub mod pretty;
 pub mod redact;

@@ -5,7 +5,7 @@
 //! here (`report`), nor the choice of printers (`Outputs`).
 
 use super::redact::redact;
-use super::{json, pretty, style, trace};
+use super::{json, listen, pretty, style, trace};
 use crate::config::OutputSpec;
 use crate::event::{CertInfo, Direction, Emit, Event, FrameInfo, Initiator, MessageKind, Timing};
 use crate::format::{bytes, close_code_name, hex, ms, sanitize, secs};
@@ -33,6 +33,8 @@ pub struct Printer<O: Write, E: Write> {
     start: std::time::Instant,
     /// The Sec-WebSocket-Key of the request, to show the Accept derivation.
     key: Option<String>,
+    /// Listen mode: the client the event being shown is about.
+    client: Option<crate::event::ClientId>,
 }
 
 impl<O: Write, E: Write> Printer<O, E> {
@@ -45,6 +47,7 @@ impl<O: Write, E: Write> Printer<O, E> {
             spec,
             start: std::time::Instant::now(),
             key: None,
+            client: None,
         }
     }
 
@@ -52,6 +55,15 @@ impl<O: Write, E: Write> Printer<O, E> {
     /// start when --timestamps is on. Errors are ignored: a closed stderr
     /// must not end the session.
     fn trace(&mut self, text: &str) {
+        let tagged;
+        let text = match self.client {
+            // Listen mode: `#ID` follows each line's marker.
+            Some(id) => {
+                tagged = tag_lines(text, id);
+                tagged.as_str()
+            }
+            None => text,
+        };
         if !self.spec.timestamps && !self.spec.color {
             let _ = self.stderr.write_all(text.as_bytes());
             return;
@@ -85,6 +97,14 @@ impl<O: Write, E: Write> Printer<O, E> {
 
     fn write_message(&mut self, kind: MessageKind, data: &[u8]) -> io::Result<()> {
         let out = &mut self.stdout;
+        // Listen mode: on a terminal each message says whose it is; a pipe
+        // gets the payloads alone, as in client mode (--json has the id).
+        if let Some(id) = self.client
+            && self.spec.stdout_tty
+            && !(kind == MessageKind::Binary && self.spec.binary_raw)
+        {
+            write!(out, "#{id} ")?;
+        }
         match kind {
             MessageKind::Text => {
                 // --pretty re-indents JSON; its newlines are ours, so a
@@ -152,6 +172,27 @@ impl<O: Write, E: Write> Printer<O, E> {
             let _ = writeln!(self.stderr, "wsprobe: {on}warning:{off} {msg}");
         }
     }
+}
+
+/// `text` with ` #ID` after the marker of each line (`* #2 Open: ...`).
+fn tag_lines(text: &str, id: crate::event::ClientId) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for line in text.split_inclusive('\n') {
+        let mut chars = line.chars();
+        match chars.next() {
+            Some(marker) => {
+                let rest = chars.as_str();
+                out.push(marker);
+                out.push_str(&format!(" #{id}"));
+                if !rest.starts_with([' ', '\n']) && !rest.is_empty() {
+                    out.push(' ');
+                }
+                out.push_str(rest);
+            }
+            None => out.push_str(line),
+        }
+    }
+    out
 }
 
 /// `[binary N bytes] 01 02 ff`: how a terminal shows a binary message.
@@ -294,6 +335,13 @@ impl<O: Write, E: Write> Emit for Printer<O, E> {
             }
             Event::InputEnded { sent, wait } => self.input_ended(sent, wait),
             Event::Warning(msg) => self.warn(msg),
+            Event::Client { id, event } => {
+                let outer = self.client.replace(id);
+                let shown = self.emit(event);
+                self.client = outer;
+                return shown;
+            }
+            _ => self.listen_event(ev),
         }
         Ok(())
     }
@@ -314,6 +362,55 @@ impl<O: Write, E: Write> Printer<O, E> {
                 deterministic: self.spec.deterministic,
             };
             self.trace(&trace::frame_lines(dir, frame, style));
+        }
+    }
+
+    /// Listen mode's own events (words in `output::listen`). The lines
+    /// without -v show unless -q: where we listen, each client's open,
+    /// refusal and end.
+    fn listen_event(&mut self, ev: &Event<'_>) {
+        let tty = self.spec.stderr_tty;
+        let line = match *ev {
+            Event::Listening { addr } => format!("Listening on ws://{addr}/"),
+            Event::Accepted { addr } => {
+                return self.info(1, format_args!("Connection from {addr}"));
+            }
+            Event::RequestReceived { raw } => {
+                if self.spec.verbose >= 1 {
+                    let raw = redact(raw, self.spec.show_secrets);
+                    self.lines("<", raw.strip_suffix(b"\r\n").unwrap_or(&raw));
+                }
+                return;
+            }
+            Event::ResponseSent { raw } => {
+                if self.spec.verbose >= 1 {
+                    let raw = redact(raw, self.spec.show_secrets);
+                    self.lines(">", raw.strip_suffix(b"\r\n").unwrap_or(&raw));
+                }
+                return;
+            }
+            Event::Refused {
+                addr,
+                status,
+                problem,
+            } => listen::refused_line(addr, status, problem, tty),
+            Event::ClientOpen {
+                addr,
+                path,
+                offered,
+                subprotocol,
+                extensions,
+            } => listen::open_line(addr, path, offered, subprotocol, extensions, tty),
+            Event::ClientEnded {
+                addr,
+                ref end,
+                after,
+                received,
+            } => listen::ended_line(addr, end, after, received, |r| quoted(r.as_bytes(), tty)),
+            _ => return,
+        };
+        if !self.spec.quiet {
+            self.trace(&format!("* {line}\n"));
         }
     }
 

@@ -433,6 +433,50 @@ impl Violation {
     }
 }
 
+impl Violation {
+    /// The rule in words as `role` (our end) sees it: the peer is "the
+    /// server" for a client and "the client" for a server. Plain
+    /// `Display` is the client's view, the words client mode has always
+    /// printed.
+    pub fn seen_by(&self, role: Role) -> SeenBy<'_> {
+        SeenBy {
+            violation: self,
+            role,
+        }
+    }
+}
+
+/// A [`Violation`] worded for one [`Role`]; see [`Violation::seen_by`].
+#[derive(Debug, Clone, Copy)]
+pub struct SeenBy<'a> {
+    violation: &'a Violation,
+    role: Role,
+}
+
+impl fmt::Display for SeenBy<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let peer = match self.role {
+            Role::Client => "server",
+            Role::Server => "client",
+        };
+        match self.violation {
+            Violation::Masked => write!(
+                f,
+                "the {peer} sent a masked frame (section 5.1: servers must not mask)"
+            ),
+            Violation::Unmasked => write!(
+                f,
+                "the {peer} sent an unmasked frame (section 5.1: clients must mask)"
+            ),
+            Violation::CloseCode(c) => write!(
+                f,
+                "the {peer}'s Close frame has code {c}, which may not be sent (section 7.4)"
+            ),
+            other => fmt::Display::fmt(other, f),
+        }
+    }
+}
+
 impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
