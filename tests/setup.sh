@@ -10,6 +10,13 @@ if ! python3 -c 'import websockets' 2>/dev/null; then
   python3 -m pip install --quiet -r tests/peers/requirements.txt
 fi
 
+# Node.js peers (the ws client), pinned by tests/peers/package-lock.json.
+if command -v npm >/dev/null 2>&1; then
+  if ! (cd tests/peers && node -e 'require("ws")' 2>/dev/null); then
+    (cd tests/peers && npm ci --silent --no-audit --no-fund)
+  fi
+fi
+
 # Debian packages the tests start as real peers, one per line in
 # tests/peers/debian-packages.txt (command name, then package name).
 missing=()

@@ -192,8 +192,15 @@ mod tests {
         let w = config(&["-l", "0", "-c", "1"]).expect("ok");
         assert!(w.warnings[0].contains("--once"), "{:?}", w.warnings);
         assert_eq!(config(&["h:1"]).expect("ok").mode, Mode::Client);
-        for args in [&["--once", "h:1"][..], &["--accept-subprotocol", "a", "h:1"]] {
-            assert_eq!(config(args).expect_err("needs -l").exit_code(), 2, "{args:?}");
+        for args in [
+            &["--once", "h:1"][..],
+            &["--accept-subprotocol", "a", "h:1"],
+        ] {
+            assert_eq!(
+                config(args).expect_err("needs -l").exit_code(),
+                2,
+                "{args:?}"
+            );
         }
     }
 }

@@ -225,21 +225,9 @@ impl<O: Write> Emit for JsonPrinter<O> {
             }
             Event::ProxyRequestSent { raw } => self.proxy_request(raw),
             Event::ProxyResponseReceived { head, body } => self.proxy_response(head, body),
-            Event::SocksAuthenticated { user } => {
-                self.line("socks_auth", json!({"user": user}))
-            }
-            Event::SocksConnect { target, remote_dns } => self.line(
-                "socks_connect",
-                json!({"target": target, "remote_dns": remote_dns}),
-            ),
-            Event::TunnelOpen {
-                target,
-                proxy,
-                took,
-            } => self.line(
-                "tunnel",
-                json!({"target": target, "proxy": proxy, "ms": ms(took)}),
-            ),
+            Event::SocksAuthenticated { .. }
+            | Event::SocksConnect { .. }
+            | Event::TunnelOpen { .. } => self.tunnel_event(ev),
             Event::Redirect {
                 status,
                 url,
@@ -289,13 +277,8 @@ impl<O: Write> Emit for JsonPrinter<O> {
                 json!({"messages_sent": sent, "wait_ms": wait.map(ms)}),
             ),
             Event::Warning(msg) => self.line("warning", json!({"message": msg})),
-            Event::Client { id, event } => {
-                let outer = self.client.replace(id);
-                let written = self.emit(event);
-                self.client = outer;
-                written
-            }
-            Event::Listening { .. }
+            Event::Client { .. }
+            | Event::Listening { .. }
             | Event::Accepted { .. }
             | Event::RequestReceived { .. }
             | Event::ResponseSent { .. }
@@ -318,11 +301,38 @@ impl<O: Write> Emit for JsonPrinter<O> {
 
 /// The events whose objects take more than one expression to build.
 impl<O: Write> JsonPrinter<O> {
+    /// `socks_auth`, `socks_connect` and `tunnel`: the SOCKS5 exchange and
+    /// the open tunnel.
+    fn tunnel_event(&mut self, ev: &Event<'_>) -> io::Result<()> {
+        match *ev {
+            Event::SocksAuthenticated { user } => self.line("socks_auth", json!({"user": user})),
+            Event::SocksConnect { target, remote_dns } => self.line(
+                "socks_connect",
+                json!({"target": target, "remote_dns": remote_dns}),
+            ),
+            Event::TunnelOpen {
+                target,
+                proxy,
+                took,
+            } => self.line(
+                "tunnel",
+                json!({"target": target, "proxy": proxy, "ms": ms(took)}),
+            ),
+            _ => Ok(()),
+        }
+    }
+
     /// Listen mode's events: `listening`, and per client (with `client`)
     /// `accepted`, `request`, `response`, `refused`, `client_open` and
     /// `client_end`.
     fn listen_event(&mut self, ev: &Event<'_>) -> io::Result<()> {
         match *ev {
+            Event::Client { id, event } => {
+                let outer = self.client.replace(id);
+                let written = self.emit(event);
+                self.client = outer;
+                written
+            }
             Event::Listening { addr } => self.line(
                 "listening",
                 json!({"address": addr.ip().to_string(), "port": addr.port(),

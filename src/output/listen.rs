@@ -77,7 +77,7 @@ pub fn problem_words(p: &RequestProblem, tty: bool) -> String {
             shown(v)
         ),
         RequestProblem::Busy { limit } => {
-            format!("{limit} clients are connected already (--max-clients)")
+            format!("--max-clients {limit} reached (clients connected or in their handshake)")
         }
         RequestProblem::NotHttp { tls: true, .. } => "the client speaks TLS: it connected with \
             wss:// (or https://) to this ws:// listener; nothing was answered"

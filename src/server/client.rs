@@ -20,6 +20,10 @@ use tungstenite::Message;
 use tungstenite::protocol::CloseFrame;
 use tungstenite::protocol::frame::coding::CloseCode;
 
+/// Bytes queued for one client past which it is disconnected as too slow
+/// (one message larger than this still goes to a client that keeps up),
+/// and past which its echoes stop its reading.
+pub const CLIENT_QUEUE: usize = 4 * 1024 * 1024;
 /// Messages read from one client per turn before the others get theirs.
 const READ_BUDGET: usize = 256;
 
@@ -185,7 +189,7 @@ impl Client {
             return Read::Idle;
         }
         for _ in 0..READ_BUDGET {
-            if r.echo && self.ws.queued() > super::hub::CLIENT_QUEUE {
+            if r.echo && self.ws.queued() > CLIENT_QUEUE {
                 // Echoes wait for a client that does not read them: read
                 // no more from it until they drain.
                 return Read::Idle;

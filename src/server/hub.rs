@@ -16,7 +16,7 @@
 //! the server. A client whose queue passes [`CLIENT_QUEUE`] has stopped
 //! reading: it is disconnected ("too slow") and the others go on.
 
-use super::client::{Client, Ending, Read, Reading};
+use super::client::{CLIENT_QUEUE, Client, Ending, Read, Reading};
 use super::handshake::{self, Handshaken, Policy};
 use crate::config::{Config, ListenSpec};
 use crate::error::{Error, Result, TimeoutKind};
@@ -38,9 +38,6 @@ use tungstenite::Message;
 
 /// The poller key of the listener; a client's key is its id (from 1).
 const LISTENER: usize = 0;
-/// Bytes queued for one client past which it is disconnected as too slow
-/// (one message larger than this still goes to a client that keeps up).
-pub const CLIENT_QUEUE: usize = 4 * 1024 * 1024;
 /// Input is taken only while some client has fewer bytes than this queued.
 pub const LOW_WATER: usize = 256 * 1024;
 /// Connections accepted per turn.

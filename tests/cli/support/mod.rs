@@ -23,6 +23,7 @@
 //! tinyproxy as a third-party CONNECT proxy).
 #![allow(dead_code, unused_imports)]
 
+pub mod listen;
 pub mod proxy;
 pub mod python;
 pub mod raw;

@@ -1,0 +1,600 @@
+//! Listen mode (`wsprobe -l`): real clients against it (wsprobe's own
+//! client mode, Python `websockets`, Node `ws`), raw-socket clients that
+//! break each handshake and frame rule (the status or close code on the
+//! wire, the stderr line, and that a good client still works afterwards),
+//! several clients, --max-clients, a client that never reads, --once exit
+//! statuses, Ctrl-C, and stdin read before any client connected.
+
+use crate::support::listen::{KEY, Listening, RawClient, masked, upgrade_request};
+use crate::support::{read_frame, wsprobe};
+use serde_json::Value;
+use std::path::PathBuf;
+use std::process::Command;
+
+fn peer(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/peers")
+        .join(name)
+}
+
+/// The JSON line a client script printed.
+fn script_result(out: std::process::Output, what: &str) -> Value {
+    assert!(
+        out.status.success(),
+        "{what} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("one JSON object")
+}
+
+#[test]
+fn the_first_line_and_the_json_event_give_the_port() {
+    let l = Listening::start(&["--json", "--max-time", "0.3"], None);
+    let ended = l.finish();
+    assert_eq!(ended.status.code(), Some(0), "{}", ended.stderr);
+    let first: Value =
+        serde_json::from_str(ended.out().lines().next().expect("a line")).expect("json");
+    assert_eq!(first["event"], "listening");
+    assert_eq!(first["address"], "127.0.0.1");
+    assert!(first["port"].as_u64().is_some_and(|p| p > 0), "{first}");
+    assert!(ended.stderr.starts_with(&format!(
+        "* Listening on ws://127.0.0.1:{}/\n",
+        first["port"]
+    )));
+}
+
+#[test]
+fn wsprobe_client_mode_talks_to_listen_mode_with_and_without_compression() {
+    for (client_flags, ext) in [
+        (&[][..], "extensions: permessage-deflate"),
+        (&["--no-compress"][..], "extensions: none"),
+    ] {
+        let big = "x".repeat(300_000);
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("big.txt");
+        std::fs::write(&file, &big).expect("write");
+        let at = format!("@{}", file.display());
+        let l = Listening::start(&["--once", "-d", "from-server", "-d", &at], Some(b""));
+        let mut client = wsprobe();
+        client
+            .args(client_flags)
+            .args(["-n", "-c", "2", "-d", "one", "-d", "two"])
+            .arg(l.url("/path?q=1"));
+        let out = client.output().expect("client runs");
+        let client_out = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(client_out, format!("from-server\n{big}\n"));
+        let ended = l.finish();
+        assert_eq!(ended.status.code(), Some(0), "{}", ended.stderr);
+        assert_eq!(ended.out(), "one\ntwo\n");
+        assert!(
+            ended.stderr.contains("* #1 Open: 127.0.0.1:"),
+            "{}",
+            ended.stderr
+        );
+        assert!(ended.stderr.contains("GET /path?q=1"), "{}", ended.stderr);
+        assert!(ended.stderr.contains(ext), "{}", ended.stderr);
+        assert!(
+            ended
+                .stderr
+                .contains("* #1 Closed cleanly (1000 Normal Closure, client initiated)"),
+            "{}",
+            ended.stderr
+        );
+    }
+}
+
+#[test]
+fn binary_goes_both_ways_byte_for_byte_with_b() {
+    let payload: Vec<u8> = (0..=255u8).cycle().take(70_000).collect();
+    let l = Listening::start(&["--once", "-b", "--whole"], Some(&payload));
+    let mut client = wsprobe();
+    client.args(["-b", "--whole", "-c", "1"]).arg(l.url("/"));
+    client.write_stdin(b"\x00\xff\x01 raw".to_vec());
+    let out = client.output().expect("client runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.stdout, payload);
+    let ended = l.finish();
+    assert_eq!(ended.status.code(), Some(0), "{}", ended.stderr);
+    assert_eq!(ended.stdout, b"\x00\xff\x01 raw");
+}
+
+#[test]
+fn python_websockets_client_text_binary_compression_and_subprotocols() {
+    for compress in [true, false] {
+        let l = Listening::start(&["--once", "--echo", "--accept-subprotocol", "chat"], None);
+        let mut cmd = Command::new("python3");
+        cmd.arg(peer("ws_client.py"))
+            .arg(l.url("/py"))
+            .args(["--subprotocol", "other", "--subprotocol", "chat"])
+            .args(["--text", "héllo", "--binary-hex", "00ff10", "--expect", "2"]);
+        if !compress {
+            cmd.arg("--no-compression");
+        }
+        let r = script_result(cmd.output().expect("python3 runs"), "ws_client.py");
+        assert_eq!(r["subprotocol"], "chat", "{r}");
+        assert_eq!(
+            r["received"],
+            serde_json::json!([{"type": "text", "data": "héllo"}, {"type": "binary", "data": "00ff10"}])
+        );
+        if compress {
+            assert!(
+                r["extensions"]
+                    .as_str()
+                    .is_some_and(|e| e.starts_with("permessage-deflate")),
+                "{r}"
+            );
+        } else {
+            assert!(r["extensions"].is_null(), "{r}");
+        }
+        let ended = l.finish();
+        assert_eq!(ended.status.code(), Some(0), "{}", ended.stderr);
+        assert_eq!(ended.out(), "héllo\n00ff10\n");
+        assert!(
+            ended
+                .stderr
+                .contains("subprotocol: chat, offered: other, chat"),
+            "{}",
+            ended.stderr
+        );
+        assert!(
+            ended.stderr.contains("1000 Normal Closure \"done\""),
+            "{}",
+            ended.stderr
+        );
+    }
+}
+
+#[test]
+fn node_ws_client_text_binary_compression_and_subprotocols() {
+    let ws = peer("node_modules/ws");
+    assert!(
+        ws.exists(),
+        "the Node ws package is missing: run tests/setup.sh (npm ci in tests/peers)"
+    );
+    for compress in [true, false] {
+        let l = Listening::start(&["--once", "--echo", "--accept-subprotocol", "b"], None);
+        let opts = serde_json::json!({
+            "compress": compress,
+            "subprotocols": ["a", "b"],
+            "send": [{"type": "text", "data": "from node"}, {"type": "binary", "data": "cafe"}],
+            "expect": 2,
+        });
+        let out = Command::new("node")
+            .arg(peer("ws_client.js"))
+            .arg(l.url("/node"))
+            .arg(opts.to_string())
+            .output()
+            .expect("node runs");
+        let r = script_result(out, "ws_client.js");
+        assert_eq!(r["subprotocol"], "b", "{r}");
+        assert_eq!(
+            r["received"],
+            serde_json::json!([{"type": "text", "data": "from node"}, {"type": "binary", "data": "cafe"}])
+        );
+        assert_eq!(
+            r["extensions"]
+                .as_str()
+                .is_some_and(|e| e.contains("permessage-deflate")),
+            compress,
+            "{r}"
+        );
+        let ended = l.finish();
+        assert_eq!(ended.status.code(), Some(0), "{}", ended.stderr);
+        assert_eq!(ended.out(), "from node\ncafe\n");
+    }
+}
+
+#[test]
+fn each_handshake_rule_is_answered_and_named_then_a_good_client_works() {
+    let mut l = Listening::start(&["--handshake-timeout", "1", "--echo"], None);
+    l.close_stdin();
+    let good = upgrade_request("/", &[]);
+    let without = |name: &str| {
+        String::from_utf8_lossy(&good)
+            .lines()
+            .filter(|line| !line.starts_with(name))
+            .map(|line| format!("{line}\r\n"))
+            .collect::<String>()
+            .into_bytes()
+    };
+    let cases: Vec<(Vec<u8>, &str, &str)> = vec![
+        (
+            String::from_utf8_lossy(&good)
+                .replacen("GET", "POST", 1)
+                .into_bytes(),
+            "HTTP/1.1 400 Bad Request",
+            "the method is POST, not GET",
+        ),
+        (
+            String::from_utf8_lossy(&good)
+                .replacen("HTTP/1.1", "HTTP/1.0", 1)
+                .into_bytes(),
+            "HTTP/1.1 400 Bad Request",
+            "the request is HTTP/1.0",
+        ),
+        (
+            without("Sec-WebSocket-Key"),
+            "HTTP/1.1 400 Bad Request",
+            "no Sec-WebSocket-Key header",
+        ),
+        (
+            String::from_utf8_lossy(&good)
+                .replace("dGhlIHNhbXBsZSBub25jZQ==", "c2hvcnQ=")
+                .into_bytes(),
+            "HTTP/1.1 400 Bad Request",
+            "'c2hvcnQ=' is not the base64 of 16 bytes",
+        ),
+        (
+            without("Connection"),
+            "HTTP/1.1 400 Bad Request",
+            "no Connection header",
+        ),
+        (
+            String::from_utf8_lossy(&good)
+                .replace("Version: 13", "Version: 8")
+                .into_bytes(),
+            "HTTP/1.1 426 Upgrade Required",
+            "Sec-WebSocket-Version is 8, not 13",
+        ),
+        (
+            b"GET / HTTP/1.1\r\nHost: x\r\nAccept: text/html,*/*\r\n\r\n".to_vec(),
+            "HTTP/1.1 426 Upgrade Required",
+            "a browser tab opened on the URL",
+        ),
+        (
+            b"GET / HTTP/1.1\r\nHost: x\r\nVia: 1.1 squid\r\n\
+              Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+                .to_vec(),
+            "HTTP/1.1 426 Upgrade Required",
+            "the proxy it came through (Via/Forwarded/X-Forwarded-For) removed them",
+        ),
+        (
+            b"GET / HTTP/1.1\r\nHost: x\r\n\r\n".to_vec(),
+            "HTTP/1.1 426 Upgrade Required",
+            "fetched http:// instead of opening a WebSocket",
+        ),
+        // A client that trickles bytes is cut off at --handshake-timeout.
+        (
+            b"GET / HT".to_vec(),
+            "HTTP/1.1 408 Request Timeout",
+            "sent 8 bytes but no complete request head within 1.00 s",
+        ),
+    ];
+    for (i, (request, status, words)) in cases.iter().enumerate() {
+        let id = i + 1;
+        let mut c = RawClient::connect(&l.addr());
+        c.send(request);
+        let answer = String::from_utf8_lossy(&c.rest()).into_owned();
+        assert!(answer.starts_with(status), "case {id}: {answer}");
+        assert!(answer.contains("This is a WebSocket endpoint"), "{answer}");
+        if status.contains("426") {
+            assert!(answer.contains("Sec-WebSocket-Version: 13\r\n"), "{answer}");
+        }
+        let stderr = l.wait_stderr(&format!("* #{id} Refused 127.0.0.1:"));
+        let line = stderr
+            .lines()
+            .find(|line| line.starts_with(&format!("* #{id} Refused")))
+            .expect("the line");
+        assert!(line.contains(&status[9..]), "case {id}: {line}");
+        assert!(line.contains(words), "case {id}: {line}");
+    }
+    // TLS spoken to ws://: nothing is answered, the line says why.
+    let mut tls = RawClient::connect(&l.addr());
+    tls.send(b"\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03junk\r\n\r\n");
+    assert!(tls.rest().is_empty());
+    l.wait_stderr("the client speaks TLS");
+    // And a well-behaved client afterwards.
+    let out = wsprobe()
+        .args(["-n", "-d", "still fine", "-c", "1"])
+        .arg(l.url("/"))
+        .output()
+        .expect("client");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "still fine\n");
+    l.interrupt();
+    assert_eq!(l.finish().status.code(), Some(0));
+}
+
+#[test]
+fn each_frame_rule_closes_that_client_with_its_code_and_others_go_on() {
+    let mut l = Listening::start(&["--max-message-size", "100", "--echo"], None);
+    l.close_stdin();
+    let text = |p: &[u8]| masked(0x81, p, Some(KEY));
+    let cases: Vec<(Vec<u8>, u16, &str)> = vec![
+        (
+            masked(0x81, b"plain", None),
+            1002,
+            "the client sent an unmasked frame",
+        ),
+        (masked(0xa1, b"x", Some(KEY)), 1002, "RSV2"),
+        (
+            masked(0x83, b"x", Some(KEY)),
+            1002,
+            "reserved data opcode 0x3",
+        ),
+        (
+            masked(0x09, b"", Some(KEY)),
+            1002,
+            "a control frame is fragmented",
+        ),
+        (
+            masked(0x89, &[b'p'; 126], Some(KEY)),
+            1002,
+            "longer than 125 bytes",
+        ),
+        (text(b"\xc3\x28"), 1007, "not valid UTF-8"),
+        (
+            masked(0x88, &1005u16.to_be_bytes(), Some(KEY)),
+            1002,
+            "the client's Close frame has code 1005",
+        ),
+        (
+            text(&[b'a'; 101]),
+            1009,
+            "over the limit of 100 (--max-message-size)",
+        ),
+    ];
+    let n = cases.len();
+    for (i, (frame, code, words)) in cases.into_iter().enumerate() {
+        let id = i + 1;
+        let (mut c, _) = RawClient::upgraded(&l.addr());
+        c.send(&frame);
+        let close = read_frame(&mut c.s);
+        assert_eq!(close.close_code().map(|c| c.0), Some(code), "case {id}");
+        assert!(close.mask.is_none(), "a server never masks");
+        let stderr = l.wait_stderr(&format!("* #{id} Protocol error by 127.0.0.1:"));
+        let line = stderr
+            .lines()
+            .find(|line| line.starts_with(&format!("* #{id} Protocol error")))
+            .expect("the line");
+        assert!(line.contains(words), "case {id}: {line}");
+        assert!(
+            line.contains(&format!("closed with {code}")),
+            "case {id}: {line}"
+        );
+    }
+    // A disconnect without Close, and a client's own Close code and reason.
+    let (c, _) = RawClient::upgraded(&l.addr());
+    drop(c);
+    l.wait_stderr(&format!("* #{} Dropped 127.0.0.1", n + 1));
+    let (mut c, _) = RawClient::upgraded(&l.addr());
+    let mut payload = 4001u16.to_be_bytes().to_vec();
+    payload.extend_from_slice(b"bye now");
+    c.send(&masked(0x88, &payload, Some(KEY)));
+    assert_eq!(
+        read_frame(&mut c.s).close_code(),
+        Some((4001, "bye now".into()))
+    );
+    let stderr = l.wait_stderr(&format!("* #{} Closed abnormally (4001", n + 2));
+    assert!(stderr.contains("\"bye now\", client initiated"), "{stderr}");
+    assert!(
+        stderr.contains("without a Close frame (1006 Abnormal Closure)"),
+        "{stderr}"
+    );
+    // The others went on: a good client still gets its echo.
+    let (mut c, _) = RawClient::upgraded(&l.addr());
+    c.send(&text(b"ok"));
+    assert_eq!(read_frame(&mut c.s).text(), "ok");
+    l.interrupt();
+    let ended = l.finish();
+    assert_eq!(ended.status.code(), Some(0), "{}", ended.stderr);
+}
+
+#[test]
+fn several_clients_get_the_broadcast_and_are_told_apart_in_json() {
+    let mut l = Listening::start(&["--json"], None);
+    let mut clients: Vec<RawClient> = (0..3).map(|_| RawClient::upgraded(&l.addr()).0).collect();
+    l.wait_stderr_n("Open: 127.0.0.1", 3);
+    l.send_stdin(b"to everyone\n");
+    for (i, c) in clients.iter_mut().enumerate() {
+        assert_eq!(read_frame(&mut c.s).text(), "to everyone");
+        c.send(&masked(
+            0x81,
+            format!("from {}", i + 1).as_bytes(),
+            Some(KEY),
+        ));
+    }
+    for i in 1..=3 {
+        l.wait_stdout(format!("\"data\":\"from {i}\"").as_bytes());
+    }
+    l.close_stdin();
+    l.interrupt();
+    for c in &mut clients {
+        assert_eq!(read_frame(&mut c.s).close_code().map(|c| c.0), Some(1001));
+        c.send(&masked(0x88, &1001u16.to_be_bytes(), Some(KEY)));
+    }
+    let ended = l.finish();
+    assert_eq!(ended.status.code(), Some(0), "{}", ended.stderr);
+    let events: Vec<Value> = ended
+        .out()
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("json"))
+        .collect();
+    for i in 1..=3u64 {
+        let m = events
+            .iter()
+            .find(|e| e["event"] == "message" && e["data"] == format!("from {i}"))
+            .expect("the message");
+        // Each client's message carries its id (they connected in order).
+        assert_eq!(m["client"], i, "{m}");
+        assert!(
+            events
+                .iter()
+                .any(|e| e["event"] == "client_end" && e["client"] == i && e["code"] == 1001),
+            "client {i} ended with 1001"
+        );
+    }
+}
+
+#[test]
+fn a_client_over_max_clients_gets_503_and_a_line() {
+    let l = Listening::start(&["--max-clients", "1"], None);
+    let (_first, _) = RawClient::upgraded(&l.addr());
+    l.wait_stderr("* #1 Open");
+    let mut second = RawClient::connect(&l.addr());
+    second.send(&upgrade_request("/", &[]));
+    let answer = String::from_utf8_lossy(&second.rest()).into_owned();
+    assert!(
+        answer.starts_with("HTTP/1.1 503 Service Unavailable\r\n"),
+        "{answer}"
+    );
+    l.wait_stderr("* #2 Refused 127.0.0.1");
+    l.wait_stderr("--max-clients 1 reached");
+}
+
+#[test]
+fn stdin_read_before_any_client_waits_for_the_first_one() {
+    // printf 'hi\n' | wsprobe -l 0: stdin has ended before anyone connects.
+    let l = Listening::start(&[], Some(b"hi\n"));
+    let (mut c, _) = RawClient::upgraded(&l.addr());
+    assert_eq!(read_frame(&mut c.s).text(), "hi");
+    // Ctrl-C closes the client with 1001 Going Away and exits 0.
+    l.interrupt();
+    assert_eq!(read_frame(&mut c.s).close_code().map(|c| c.0), Some(1001));
+    c.send(&masked(0x88, &1001u16.to_be_bytes(), Some(KEY)));
+    let ended = l.finish();
+    assert_eq!(ended.status.code(), Some(0), "{}", ended.stderr);
+    assert!(
+        ended
+            .stderr
+            .contains("* #1 Closed cleanly (1001 Going Away, server initiated)"),
+        "{}",
+        ended.stderr
+    );
+}
+
+#[test]
+fn a_client_that_never_reads_is_dropped_and_the_others_get_everything() {
+    let mut l = Listening::start(&[], None);
+    let (_stalled, _) = RawClient::upgraded(&l.addr());
+    let (mut reader, _) = RawClient::upgraded(&l.addr());
+    l.wait_stderr_n("Open: 127.0.0.1", 2);
+    let line = format!("{}\n", "z".repeat(999));
+    let lines = 30_000; // 30 MB: far past the 4 MiB queue and the socket buffers.
+    let pid = l.pid();
+    let feeder = {
+        let mut input = l.take_stdin();
+        let line = line.clone();
+        std::thread::spawn(move || {
+            use std::io::Write;
+            for _ in 0..lines {
+                if input.write_all(line.as_bytes()).is_err() {
+                    break;
+                }
+            }
+        })
+    };
+    for i in 0..lines {
+        let f = read_frame(&mut reader.s);
+        assert_eq!(f.payload.len(), 999, "message {i}");
+    }
+    feeder.join().expect("feeder");
+    let stderr = l.wait_stderr("* #1 Dropped 127.0.0.1");
+    assert!(stderr.contains("disconnected as too slow"), "{stderr}");
+    // Memory stayed bounded: the stalled client's queue is capped.
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("proc status");
+    let hwm_kib: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmHWM");
+    assert!(hwm_kib < 80 * 1024, "peak RSS {hwm_kib} KiB for 30 MB sent");
+    l.interrupt();
+    reader.send(&masked(0x88, &1001u16.to_be_bytes(), Some(KEY)));
+    assert_eq!(l.finish().status.code(), Some(0));
+}
+
+#[test]
+fn once_exits_with_the_sessions_status() {
+    // A protocol violation by the client: 8.
+    let l = Listening::start(&["--once"], None);
+    let (mut c, _) = RawClient::upgraded(&l.addr());
+    c.send(&masked(0x81, b"unmasked", None));
+    let ended = l.finish();
+    assert_eq!(ended.status.code(), Some(8), "{}", ended.stderr);
+    assert!(
+        ended
+            .stderr
+            .contains("error: protocol violation by the client: the client sent an unmasked frame"),
+        "{}",
+        ended.stderr
+    );
+    // A disconnect without Close: 9.
+    let l = Listening::start(&["--once"], None);
+    let (c, _) = RawClient::upgraded(&l.addr());
+    drop(c);
+    assert_eq!(l.finish().status.code(), Some(9));
+    // -c 1: the server closes after one message; the answer completes it: 0.
+    let l = Listening::start(&["--once", "-c", "1"], None);
+    let (mut c, _) = RawClient::upgraded(&l.addr());
+    c.send(&masked(0x81, b"one", Some(KEY)));
+    assert_eq!(read_frame(&mut c.s).close_code().map(|c| c.0), Some(1000));
+    c.send(&masked(0x88, &1000u16.to_be_bytes(), Some(KEY)));
+    let ended = l.finish();
+    assert_eq!(ended.status.code(), Some(0), "{}", ended.stderr);
+    assert_eq!(ended.out(), "one\n");
+    // No client before --max-time: 10.
+    let l = Listening::start(&["--once", "--max-time", "0.2"], None);
+    assert_eq!(l.finish().status.code(), Some(10));
+}
+
+#[test]
+fn verbose_shows_the_request_redacted_and_the_frames_with_the_id() {
+    let l = Listening::start(
+        &["--once", "-vv", "--echo", "-H", "X-Served-By: test"],
+        None,
+    );
+    let mut c = RawClient::connect(&l.addr());
+    c.send(&upgrade_request(
+        "/v",
+        &[
+            "Cookie: session=s3cret",
+            "Authorization: Bearer t0ken",
+            "Origin: http://page.test",
+        ],
+    ));
+    let head = c.head();
+    assert!(head.contains("X-Served-By: test\r\n"), "{head}");
+    c.send(&masked(0x81, b"traced", Some(KEY)));
+    assert_eq!(read_frame(&mut c.s).text(), "traced");
+    c.send(&masked(0x88, &1000u16.to_be_bytes(), Some(KEY)));
+    let ended = l.finish();
+    let e = &ended.stderr;
+    assert_eq!(ended.status.code(), Some(0), "{e}");
+    for needle in [
+        "< #1 GET /v HTTP/1.1\n",
+        "< #1 Origin: http://page.test\n",
+        "> #1 HTTP/1.1 101 Switching Protocols\n",
+        "> #1 X-Served-By: test\n",
+        "{ #1 TEXT fin masked key=12345678 len=6 \"traced\"",
+        "} #1 TEXT fin len=6 \"traced\"",
+    ] {
+        assert!(e.contains(needle), "stderr lacks {needle:?}:\n{e}");
+    }
+    assert!(!e.contains("s3cret") && !e.contains("t0ken"), "{e}");
+}
+
+#[test]
+fn client_only_flags_and_a_url_with_listen_are_usage_errors() {
+    let out = wsprobe()
+        .args(["-l", "0", "ws://h/"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let out = wsprobe()
+        .args(["-l", "0", "-x", "http://p:1"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("-x only apply when connecting"));
+    let out = wsprobe().args(["-l", "nope"]).output().expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+}
