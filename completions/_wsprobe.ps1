@@ -21,8 +21,8 @@ Register-ArgumentCompleter -Native -CommandName 'wsprobe' -ScriptBlock {
 
     $completions = @(switch ($command) {
         'wsprobe' {
-            [CompletionResult]::new('-l', '-l', [CompletionResultType]::ParameterName, 'Be the server: listen on [ADDR:]PORT for WebSocket clients, show what they send and diagnose what they do wrong')
-            [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Be the server: listen on [ADDR:]PORT for WebSocket clients, show what they send and diagnose what they do wrong')
+            [CompletionResult]::new('-l', '-l', [CompletionResultType]::ParameterName, 'Be the server: listen on [ADDR:]PORT for WebSocket clients, show what they send and diagnose what they do wrong.')
+            [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Be the server: listen on [ADDR:]PORT for WebSocket clients, show what they send and diagnose what they do wrong.')
             [CompletionResult]::new('--max-clients', '--max-clients', [CompletionResultType]::ParameterName, 'With -l, the most clients connected at once; one more is answered 503 Service Unavailable')
             [CompletionResult]::new('--accept-subprotocol', '--accept-subprotocol', [CompletionResultType]::ParameterName, 'With -l, accept this subprotocol (repeatable): the first one the client offers that is accepted is chosen. Without it none is chosen (-v shows what was offered)')
             [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Add a request header, ''Name: value'' (repeatable)')

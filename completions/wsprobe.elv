@@ -18,8 +18,8 @@ set edit:completion:arg-completer[wsprobe] = {|@words|
     }
     var completions = [
         &'wsprobe'= {
-            cand -l 'Be the server: listen on [ADDR:]PORT for WebSocket clients, show what they send and diagnose what they do wrong'
-            cand --listen 'Be the server: listen on [ADDR:]PORT for WebSocket clients, show what they send and diagnose what they do wrong'
+            cand -l 'Be the server: listen on [ADDR:]PORT for WebSocket clients, show what they send and diagnose what they do wrong.'
+            cand --listen 'Be the server: listen on [ADDR:]PORT for WebSocket clients, show what they send and diagnose what they do wrong.'
             cand --max-clients 'With -l, the most clients connected at once; one more is answered 503 Service Unavailable'
             cand --accept-subprotocol 'With -l, accept this subprotocol (repeatable): the first one the client offers that is accepted is chosen. Without it none is chosen (-v shows what was offered)'
             cand -H 'Add a request header, ''Name: value'' (repeatable)'

@@ -1,4 +1,4 @@
-complete -c wsprobe -s l -l listen -d 'Be the server: listen on [ADDR:]PORT for WebSocket clients, show what they send and diagnose what they do wrong' -r
+complete -c wsprobe -s l -l listen -d 'Be the server: listen on [ADDR:]PORT for WebSocket clients, show what they send and diagnose what they do wrong.' -r
 complete -c wsprobe -l max-clients -d 'With -l, the most clients connected at once; one more is answered 503 Service Unavailable' -r
 complete -c wsprobe -l accept-subprotocol -d 'With -l, accept this subprotocol (repeatable): the first one the client offers that is accepted is chosen. Without it none is chosen (-v shows what was offered)' -r
 complete -c wsprobe -s H -l header -d 'Add a request header, \'Name: value\' (repeatable)' -r

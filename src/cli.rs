@@ -27,6 +27,24 @@ Exit status:
   4 connect failed or timed out (also proxy)    10 timeout during the session
   5 TLS failed                                  130 interrupted";
 
+/// The help of -l: in constants, not a doc comment, because rustdoc would
+/// read its brackets as links.
+const LISTEN_SHORT: &str = "Be the server: listen on [ADDR:]PORT for WebSocket clients, show \
+what they send and diagnose what they do wrong.";
+/// The long help of -l.
+const LISTEN_HELP: &str = "\
+Be the server: listen on [ADDR:]PORT for WebSocket clients, show what they send and diagnose what \
+they do wrong.
+
+ADDR defaults to 127.0.0.1 (nothing is exposed unless asked: -l 0.0.0.0:8080, -l [::]:8080); port 0 \
+picks a free port. The first line on stderr is '* Listening on ws://ADDR:PORT/' (with --json, a \
+'listening' event). Messages from clients go to stdout; standard input and -d go to every connected \
+client, and what is read before the first client connects waits for it. Runs until Ctrl-C (every \
+client is closed with 1001) or --max-time; with --once, until its one client's session ends. -H adds \
+response headers.
+
+Example: wsprobe -l 8080 --echo";
+
 /// A WebSocket client for scripts and people, and a diagnostic tool for
 /// handshakes that fail.
 ///
@@ -50,26 +68,10 @@ pub struct Cli {
     pub url: Option<String>,
 
     // ----- listen -----
-    /// Be the server: listen on [ADDR:]PORT for WebSocket clients, show what
-    /// they send and diagnose what they do wrong.
-    ///
-    /// ADDR defaults to 127.0.0.1 (nothing is exposed unless asked:
-    /// -l 0.0.0.0:8080, -l [::]:8080); port 0 picks a free port. The first
-    /// line on stderr is '* Listening on ws://ADDR:PORT/' (with --json, a
-    /// 'listening' event). Messages from clients go to stdout; standard
-    /// input and -d go to every connected client, and what is read before
-    /// the first client connects waits for it. Runs until Ctrl-C (every
-    /// client is closed with 1001) or --max-time; with --once, until its one
-    /// client's session ends. -H adds response headers.
-    ///
-    /// Example: wsprobe -l 8080 --echo
-    #[arg(
-        short = 'l',
-        long,
-        value_name = "[ADDR:]PORT",
-        conflicts_with = "url",
-        help_heading = "Listen"
-    )]
+    /// Listen mode: the address and port to serve clients on (the help
+    /// text is `LISTEN_SHORT` and `LISTEN_HELP`: it shows brackets).
+    #[arg(short = 'l', long, value_name = "[ADDR:]PORT", conflicts_with = "url",
+          help = LISTEN_SHORT, long_help = LISTEN_HELP, help_heading = "Listen")]
     pub listen: Option<String>,
 
     /// With -l, the most clients connected at once; one more is answered

@@ -432,6 +432,7 @@ impl<'a> Session<'a> {
                 code: 1006,
                 reason: String::new(),
                 detail: detail.to_string(),
+                ours: crate::protocol::frame::Role::Client,
             })
         };
         let closing = self.closing_since.is_some();
@@ -477,7 +478,7 @@ impl<'a> Session<'a> {
         Finish::Failed(Error::Protocol {
             rule,
             sent_code: code,
-            by: crate::protocol::frame::Role::Client,
+            ours: crate::protocol::frame::Role::Client,
         })
     }
 
@@ -574,6 +575,7 @@ impl<'a> Session<'a> {
                     code: 1006,
                     reason: String::new(),
                     detail: "the connection was reset while sending".into(),
+                    ours: crate::protocol::frame::Role::Client,
                 }
             }
             W::ConnectionClosed
@@ -582,6 +584,7 @@ impl<'a> Session<'a> {
                 code: 1006,
                 reason: String::new(),
                 detail: "the connection closed while sending".into(),
+                ours: crate::protocol::frame::Role::Client,
             },
             other => Error::Io {
                 context: "cannot send".into(),
@@ -627,6 +630,7 @@ impl<'a> Session<'a> {
                         code,
                         reason,
                         detail: who.into(),
+                        ours: crate::protocol::frame::Role::Client,
                     })
                 }
             }

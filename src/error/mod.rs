@@ -249,6 +249,8 @@ pub enum TimeoutKind {
     MaxTime,
     /// The server's answer to our Close (--close-timeout).
     Close,
+    /// A client's answer to our Close, in listen mode (--close-timeout).
+    ClientClose,
 }
 
 /// Every failure class a user can meet, each with a documented exit status.
@@ -332,9 +334,9 @@ pub enum Error {
     Protocol {
         /// Which rule was broken, in words.
         rule: String,
-        /// Our end: `Role::Client` when the server broke the rule,
-        /// `Role::Server` (listen mode) when a client did.
-        by: crate::protocol::frame::Role,
+        /// Which end we are: `Role::Client` (the server broke the rule),
+        /// or `Role::Server` in listen mode (the client did).
+        ours: crate::protocol::frame::Role,
         /// The close code we sent in answer (1002, 1007, 1009).
         sent_code: u16,
     },
@@ -346,6 +348,8 @@ pub enum Error {
         reason: String,
         /// Who closed first, and what happened on TCP.
         detail: String,
+        /// Which end we are (listen mode: `Role::Server`), for the hint.
+        ours: crate::protocol::frame::Role,
     },
     /// A timeout after the connection was made: exit 10.
     Timeout {
@@ -483,7 +487,8 @@ mod tests {
             Error::AbnormalClose {
                 code: 1006,
                 reason: String::new(),
-                detail: String::new()
+                detail: String::new(),
+                ours: crate::protocol::frame::Role::Client,
             }
             .exit_code(),
             9

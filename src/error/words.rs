@@ -72,11 +72,11 @@ impl fmt::Display for Error {
             Error::Protocol {
                 rule,
                 sent_code,
-                by,
+                ours,
             } => write!(
                 f,
                 "protocol violation by the {}: {rule} (closed with {sent_code} {})",
-                match by {
+                match ours {
                     Role::Client => "server",
                     Role::Server => "client",
                 },
@@ -86,6 +86,7 @@ impl fmt::Display for Error {
                 code,
                 reason,
                 detail,
+                ..
             } => abnormal_close(f, *code, reason, detail),
             Error::Timeout { kind, after } => {
                 write!(f, "timed out after {}: {kind}", secs(*after))
@@ -108,6 +109,7 @@ impl fmt::Display for TimeoutKind {
             }
             TimeoutKind::MaxTime => "--max-time reached",
             TimeoutKind::Close => "the server did not answer our Close",
+            TimeoutKind::ClientClose => "the client did not answer our Close",
         })
     }
 }

@@ -641,6 +641,29 @@ mod tests {
     }
 
     #[test]
+    fn violations_name_the_peer_of_the_role_and_display_is_the_clients_view() {
+        for v in [
+            Violation::Masked,
+            Violation::CloseCode(1005),
+            Violation::TextNotUtf8,
+        ] {
+            assert_eq!(v.seen_by(Role::Client).to_string(), v.to_string());
+        }
+        assert_eq!(
+            Violation::CloseCode(1005).seen_by(Role::Server).to_string(),
+            "the client's Close frame has code 1005, which may not be sent (section 7.4)"
+        );
+        assert_eq!(
+            Violation::Unmasked.seen_by(Role::Server).to_string(),
+            "the client sent an unmasked frame (section 5.1: clients must mask)"
+        );
+        assert_eq!(
+            Violation::CloseCode(1005).to_string(),
+            "the server's Close frame has code 1005, which may not be sent (section 7.4)"
+        );
+    }
+
+    #[test]
     fn masking_chunk_by_chunk_turns_the_key() {
         let key = [0x9d, 0x1f, 0x03, 0xaa];
         let data: Vec<u8> = (0..37).collect();

@@ -94,6 +94,7 @@ impl Ending {
             code,
             reason,
             detail: detail.to_string(),
+            ours: Role::Server,
         };
         let err = match self {
             Ending::Closed {
@@ -118,7 +119,7 @@ impl Ending {
             Ending::Violation(v) => Error::Protocol {
                 rule: v.seen_by(Role::Server).to_string(),
                 sent_code: v.close_code(),
-                by: Role::Server,
+                ours: Role::Server,
             },
             Ending::Dropped(Dropped::Eof) => abnormal(
                 1006,
@@ -129,7 +130,7 @@ impl Ending {
                 abnormal(1006, String::new(), "the connection was reset (TCP RST)")
             }
             Ending::Dropped(Dropped::CloseUnanswered(_)) => Error::Timeout {
-                kind: TimeoutKind::Close,
+                kind: TimeoutKind::ClientClose,
                 after: close_timeout,
             },
             Ending::Dropped(Dropped::TooSlow(_)) => abnormal(

@@ -54,13 +54,18 @@ fn wsprobe_client_mode_talks_to_listen_mode_with_and_without_compression() {
         let file = dir.path().join("big.txt");
         std::fs::write(&file, &big).expect("write");
         let at = format!("@{}", file.display());
-        let l = Listening::start(&["--once", "-d", "from-server", "-d", &at], Some(b""));
+        let l = Listening::start(
+            &["--once", "-w", "10", "-d", "from-server", "-d", &at],
+            Some(b""),
+        );
         let mut client = wsprobe();
         client
             .args(client_flags)
-            .args(["-n", "-c", "2", "-d", "one", "-d", "two"])
+            .args(["-n", "-w", "1", "-d", "one", "-d", "two"])
             .arg(l.url("/path?q=1"));
         let out = client.output().expect("client runs");
+        // Not -c 2: the replies can arrive with the 101, before our -d
+        // messages go out, and -c would close first.
         let client_out = String::from_utf8_lossy(&out.stdout).into_owned();
         assert!(
             out.status.success(),
@@ -70,7 +75,7 @@ fn wsprobe_client_mode_talks_to_listen_mode_with_and_without_compression() {
         assert_eq!(client_out, format!("from-server\n{big}\n"));
         let ended = l.finish();
         assert_eq!(ended.status.code(), Some(0), "{}", ended.stderr);
-        assert_eq!(ended.out(), "one\ntwo\n");
+        assert_eq!(ended.out(), "one\ntwo\n", "{}", ended.stderr);
         assert!(
             ended.stderr.contains("* #1 Open: 127.0.0.1:"),
             "{}",
@@ -541,9 +546,80 @@ fn once_exits_with_the_sessions_status() {
     let ended = l.finish();
     assert_eq!(ended.status.code(), Some(0), "{}", ended.stderr);
     assert_eq!(ended.out(), "one\n");
+    // A client that never answers our Close: 10, after --close-timeout.
+    let l = Listening::start(&["--once", "-c", "1", "--close-timeout", "0.3"], None);
+    let (mut c, _) = RawClient::upgraded(&l.addr());
+    c.send(&masked(0x81, b"one", Some(KEY)));
+    assert_eq!(read_frame(&mut c.s).close_code().map(|c| c.0), Some(1000));
+    let ended = l.finish();
+    assert_eq!(ended.status.code(), Some(10), "{}", ended.stderr);
+    assert!(
+        ended
+            .stderr
+            .contains("did not answer our Close within 300.0 ms (--close-timeout)")
+            && ended
+                .stderr
+                .contains("error: timed out after 300.0 ms: the client did not answer our Close"),
+        "{}",
+        ended.stderr
+    );
+    drop(c);
     // No client before --max-time: 10.
     let l = Listening::start(&["--once", "--max-time", "0.2"], None);
     assert_eq!(l.finish().status.code(), Some(10));
+}
+
+#[test]
+fn a_flood_of_pings_is_answered_and_messages_still_flow() {
+    let l = Listening::start(&["--once", "--echo"], None);
+    let (mut c, _) = RawClient::upgraded(&l.addr());
+    let mut burst = Vec::new();
+    for i in 0..2000u32 {
+        burst.extend(masked(0x89, &i.to_be_bytes(), Some(KEY)));
+    }
+    burst.extend(masked(0x81, b"after the pings", Some(KEY)));
+    c.send(&burst);
+    let mut pongs = 0;
+    loop {
+        let f = read_frame(&mut c.s);
+        match f.opcode {
+            0xa => pongs += 1,
+            0x1 => {
+                assert_eq!(f.text(), "after the pings");
+                break;
+            }
+            other => panic!("unexpected opcode {other}"),
+        }
+    }
+    // Each ping is answered (the engine may answer only the latest one
+    // when pongs back up, RFC 6455 section 5.5.3; here the client reads).
+    assert!(pongs >= 1, "{pongs} pongs");
+    c.send(&masked(0x88, &1000u16.to_be_bytes(), Some(KEY)));
+    let ended = l.finish();
+    assert_eq!(ended.status.code(), Some(0), "{}", ended.stderr);
+    assert_eq!(ended.out(), "after the pings\n");
+}
+
+#[test]
+fn no_subprotocol_is_chosen_unless_accepted_and_the_offer_is_shown() {
+    let l = Listening::start(&["--once"], None);
+    let mut c = RawClient::connect(&l.addr());
+    c.send(&upgrade_request(
+        "/",
+        &["Sec-WebSocket-Protocol: chat, json"],
+    ));
+    let head = c.head();
+    assert!(head.starts_with("HTTP/1.1 101"), "{head}");
+    assert!(!head.contains("Sec-WebSocket-Protocol"), "{head}");
+    c.send(&masked(0x88, &1000u16.to_be_bytes(), Some(KEY)));
+    let ended = l.finish();
+    assert!(
+        ended
+            .stderr
+            .contains("(subprotocol: none, offered: chat, json; extensions: none)"),
+        "{}",
+        ended.stderr
+    );
 }
 
 #[test]
