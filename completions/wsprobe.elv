@@ -22,6 +22,8 @@ set edit:completion:arg-completer[wsprobe] = {|@words|
             cand --listen 'Be the server: listen on [ADDR:]PORT for WebSocket clients, show what they send and diagnose what they do wrong.'
             cand --max-clients 'With -l, the most clients connected at once; one more is answered 503 Service Unavailable'
             cand --accept-subprotocol 'With -l, accept this subprotocol (repeatable): the first one the client offers that is accepted is chosen. Without it none is chosen (-v shows what was offered)'
+            cand --tls-cert 'With -l, serve wss://: the certificate chain, PEM, leaf first (with --tls-key)'
+            cand --tls-key 'With -l, the private key of --tls-cert: PEM (PKCS#8, PKCS#1 or SEC1), not encrypted'
             cand -H 'Add a request header, ''Name: value'' (repeatable)'
             cand --header 'Add a request header, ''Name: value'' (repeatable)'
             cand --origin 'Send an Origin header'

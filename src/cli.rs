@@ -92,6 +92,26 @@ pub struct Cli {
           num_args = 1, requires = "listen", help_heading = "Listen")]
     pub accept_subprotocols: Vec<String>,
 
+    /// With -l, serve wss://: the certificate chain, PEM, leaf first (with
+    /// --tls-key).
+    ///
+    /// For clients that connect only securely (a page served over https
+    /// cannot open ws://). A file that cannot be used is an error before
+    /// listening.
+    #[arg(long, value_name = "FILE", requires_all = ["listen", "tls_key"],
+          help_heading = "Listen")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// With -l, the private key of --tls-cert: PEM (PKCS#8, PKCS#1 or
+    /// SEC1), not encrypted.
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "tls_cert",
+        help_heading = "Listen"
+    )]
+    pub tls_key: Option<PathBuf>,
+
     // ----- request -----
     /// Add a request header, 'Name: value' (repeatable).
     ///
@@ -614,6 +634,16 @@ mod tests {
         assert!(cli.once && cli.url.is_none() && cli.max_clients == 32);
         assert_eq!(cli.accept_subprotocols, ["a"]);
         assert!(parse(&["-l", "0", "ws://h/"]).is_err(), "both");
+        assert!(
+            parse(&["-l", "0", "--tls-cert", "c.pem"]).is_err(),
+            "needs --tls-key"
+        );
+        assert!(
+            parse(&["-l", "0", "--tls-key", "k.pem"]).is_err(),
+            "needs --tls-cert"
+        );
+        let tls = parse(&["-l", "0", "--tls-cert", "c", "--tls-key", "k"]).expect("parses");
+        assert!(tls.tls_cert.is_some() && tls.tls_key.is_some());
         // With a URL, clap lets these through (the -l they require
         // conflicts with it); config refuses them.
         assert!(parse(&["--once"]).is_err(), "--once alone needs -l");

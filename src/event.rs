@@ -232,6 +232,10 @@ pub enum RequestProblem {
         /// The deadline (--handshake-timeout).
         after: Duration,
     },
+    /// The TLS handshake failed (wss://; rustls's words).
+    TlsFailed(String),
+    /// A plain HTTP request (a ws:// client) to a wss:// listener.
+    PlainOverTls,
     /// The client closed before a complete request head.
     ClosedEarly {
         /// Bytes that had arrived.
@@ -558,6 +562,8 @@ pub enum Event<'a> {
     Listening {
         /// The address bound (the port the OS picked for port 0).
         addr: SocketAddr,
+        /// wss:// (--tls-cert).
+        secure: bool,
     },
     /// An event of one client in listen mode: printers add the id.
     Client {

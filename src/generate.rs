@@ -262,6 +262,10 @@ Close, \fB\-c\fR, \fB\-w\fR after input ends (not with \fB\-\-echo\fR), or
 \fB\-\-accept\-subprotocol\fR names the subprotocols to accept: the first the
 client offers is chosen, none without it. \fB\-H\fR adds response headers.
 permessage\-deflate is accepted when offered (\fB\-\-no\-compress\fR declines).
+\fB\-\-tls\-cert FILE \-\-tls\-key FILE\fR serve wss:// (TLS 1.2 and 1.3,
+ALPN http/1.1); a file that cannot be used is a usage error (status 2)
+before anything listens, a client that speaks plain HTTP to it is answered
+400 in plain text, and a failed TLS handshake is one line.
 .SH DIAGNOSTICS
 When a run fails, wsprobe says why in one line (\fBwsprobe: error: ...\fR), then
 the facts, then what to try (\fBhint:\fR lines). Among the causes it names:
@@ -386,7 +390,7 @@ path (SSLKEYLOGFILE); status, url, hop, dropped_headers (\-L)
 .TP
 \fBlistening\fR
 listen mode (\fB\-l\fR): address, port (the one the OS picked for port 0),
-url; the first event of the run
+url, secure (wss://); the first event of the run
 .TP
 \fBaccepted\fR, \fBrequest\fR, \fBresponse\fR, \fBrefused\fR
 listen mode, each with \fBclient\fR (the client's id, 1, 2, ...): address;
@@ -395,7 +399,8 @@ redacted); our response (as above, body included); status (null when
 nothing was answered), rule (method, http_version, no_host, plain_http,
 plain_http_browser, plain_http_proxied, upgrade_stripped, upgrade,
 connection, no_key, bad_key, version, max_clients, tls, not_http,
-too_large, timeout, closed_early) and message
+too_large, timeout, tls_handshake, plain_over_tls, closed_early) and
+message
 .TP
 \fBclient_open\fR, \fBclient_end\fR
 listen mode, with \fBclient\fR: address, path, subprotocols_offered,

@@ -8,6 +8,7 @@ use super::headers::{is_tchar, parse_header};
 use crate::cli::Cli;
 use crate::error::{Error, Result};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
 
 /// What a run is: a client of one URL, or a server (`-l`). The future
 /// server-check mode is one more variant.
@@ -33,6 +34,9 @@ pub struct ListenSpec {
     pub accept_subprotocols: Vec<String>,
     /// Extra response headers (-H), in order and case as typed.
     pub response_headers: Vec<(String, String)>,
+    /// --tls-cert and --tls-key: serve wss:// (the files are read and
+    /// checked by `net::tls::server_config` before listening).
+    pub tls: Option<(PathBuf, PathBuf)>,
 }
 
 /// Headers our 101 owns; -H may not set them in listen mode.
@@ -96,9 +100,10 @@ fn client_only(cli: &Cli) -> Vec<&'static str> {
 /// The listen spec when -l is given; None in client mode.
 pub(super) fn listen_spec(cli: &Cli, warnings: &mut Vec<String>) -> Result<Option<ListenSpec>> {
     let Some(raw) = &cli.listen else {
-        if cli.once || !cli.accept_subprotocols.is_empty() {
+        if cli.once || !cli.accept_subprotocols.is_empty() || cli.tls_cert.is_some() {
             return Err(Error::Usage(
-                "--once and --accept-subprotocol are for listen mode: add -l PORT".into(),
+                "--once, --accept-subprotocol and --tls-cert are for listen mode: add -l PORT"
+                    .into(),
             ));
         }
         return Ok(None);
@@ -152,6 +157,7 @@ pub(super) fn listen_spec(cli: &Cli, warnings: &mut Vec<String>) -> Result<Optio
         once: cli.once,
         accept_subprotocols: cli.accept_subprotocols.clone(),
         response_headers,
+        tls: cli.tls_cert.clone().zip(cli.tls_key.clone()),
     }))
 }
 

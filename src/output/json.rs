@@ -109,6 +109,8 @@ fn problem_token(p: &RequestProblem) -> &'static str {
         RequestProblem::NotHttp { .. } => "not_http",
         RequestProblem::TooLarge { .. } => "too_large",
         RequestProblem::TimedOut { .. } => "timeout",
+        RequestProblem::TlsFailed(_) => "tls_handshake",
+        RequestProblem::PlainOverTls => "plain_over_tls",
         RequestProblem::ClosedEarly { .. } => "closed_early",
     }
 }
@@ -333,11 +335,14 @@ impl<O: Write> JsonPrinter<O> {
                 self.client = outer;
                 written
             }
-            Event::Listening { addr } => self.line(
-                "listening",
-                json!({"address": addr.ip().to_string(), "port": addr.port(),
-                       "url": format!("ws://{addr}/")}),
-            ),
+            Event::Listening { addr, secure } => {
+                let scheme = if secure { "wss" } else { "ws" };
+                self.line(
+                    "listening",
+                    json!({"address": addr.ip().to_string(), "port": addr.port(),
+                           "url": format!("{scheme}://{addr}/"), "secure": secure}),
+                )
+            }
             Event::Accepted { addr } => self.line("accepted", json!({"address": addr.to_string()})),
             Event::RequestReceived { raw } => self.request(raw),
             Event::ResponseSent { raw } => {

@@ -97,6 +97,10 @@ pub fn problem_words(p: &RequestProblem, tty: bool) -> String {
              (--handshake-timeout); cut off",
             secs(*after)
         ),
+        RequestProblem::TlsFailed(e) => format!("the TLS handshake failed: {}", shown(e)),
+        RequestProblem::PlainOverTls => "the client sent plain HTTP to this wss:// listener: \
+            it connected with ws:// (or http://); answered in plain text"
+            .into(),
         RequestProblem::ClosedEarly { received } => {
             format!("closed the connection after {received} bytes, before a complete request head")
         }

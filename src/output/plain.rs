@@ -371,7 +371,12 @@ impl<O: Write, E: Write> Printer<O, E> {
     fn listen_event(&mut self, ev: &Event<'_>) {
         let tty = self.spec.stderr_tty;
         let line = match *ev {
-            Event::Listening { addr } => format!("Listening on ws://{addr}/"),
+            Event::Listening { addr, secure } => {
+                format!(
+                    "Listening on {}://{addr}/",
+                    if secure { "wss" } else { "ws" }
+                )
+            }
             Event::Accepted { addr } => {
                 return self.info(1, format_args!("Connection from {addr}"));
             }

@@ -12,6 +12,7 @@
 
 use crate::event::{PlainRequest, RequestProblem};
 use crate::http::{self, HeadError, MAX_HEAD, RequestHead};
+use crate::net::Stream;
 use crate::protocol::deflate::{self, DeflateParams};
 use base64::Engine as _;
 use std::io::Write;
@@ -27,8 +28,11 @@ pub struct Policy {
     pub headers: Vec<(String, String)>,
     /// Negotiate permessage-deflate when the client offers it.
     pub compress: bool,
-    /// How long a client has to send its request head.
+    /// How long a client has to send its request head (and, for
+    /// wss://, to complete TLS first).
     pub timeout: Duration,
+    /// wss://: the TLS configuration (--tls-cert, --tls-key).
+    pub tls: Option<std::sync::Arc<rustls::ServerConfig>>,
 }
 
 /// What a request the server accepts asks for and gets.
@@ -175,7 +179,9 @@ pub fn answer(problem: &RequestProblem) -> Option<Answer> {
             (431, "Request Header Fields Too Large", h(&[text, close]))
         }
         RequestProblem::TimedOut { .. } => (408, "Request Timeout", h(&[text, close])),
-        RequestProblem::NotHttp { tls: true, .. } | RequestProblem::ClosedEarly { .. } => {
+        RequestProblem::NotHttp { tls: true, .. }
+        | RequestProblem::TlsFailed(_)
+        | RequestProblem::ClosedEarly { .. } => {
             return None;
         }
         RequestProblem::Method(_)
@@ -185,6 +191,7 @@ pub fn answer(problem: &RequestProblem) -> Option<Answer> {
         | RequestProblem::NoConnectionUpgrade(_)
         | RequestProblem::NoKey
         | RequestProblem::BadKey(_)
+        | RequestProblem::PlainOverTls
         | RequestProblem::NotHttp { .. } => (400, "Bad Request", h(&[text, close])),
     };
     Some(Answer {
@@ -215,7 +222,6 @@ pub fn switching(accepted: &Accepted, extra: &[(String, String)]) -> Vec<u8> {
 }
 
 /// What one handshake thread found, for the hub.
-#[derive(Debug)]
 pub struct Handshaken {
     /// The client's id.
     pub id: u64,
@@ -225,16 +231,16 @@ pub struct Handshaken {
     pub request: Vec<u8>,
     /// Our response as written (empty when none was).
     pub response: Vec<u8>,
-    /// The upgraded socket, what was agreed and bytes that came after the
-    /// head; or why the client was refused.
-    pub outcome: Result<(TcpStream, Accepted, Vec<u8>), RequestProblem>,
+    /// The upgraded stream (TCP, or TLS for wss://), what was agreed and
+    /// bytes that came after the head; or why the client was refused.
+    pub outcome: Result<(Stream, Accepted, Vec<u8>), RequestProblem>,
 }
 
 /// Read one request from `stream`, judge it and answer it. With `busy`,
 /// the request is read (so that the client gets the answer rather than a
 /// reset) and answered 503 whatever it says.
 pub fn serve(
-    mut stream: TcpStream,
+    tcp: TcpStream,
     id: u64,
     addr: SocketAddr,
     policy: &Policy,
@@ -247,9 +253,19 @@ pub fn serve(
         response: Vec::new(),
         outcome: Err(RequestProblem::ClosedEarly { received: 0 }),
     };
-    let _ = stream.set_nonblocking(false);
-    let _ = stream.set_write_timeout(Some(policy.timeout));
+    let _ = tcp.set_nonblocking(false);
+    let _ = tcp.set_write_timeout(Some(policy.timeout));
     let deadline = Instant::now() + policy.timeout;
+    let mut stream = match secure(tcp, policy, deadline) {
+        Ok(s) => s,
+        Err((mut plain, problem)) => {
+            if let Some(s) = &mut plain {
+                refuse(s, &problem, &mut done.response);
+            }
+            done.outcome = Err(problem);
+            return done;
+        }
+    };
     let received = match http::read_request(&mut stream, deadline) {
         Ok(r) => r,
         Err(e) => {
@@ -270,8 +286,7 @@ pub fn serve(
             match stream.write_all(&response).and_then(|()| stream.flush()) {
                 Ok(()) => {
                     done.response = response;
-                    let _ = stream.set_write_timeout(None);
-                    let _ = stream.set_read_timeout(None);
+                    let _ = stream.set_timeouts(None);
                     done.outcome = Ok((stream, accepted, received.rest().to_vec()));
                 }
                 Err(_) => done.outcome = Err(RequestProblem::ClosedEarly { received: 0 }),
@@ -285,9 +300,31 @@ pub fn serve(
     done
 }
 
+/// For wss://, the TLS handshake; the stream as it is for ws://. A client
+/// that speaks plain HTTP to a wss:// listener is told so in plain text.
+fn secure(
+    tcp: TcpStream,
+    policy: &Policy,
+    deadline: Instant,
+) -> Result<Stream, (Option<Stream>, RequestProblem)> {
+    let Some(config) = &policy.tls else {
+        return Ok(Stream::Tcp(tcp));
+    };
+    // A TLS ClientHello starts with 0x16; an HTTP request with a letter.
+    let _ = tcp.set_read_timeout(crate::deadline::remaining(deadline));
+    let mut first = [0u8; 1];
+    if matches!(tcp.peek(&mut first), Ok(1)) && first[0].is_ascii_alphabetic() {
+        return Err((Some(Stream::Tcp(tcp)), RequestProblem::PlainOverTls));
+    }
+    match crate::net::tls::accept(tcp, config, deadline) {
+        Ok(t) => Ok(Stream::Tls(Box::new(t))),
+        Err(e) => Err((None, RequestProblem::TlsFailed(e))),
+    }
+}
+
 /// Write the refusal for `problem` (if it has one), keep it in `written`,
 /// and end our side of the connection.
-fn refuse(stream: &mut TcpStream, problem: &RequestProblem, written: &mut Vec<u8>) {
+fn refuse(stream: &mut Stream, problem: &RequestProblem, written: &mut Vec<u8>) {
     if let Some(a) = answer(problem) {
         let mut out = Vec::new();
         if http::write_response(
@@ -303,7 +340,7 @@ fn refuse(stream: &mut TcpStream, problem: &RequestProblem, written: &mut Vec<u8
             *written = out;
         }
     }
-    let _ = stream.shutdown(std::net::Shutdown::Write);
+    stream.shutdown();
 }
 
 /// A request head that could not be read, as a refusal's cause.
@@ -338,6 +375,7 @@ mod tests {
             headers: Vec::new(),
             compress: true,
             timeout: Duration::from_secs(1),
+            tls: None,
         }
     }
 

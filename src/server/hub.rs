@@ -50,6 +50,8 @@ const BUSY_READERS: usize = 8;
 
 /// What the hub is given besides the configuration and the sink.
 pub struct Wiring {
+    /// wss://: the server's TLS configuration.
+    pub tls: Option<Arc<rustls::ServerConfig>>,
     /// The poller (input threads wake it).
     pub poller: Arc<Poller>,
     /// The bound, non-blocking listener.
@@ -98,6 +100,7 @@ impl<'a> Hub<'a> {
     /// A hub on a bound, non-blocking listener.
     pub fn new(cfg: &'a Config, spec: &'a ListenSpec, out: &'a mut dyn Emit, w: Wiring) -> Hub<'a> {
         let Wiring {
+            tls,
             poller,
             listener,
             input,
@@ -111,6 +114,7 @@ impl<'a> Hub<'a> {
                 headers: spec.response_headers.clone(),
                 compress: cfg.compress,
                 timeout: cfg.handshake_timeout,
+                tls,
             }),
             cfg,
             spec,
@@ -368,13 +372,13 @@ impl<'a> Hub<'a> {
         &self,
         id: ClientId,
         addr: std::net::SocketAddr,
-        stream: std::net::TcpStream,
+        stream: Stream,
         accepted: &handshake::Accepted,
         early: Vec<u8>,
     ) -> Client {
         let _ = stream.set_nonblocking(true);
         let settings = crate::handshake::settings(self.cfg, accepted.deflate, Role::Server);
-        let mut tap = Tap::new(Stream::Tcp(stream), crate::handshake::tracer(self.cfg));
+        let mut tap = Tap::new(stream, crate::handshake::tracer(self.cfg));
         tap.saw_received(&early);
         let now = Instant::now();
         Client {

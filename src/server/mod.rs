@@ -41,14 +41,23 @@ pub fn run(
         context: format!("cannot listen on {}", spec.addr),
         source,
     };
+    // Certificate trouble is the user's to fix before anything listens.
+    let tls = match &spec.tls {
+        Some((cert, key)) => Some(crate::net::tls::server_config(cert, key)?),
+        None => None,
+    };
     let listener = TcpListener::bind(spec.addr).map_err(listen_err)?;
     listener.set_nonblocking(true).map_err(listen_err)?;
     let addr = listener.local_addr().map_err(listen_err)?;
     let stop = Arc::new(AtomicBool::new(false));
     interrupt_on_sigint(&stop, &poller)?;
-    let _ = out.emit(&Event::Listening { addr });
+    let _ = out.emit(&Event::Listening {
+        addr,
+        secure: tls.is_some(),
+    });
     let _ = out.flush();
     let wiring = hub::Wiring {
+        tls,
         poller,
         listener,
         input,

@@ -96,9 +96,11 @@ fn wsprobe_client_mode_talks_to_listen_mode_with_and_without_compression() {
 #[test]
 fn binary_goes_both_ways_byte_for_byte_with_b() {
     let payload: Vec<u8> = (0..=255u8).cycle().take(70_000).collect();
-    let l = Listening::start(&["--once", "-b", "--whole"], Some(&payload));
+    let l = Listening::start(&["--once", "-w", "10", "-b", "--whole"], Some(&payload));
     let mut client = wsprobe();
-    client.args(["-b", "--whole", "-c", "1"]).arg(l.url("/"));
+    // -w, not -c 1: the server's message may come with the 101, before
+    // the client has sent its own.
+    client.args(["-b", "--whole", "-w", "1"]).arg(l.url("/"));
     client.write_stdin(b"\x00\xff\x01 raw".to_vec());
     let out = client.output().expect("client runs");
     assert!(
@@ -673,4 +675,105 @@ fn client_only_flags_and_a_url_with_listen_are_usage_errors() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("-x only apply when connecting"));
     let out = wsprobe().args(["-l", "nope"]).output().expect("runs");
     assert_eq!(out.status.code(), Some(2));
+}
+
+/// PEM of one DER item.
+fn pem(label: &str, der: &[u8]) -> String {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+    let mut out = format!("-----BEGIN {label}-----\n");
+    for chunk in b64.as_bytes().chunks(64) {
+        out.push_str(std::str::from_utf8(chunk).expect("ascii"));
+        out.push('\n');
+    }
+    out.push_str(&format!("-----END {label}-----\n"));
+    out
+}
+
+#[test]
+fn wss_with_tls_cert_serves_a_client_that_trusts_the_test_ca() {
+    let pki = crate::support::TestPki::generate();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (cert, key, ca) = (
+        dir.path().join("cert.pem"),
+        dir.path().join("key.pem"),
+        dir.path().join("ca.pem"),
+    );
+    std::fs::write(&cert, pem("CERTIFICATE", &pki.leaf_der)).expect("write");
+    std::fs::write(&key, pem("PRIVATE KEY", &pki.leaf_key_der)).expect("write");
+    std::fs::write(&ca, &pki.ca_pem).expect("write");
+    let (cert, key) = (cert.display().to_string(), key.display().to_string());
+    let mut l = Listening::start(&["--echo", "--tls-cert", &cert, "--tls-key", &key], None);
+    l.close_stdin();
+    assert!(l.stderr().starts_with("* Listening on wss://127.0.0.1:"));
+    let url = format!("wss://127.0.0.1:{}/secure", l.port);
+    for flags in [&[][..], &["--no-compress"][..]] {
+        let out = wsprobe()
+            .args(flags)
+            .arg("--cacert")
+            .arg(&ca)
+            .args(["-n", "-d", "over tls", "-c", "1"])
+            .arg(&url)
+            .output()
+            .expect("client");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "over tls\n");
+    }
+    // A ws:// client is told in plain text; a client that does not trust
+    // the certificate fails its TLS handshake, and the line says so.
+    let mut plain = RawClient::connect(&l.addr());
+    plain.send(&upgrade_request("/", &[]));
+    let answer = String::from_utf8_lossy(&plain.rest()).into_owned();
+    assert!(answer.starts_with("HTTP/1.1 400 Bad Request"), "{answer}");
+    l.wait_stderr("the client sent plain HTTP to this wss:// listener");
+    let out = wsprobe()
+        .args(["-n", "-c", "1"])
+        .arg(&url)
+        .output()
+        .expect("client");
+    assert_eq!(out.status.code(), Some(5));
+    l.wait_stderr("the TLS handshake failed");
+    l.interrupt();
+    let ended = l.finish();
+    assert_eq!(ended.status.code(), Some(0), "{}", ended.stderr);
+    assert_eq!(ended.out(), "over tls\nover tls\n");
+}
+
+#[test]
+fn unusable_tls_files_are_usage_errors_before_listening() {
+    let pki = crate::support::TestPki::generate();
+    let other = crate::support::TestPki::generate();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cert = dir.path().join("cert.pem");
+    let wrong_key = dir.path().join("other-key.pem");
+    std::fs::write(&cert, pem("CERTIFICATE", &pki.leaf_der)).expect("write");
+    std::fs::write(&wrong_key, pem("PRIVATE KEY", &other.leaf_key_der)).expect("write");
+    let run = |cert: &std::path::Path, key: &std::path::Path| {
+        wsprobe()
+            .args(["-l", "127.0.0.1:0", "--tls-cert"])
+            .arg(cert)
+            .arg("--tls-key")
+            .arg(key)
+            .output()
+            .expect("runs")
+    };
+    for (c, k, needle) in [
+        (
+            dir.path().join("missing.pem"),
+            wrong_key.clone(),
+            "--tls-cert",
+        ),
+        (cert.clone(), wrong_key.clone(), "does not belong"),
+        (cert.clone(), cert.clone(), "holds no private key"),
+    ] {
+        let out = run(&c, &k);
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(needle), "{needle}: {stderr}");
+        assert!(!stderr.contains("Listening"), "{stderr}");
+    }
 }

@@ -114,12 +114,20 @@ impl Listening {
             stderr_done,
         };
         let deadline = Instant::now() + COMMAND_TIMEOUT;
-        let want = "* Listening on ws://127.0.0.1:";
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
+            let port = |line: &str| {
+                [
+                    "* Listening on ws://127.0.0.1:",
+                    "* Listening on wss://127.0.0.1:",
+                ]
+                .iter()
+                .find_map(|want| line.strip_prefix(want))
+                .map(|rest| rest.trim_end_matches('/').to_string())
+            };
             match lines.recv_timeout(left) {
-                Ok(line) if line.starts_with(want) => {
-                    let port = line[want.len()..].trim_end_matches('/');
+                Ok(line) if port(&line).is_some() => {
+                    let port = port(&line).unwrap_or_default();
                     l.port = port.parse().expect("a port in the Listening line");
                     return l;
                 }
