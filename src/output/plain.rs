@@ -704,6 +704,57 @@ mod tests {
     }
 
     #[test]
+    fn listen_mode_tags_lines_with_the_client_and_messages_on_a_terminal_only() {
+        let text = Event::Message {
+            kind: MessageKind::Text,
+            data: b"hi \x1b[2J",
+        };
+        let raw = Event::Message {
+            kind: MessageKind::Binary,
+            data: b"\x00\x01",
+        };
+        let close = Event::CloseReceived {
+            code: 1000,
+            reason: "",
+        };
+        let events = [
+            Event::Client {
+                id: 7,
+                event: &text,
+            },
+            Event::Client { id: 7, event: &raw },
+            Event::Client {
+                id: 7,
+                event: &close,
+            },
+        ];
+        let pipe = OutputSpec {
+            verbose: 1,
+            ..spec()
+        };
+        let (out, err) = render(pipe, &events);
+        assert_eq!(out, b"hi \x1b[2J\n0001\n", "a pipe gets the payloads alone");
+        assert_eq!(err, "* #7 Close received: 1000 Normal Closure\n");
+        let tty = OutputSpec {
+            stdout_tty: true,
+            ..pipe
+        };
+        let (out, _) = render(tty, &events);
+        let out = String::from_utf8(out).expect("utf8");
+        assert!(
+            out.starts_with("#7 hi \\x1b[2J\n#7 [binary 2 bytes]"),
+            "{out:?}"
+        );
+        let raw_tty = OutputSpec {
+            binary_raw: true,
+            ..tty
+        };
+        let (out, _) = render(raw_tty, &events[1..2]);
+        assert_eq!(out, b"\x00\x01", "-b writes bytes, never a prefix");
+        assert_eq!(tag_lines("<\n> x\n", 2), "< #2\n> #2 x\n");
+    }
+
+    #[test]
     fn text_gets_a_newline_binary_is_hex_on_a_pipe() {
         let (out, _) = render(
             spec(),

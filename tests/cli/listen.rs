@@ -44,6 +44,24 @@ fn the_first_line_and_the_json_event_give_the_port() {
 }
 
 #[test]
+fn quiet_hides_the_listening_line_and_json_still_has_it() {
+    let out = wsprobe()
+        .args(["-l", "127.0.0.1:0", "-q", "--json", "--max-time", "0.2"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let first: Value =
+        serde_json::from_slice(out.stdout.split(|b| *b == b'\n').next().expect("a line"))
+            .expect("json");
+    assert_eq!(first["event"], "listening");
+}
+
+#[test]
 fn wsprobe_client_mode_talks_to_listen_mode_with_and_without_compression() {
     for (client_flags, ext) in [
         (&[][..], "extensions: permessage-deflate"),
