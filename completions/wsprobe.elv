@@ -23,6 +23,7 @@ set edit:completion:arg-completer[wsprobe] = {|@words|
             cand --max-clients 'With -l, the most clients connected at once; one more is answered 503 Service Unavailable'
             cand --accept-subprotocol 'With -l, accept this subprotocol (repeatable): the first one the client offers that is accepted is chosen. Without it none is chosen (-v shows what was offered)'
             cand --tls-cert 'With -l, serve wss://: the certificate chain, PEM, leaf first (with --tls-key)'
+            cand --static 'With -l, answer plain GET requests with the files in DIR (index.html for a directory), so that a page and its WebSocket share one origin'
             cand --tls-key 'With -l, the private key of --tls-cert: PEM (PKCS#8, PKCS#1 or SEC1), not encrypted'
             cand -H 'Add a request header, ''Name: value'' (repeatable)'
             cand --header 'Add a request header, ''Name: value'' (repeatable)'

@@ -2,6 +2,7 @@ complete -c wsprobe -s l -l listen -d 'Be the server: listen on [ADDR:]PORT for 
 complete -c wsprobe -l max-clients -d 'With -l, the most clients connected at once; one more is answered 503 Service Unavailable' -r
 complete -c wsprobe -l accept-subprotocol -d 'With -l, accept this subprotocol (repeatable): the first one the client offers that is accepted is chosen. Without it none is chosen (-v shows what was offered)' -r
 complete -c wsprobe -l tls-cert -d 'With -l, serve wss://: the certificate chain, PEM, leaf first (with --tls-key)' -r -F
+complete -c wsprobe -l static -d 'With -l, answer plain GET requests with the files in DIR (index.html for a directory), so that a page and its WebSocket share one origin' -r -F
 complete -c wsprobe -l tls-key -d 'With -l, the private key of --tls-cert: PEM (PKCS#8, PKCS#1 or SEC1), not encrypted' -r -F
 complete -c wsprobe -s H -l header -d 'Add a request header, \'Name: value\' (repeatable)' -r
 complete -c wsprobe -l origin -d 'Send an Origin header' -r

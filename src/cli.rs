@@ -102,6 +102,21 @@ pub struct Cli {
           help_heading = "Listen")]
     pub tls_cert: Option<PathBuf>,
 
+    /// With -l, answer plain GET requests with the files in DIR
+    /// (index.html for a directory), so that a page and its WebSocket
+    /// share one origin.
+    ///
+    /// Read-only; a path never leads outside DIR (no '..', no symlink
+    /// out). Example: wsprobe -l 8080 --static ./site, then open
+    /// http://127.0.0.1:8080/ in a browser.
+    #[arg(
+        long = "static",
+        value_name = "DIR",
+        requires = "listen",
+        help_heading = "Listen"
+    )]
+    pub static_dir: Option<PathBuf>,
+
     /// With -l, the private key of --tls-cert: PEM (PKCS#8, PKCS#1 or
     /// SEC1), not encrypted.
     #[arg(

@@ -243,6 +243,26 @@ pub enum RequestProblem {
     },
 }
 
+/// What `--static DIR` did with a plain GET request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StaticOutcome {
+    /// 200: the file was sent.
+    Sent {
+        /// Its size.
+        bytes: u64,
+        /// The Content-Type sent.
+        content_type: &'static str,
+    },
+    /// 404: no such file (or a directory without index.html).
+    NotFound,
+    /// 403: the path leads outside DIR (`..`, or a symlink).
+    Outside,
+    /// 400: not a path that can name a file (a bad escape, NUL, `\`).
+    BadPath,
+    /// The file could not be read or sent (the error in words).
+    Failed(String),
+}
+
 /// Why a connection ended without a close handshake of the client's.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Dropped {
@@ -595,6 +615,17 @@ pub enum Event<'a> {
         status: Option<(u16, &'a str)>,
         /// Why.
         problem: &'a RequestProblem,
+    },
+    /// `--static DIR` answered a plain GET request (inside `Client`).
+    FileServed {
+        /// The client's address.
+        addr: SocketAddr,
+        /// The request target.
+        path: &'a str,
+        /// The status answered.
+        status: u16,
+        /// What happened.
+        outcome: &'a StaticOutcome,
     },
     /// A client's WebSocket is open (inside `Client`).
     ClientOpen {

@@ -266,6 +266,11 @@ permessage\-deflate is accepted when offered (\fB\-\-no\-compress\fR declines).
 ALPN http/1.1); a file that cannot be used is a usage error (status 2)
 before anything listens, a client that speaks plain HTTP to it is answered
 400 in plain text, and a failed TLS handshake is one line.
+\fB\-\-static DIR\fR answers plain GET requests with the files in DIR
+(index.html for a directory; Content\-Type by extension), so that a page and
+its WebSocket share one origin: read\-only, 403 for a path that leads outside
+DIR (\fB..\fR, encoded or not, or a symlink), 404 for a missing file; each
+request is one line.
 .SH DIAGNOSTICS
 When a run fails, wsprobe says why in one line (\fBwsprobe: error: ...\fR), then
 the facts, then what to try (\fBhint:\fR lines). Among the causes it names:
@@ -401,6 +406,11 @@ plain_http_browser, plain_http_proxied, upgrade_stripped, upgrade,
 connection, no_key, bad_key, version, max_clients, tls, not_http,
 too_large, timeout, tls_handshake, plain_over_tls, closed_early) and
 message
+.TP
+\fBfile\fR
+listen mode with \fB\-\-static\fR, with \fBclient\fR: address, path, status,
+outcome (sent, not_found, outside, bad_path, failed), length and
+content_type (when sent)
 .TP
 \fBclient_open\fR, \fBclient_end\fR
 listen mode, with \fBclient\fR: address, path, subprotocols_offered,

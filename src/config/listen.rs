@@ -37,6 +37,8 @@ pub struct ListenSpec {
     /// --tls-cert and --tls-key: serve wss:// (the files are read and
     /// checked by `net::tls::server_config` before listening).
     pub tls: Option<(PathBuf, PathBuf)>,
+    /// --static DIR, as given (`server` checks it before listening).
+    pub static_dir: Option<PathBuf>,
 }
 
 /// Headers our 101 owns; -H may not set them in listen mode.
@@ -100,9 +102,14 @@ fn client_only(cli: &Cli) -> Vec<&'static str> {
 /// The listen spec when -l is given; None in client mode.
 pub(super) fn listen_spec(cli: &Cli, warnings: &mut Vec<String>) -> Result<Option<ListenSpec>> {
     let Some(raw) = &cli.listen else {
-        if cli.once || !cli.accept_subprotocols.is_empty() || cli.tls_cert.is_some() {
+        if cli.once
+            || !cli.accept_subprotocols.is_empty()
+            || cli.tls_cert.is_some()
+            || cli.static_dir.is_some()
+        {
             return Err(Error::Usage(
-                "--once, --accept-subprotocol and --tls-cert are for listen mode: add -l PORT"
+                "--once, --accept-subprotocol, --tls-cert and --static are for listen mode: \
+                 add -l PORT"
                     .into(),
             ));
         }
@@ -158,6 +165,7 @@ pub(super) fn listen_spec(cli: &Cli, warnings: &mut Vec<String>) -> Result<Optio
         accept_subprotocols: cli.accept_subprotocols.clone(),
         response_headers,
         tls: cli.tls_cert.clone().zip(cli.tls_key.clone()),
+        static_dir: cli.static_dir.clone(),
     }))
 }
 

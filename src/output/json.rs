@@ -11,7 +11,7 @@ use super::redact::redact;
 use crate::error::Error;
 use crate::event::{
     CertInfo, ClientEnd, Direction, Emit, Event, FrameInfo, Initiator, MessageKind, PlainRequest,
-    RequestProblem, Timing,
+    RequestProblem, StaticOutcome, Timing,
 };
 use crate::format::{close_code_name, hex, rfc3339};
 use crate::protocol::frame::Opcode;
@@ -286,6 +286,7 @@ impl<O: Write> Emit for JsonPrinter<O> {
             | Event::ResponseSent { .. }
             | Event::Refused { .. }
             | Event::ClientOpen { .. }
+            | Event::FileServed { .. }
             | Event::ClientEnded { .. } => self.listen_event(ev),
             // REPL-only events: --json never runs the REPL, and message and
             // frame events already carry what these say.
@@ -372,6 +373,28 @@ impl<O: Write> JsonPrinter<O> {
                        "subprotocols_offered": offered, "subprotocol": subprotocol,
                        "extensions": extensions}),
             ),
+            Event::FileServed {
+                addr,
+                path,
+                status,
+                outcome,
+            } => {
+                let (how, bytes, ct) = match outcome {
+                    StaticOutcome::Sent {
+                        bytes,
+                        content_type,
+                    } => ("sent", Some(*bytes), Some(*content_type)),
+                    StaticOutcome::NotFound => ("not_found", None, None),
+                    StaticOutcome::Outside => ("outside", None, None),
+                    StaticOutcome::BadPath => ("bad_path", None, None),
+                    StaticOutcome::Failed(_) => ("failed", None, None),
+                };
+                self.line(
+                    "file",
+                    json!({"address": addr.to_string(), "path": path, "status": status,
+                           "outcome": how, "length": bytes, "content_type": ct}),
+                )
+            }
             Event::ClientEnded {
                 addr,
                 ref end,

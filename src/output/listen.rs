@@ -4,8 +4,8 @@
 //! opened; how its session ended. Pure functions of the events' data; the
 //! printers decide when a line shows.
 
-use crate::event::{ClientEnd, Dropped, PlainRequest, RequestProblem};
-use crate::format::{close_code_name, sanitize, secs};
+use crate::event::{ClientEnd, Dropped, PlainRequest, RequestProblem, StaticOutcome};
+use crate::format::{bytes, close_code_name, sanitize, secs};
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -118,6 +118,32 @@ pub fn refused_line(
         .map(|(code, reason)| format!(" ({code} {reason})"))
         .unwrap_or_default();
     format!("Refused {addr}{status}: {}", problem_words(p, tty))
+}
+
+/// `GET /app.js from 127.0.0.1:5555: 200, 1.2 KiB text/javascript (--static)`.
+pub fn file_line(
+    addr: SocketAddr,
+    path: &str,
+    status: u16,
+    outcome: &StaticOutcome,
+    tty: bool,
+) -> String {
+    let path = if tty {
+        sanitize::escape(path.as_bytes(), false)
+    } else {
+        path.to_string()
+    };
+    let what = match outcome {
+        StaticOutcome::Sent {
+            bytes: n,
+            content_type,
+        } => format!("{}, {content_type}", bytes(*n as usize)),
+        StaticOutcome::NotFound => "no such file in --static DIR".into(),
+        StaticOutcome::Outside => "the path leads outside --static DIR; refused".into(),
+        StaticOutcome::BadPath => "not a path that can name a file".into(),
+        StaticOutcome::Failed(e) => format!("failed: {e}"),
+    };
+    format!("GET {path} from {addr}: {status}, {what} (--static)")
 }
 
 /// `Open: 127.0.0.1:5555 GET /chat (subprotocol: none, offered: a, b; extensions: none)`.

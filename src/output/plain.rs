@@ -406,6 +406,12 @@ impl<O: Write, E: Write> Printer<O, E> {
                 subprotocol,
                 extensions,
             } => listen::open_line(addr, path, offered, subprotocol, extensions, tty),
+            Event::FileServed {
+                addr,
+                path,
+                status,
+                outcome,
+            } => listen::file_line(addr, path, status, outcome, tty),
             Event::ClientEnded {
                 addr,
                 ref end,

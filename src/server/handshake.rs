@@ -33,6 +33,8 @@ pub struct Policy {
     pub timeout: Duration,
     /// wss://: the TLS configuration (--tls-cert, --tls-key).
     pub tls: Option<std::sync::Arc<rustls::ServerConfig>>,
+    /// --static DIR, canonical: plain GET requests get its files.
+    pub static_root: Option<std::path::PathBuf>,
 }
 
 /// What a request the server accepts asks for and gets.
@@ -229,8 +231,13 @@ pub struct Handshaken {
     pub addr: SocketAddr,
     /// The request head as received (empty when none came whole).
     pub request: Vec<u8>,
-    /// Our response as written (empty when none was).
+    /// Our response head as written (empty when none was; a file's body
+    /// is not kept).
     pub response: Vec<u8>,
+    /// The request target (empty when no request came whole).
+    pub target: String,
+    /// --static answered it: the status and what was sent.
+    pub file: Option<(u16, crate::event::StaticOutcome)>,
     /// The upgraded stream (TCP, or TLS for wss://), what was agreed and
     /// bytes that came after the head; or why the client was refused.
     pub outcome: Result<(Stream, Accepted, Vec<u8>), RequestProblem>,
@@ -251,6 +258,8 @@ pub fn serve(
         addr,
         request: Vec::new(),
         response: Vec::new(),
+        target: String::new(),
+        file: None,
         outcome: Err(RequestProblem::ClosedEarly { received: 0 }),
     };
     let _ = tcp.set_nonblocking(false);
@@ -276,6 +285,7 @@ pub fn serve(
         }
     };
     done.request = received.raw_head().to_vec();
+    done.target = received.head.path.clone();
     let verdict = match busy {
         Some(limit) => Err(RequestProblem::Busy { limit }),
         None => judge(&received.head, policy),
@@ -292,12 +302,57 @@ pub fn serve(
                 Err(_) => done.outcome = Err(RequestProblem::ClosedEarly { received: 0 }),
             }
         }
-        Err(problem) => {
-            refuse(&mut stream, &problem, &mut done.response);
-            done.outcome = Err(problem);
-        }
+        Err(problem) => match (&problem, &policy.static_root) {
+            (RequestProblem::Plain(_), Some(root)) => {
+                let mut head = HeadTap::new(&mut stream);
+                let (status, outcome) = super::files::serve(&mut head, root, &received.head.path);
+                done.response = head.head;
+                stream.shutdown();
+                done.file = Some((status, outcome));
+            }
+            _ => {
+                refuse(&mut stream, &problem, &mut done.response);
+                done.outcome = Err(problem);
+            }
+        },
     }
     done
+}
+
+/// A writer that keeps a copy of the response head (up to the blank line)
+/// for `-v`, and passes everything on.
+struct HeadTap<'a, W: Write> {
+    inner: &'a mut W,
+    head: Vec<u8>,
+    done: bool,
+}
+
+impl<'a, W: Write> HeadTap<'a, W> {
+    fn new(inner: &'a mut W) -> Self {
+        HeadTap {
+            inner,
+            head: Vec::new(),
+            done: false,
+        }
+    }
+}
+
+impl<W: Write> Write for HeadTap<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        if !self.done {
+            self.head.extend_from_slice(&buf[..n]);
+            if let Some(end) = memchr::memmem::find(&self.head, b"\r\n\r\n") {
+                self.head.truncate(end + 4);
+                self.done = true;
+            }
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 /// For wss://, the TLS handshake; the stream as it is for ws://. A client
@@ -376,6 +431,7 @@ mod tests {
             compress: true,
             timeout: Duration::from_secs(1),
             tls: None,
+            static_root: None,
         }
     }
 

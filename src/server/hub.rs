@@ -52,6 +52,8 @@ const BUSY_READERS: usize = 8;
 pub struct Wiring {
     /// wss://: the server's TLS configuration.
     pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// --static DIR, canonical.
+    pub static_root: Option<std::path::PathBuf>,
     /// The poller (input threads wake it).
     pub poller: Arc<Poller>,
     /// The bound, non-blocking listener.
@@ -101,6 +103,7 @@ impl<'a> Hub<'a> {
     pub fn new(cfg: &'a Config, spec: &'a ListenSpec, out: &'a mut dyn Emit, w: Wiring) -> Hub<'a> {
         let Wiring {
             tls,
+            static_root,
             poller,
             listener,
             input,
@@ -115,6 +118,7 @@ impl<'a> Hub<'a> {
                 compress: cfg.compress,
                 timeout: cfg.handshake_timeout,
                 tls,
+                static_root,
             }),
             cfg,
             spec,
@@ -328,6 +332,16 @@ impl<'a> Hub<'a> {
                         raw: &done.response,
                     },
                 );
+            }
+            if let Some((status, outcome)) = &done.file {
+                let ev = Event::FileServed {
+                    addr: done.addr,
+                    path: &done.target,
+                    status: *status,
+                    outcome,
+                };
+                emit(self.out, &ev);
+                continue;
             }
             match done.outcome {
                 Err(problem) => {

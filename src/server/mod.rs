@@ -11,6 +11,7 @@
 //! only: everything observed goes out as events.
 
 pub mod client;
+pub mod files;
 pub mod handshake;
 pub mod hub;
 
@@ -46,6 +47,10 @@ pub fn run(
         Some((cert, key)) => Some(crate::net::tls::server_config(cert, key)?),
         None => None,
     };
+    let static_root = match &spec.static_dir {
+        Some(dir) => Some(static_root(dir)?),
+        None => None,
+    };
     let listener = TcpListener::bind(spec.addr).map_err(listen_err)?;
     listener.set_nonblocking(true).map_err(listen_err)?;
     let addr = listener.local_addr().map_err(listen_err)?;
@@ -58,6 +63,7 @@ pub fn run(
     let _ = out.flush();
     let wiring = hub::Wiring {
         tls,
+        static_root,
         poller,
         listener,
         input,
@@ -65,6 +71,23 @@ pub fn run(
         stop,
     };
     hub::Hub::new(cfg, spec, out, wiring).run()
+}
+
+/// --static DIR made canonical (paths are compared with it); a usage error
+/// when it is not a directory.
+fn static_root(dir: &std::path::Path) -> Result<std::path::PathBuf> {
+    match dir.canonicalize() {
+        Ok(root) if root.is_dir() => Ok(root),
+        Ok(_) => Err(Error::Usage(format!(
+            "--static {}: not a directory",
+            dir.display()
+        ))),
+        Err(source) => Err(Error::ReadFile {
+            what: "--static",
+            path: dir.to_path_buf(),
+            source,
+        }),
+    }
 }
 
 /// SIGINT sets `stop` and wakes the poller (signal-hook runs the handler

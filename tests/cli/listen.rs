@@ -795,3 +795,81 @@ fn unusable_tls_files_are_usage_errors_before_listening() {
         assert!(!stderr.contains("Listening"), "{stderr}");
     }
 }
+
+#[test]
+fn static_serves_the_page_under_test_and_never_leaves_its_directory() {
+    let site = tempfile::tempdir().expect("tempdir");
+    let root = site.path();
+    std::fs::write(root.join("index.html"), "<script src=app.js></script>").expect("write");
+    std::fs::write(
+        root.join("app.js"),
+        "new WebSocket(location.href.replace('http', 'ws'))",
+    )
+    .expect("write");
+    let secret = tempfile::NamedTempFile::new().expect("outside");
+    std::fs::write(secret.path(), "secret outside").expect("write");
+    std::os::unix::fs::symlink(secret.path(), root.join("escape")).expect("symlink");
+    let dir = root.display().to_string();
+    let mut l = Listening::start(&["--static", &dir, "--echo"], None);
+    l.close_stdin();
+    let get = |target: &str| {
+        let mut c = RawClient::connect(&l.addr());
+        c.send(format!("GET {target} HTTP/1.1\r\nHost: x\r\nAccept: text/html\r\n\r\n").as_bytes());
+        String::from_utf8_lossy(&c.rest()).into_owned()
+    };
+    let page = get("/");
+    assert!(page.starts_with("HTTP/1.1 200 OK\r\n"), "{page}");
+    assert!(
+        page.contains("Content-Type: text/html; charset=utf-8\r\n"),
+        "{page}"
+    );
+    assert!(
+        page.ends_with("\r\n\r\n<script src=app.js></script>"),
+        "{page}"
+    );
+    let js = get("/app.js?v=1");
+    assert!(
+        js.contains("Content-Type: text/javascript; charset=utf-8\r\n"),
+        "{js}"
+    );
+    for (target, status) in [
+        ("/../../etc/passwd", "403 Forbidden"),
+        ("/%2e%2e/%2e%2e/etc/passwd", "403 Forbidden"),
+        ("/escape", "403 Forbidden"),
+        ("/missing.css", "404 Not Found"),
+        ("/%zz", "400 Bad Request"),
+    ] {
+        let answer = get(target);
+        assert!(
+            answer.starts_with(&format!("HTTP/1.1 {status}\r\n")),
+            "{target}: {answer}"
+        );
+        assert!(
+            !answer.contains("secret outside") && !answer.contains("root:"),
+            "{answer}"
+        );
+    }
+    let stderr = l.wait_stderr("GET /%zz from 127.0.0.1");
+    assert!(stderr.contains("* #1 GET / from 127.0.0.1:"), "{stderr}");
+    assert!(
+        stderr.contains(": 200, 28 bytes, text/html; charset=utf-8 (--static)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("GET /escape from 127.0.0.1:")
+            && stderr.contains("leads outside --static DIR"),
+        "{stderr}"
+    );
+    // The WebSocket on the same origin.
+    let (mut c, _) = RawClient::upgraded(&l.addr());
+    c.send(&masked(0x81, b"same origin", Some(KEY)));
+    assert_eq!(read_frame(&mut c.s).text(), "same origin");
+    drop(c);
+    l.interrupt();
+    assert_eq!(l.finish().status.code(), Some(0));
+    let out = wsprobe()
+        .args(["-l", "127.0.0.1:0", "--static", "/nonexistent/site"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+}
