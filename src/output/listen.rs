@@ -9,15 +9,19 @@ use crate::format::{bytes, close_code_name, sanitize, secs};
 use std::net::SocketAddr;
 use std::time::Duration;
 
+/// A client's text (a path, a header value) as a line shows it: escaped
+/// on a terminal, as sent on a pipe.
+fn shown(v: &str, tty: bool) -> String {
+    if tty {
+        sanitize::escape(v.as_bytes(), false)
+    } else {
+        v.to_string()
+    }
+}
+
 /// What a refused request did wrong (or what it looks like), and the rule.
 pub fn problem_words(p: &RequestProblem, tty: bool) -> String {
-    let shown = |v: &str| {
-        if tty {
-            sanitize::escape(v.as_bytes(), false)
-        } else {
-            v.to_string()
-        }
-    };
+    let shown = |v: &str| shown(v, tty);
     match p {
         RequestProblem::Method(m) => format!(
             "the method is {}, not GET (RFC 6455 section 4.2.1)",
@@ -128,11 +132,7 @@ pub fn file_line(
     outcome: &StaticOutcome,
     tty: bool,
 ) -> String {
-    let path = if tty {
-        sanitize::escape(path.as_bytes(), false)
-    } else {
-        path.to_string()
-    };
+    let path = shown(path, tty);
     let what = match outcome {
         StaticOutcome::Sent {
             bytes: n,
@@ -155,11 +155,7 @@ pub fn open_line(
     extensions: Option<&str>,
     tty: bool,
 ) -> String {
-    let path = if tty {
-        sanitize::escape(path.as_bytes(), false)
-    } else {
-        path.to_string()
-    };
+    let path = shown(path, tty);
     let offer = if offered.is_empty() {
         String::new()
     } else {
