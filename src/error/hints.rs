@@ -10,6 +10,7 @@
 use super::{
     Error, HandshakeProblem, MalformedResponse, ProxyFailure, ProxyProblem, RedirectProblem,
     Rejection, SocksProblem, TimeoutKind, describe_io,
+    response::{Preview, response_facts},
 };
 use crate::format::sanitize::escape_preview;
 use crate::protocol::frame::ACCEPT_GUID;
@@ -203,30 +204,7 @@ fn timeout_hints(kind: TimeoutKind) -> Vec<String> {
 fn proxy_facts(p: &ProxyFailure) -> Vec<String> {
     match &p.problem {
         ProxyProblem::Unreachable(e) => e.facts(),
-        ProxyProblem::Refused(r) => {
-            let mut f: Vec<String> = r
-                .headers
-                .iter()
-                .filter(|(n, _)| {
-                    ["Proxy-Authenticate", "Content-Type", "Server", "Via"]
-                        .iter()
-                        .any(|h| h.eq_ignore_ascii_case(n))
-                })
-                .map(|(n, v)| format!("< {n}: {}", escape_preview(v.as_bytes(), 200)))
-                .collect();
-            if !r.body.is_empty() {
-                f.push(format!(
-                    "body ({} bytes{}):",
-                    r.body.len(),
-                    if r.body_truncated { ", truncated" } else { "" }
-                ));
-                let text = String::from_utf8_lossy(&r.body);
-                for line in text.trim_end().lines().take(20) {
-                    f.push(format!("| {}", escape_preview(line.as_bytes(), 200)));
-                }
-            }
-            f
-        }
+        ProxyProblem::Refused(r) => response_facts(r, &Preview::PROXY_REFUSAL),
         ProxyProblem::NotHttp { received, .. } | ProxyProblem::ClosedEarly { received }
             if !received.is_empty() =>
         {

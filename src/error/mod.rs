@@ -15,9 +15,11 @@
 //! configuration or the printers that use it.
 
 mod hints;
+mod response;
 mod tls;
 mod words;
 
+pub use response::{Preview, response_facts};
 pub use words::{describe_io, socks_reply_words};
 
 use std::io;
