@@ -10,6 +10,7 @@
 use super::{
     Error, HandshakeProblem, MalformedResponse, ProxyFailure, ProxyProblem, RedirectProblem,
     Rejection, SocksProblem, TimeoutKind, describe_io,
+    intermediary::{Intermediary, NotForwarded, Refusal, the_proxy},
     response::{Preview, response_facts},
 };
 use crate::format::sanitize::escape_preview;
@@ -307,6 +308,10 @@ fn socks_hint(target: &str, s: &SocksProblem) -> String {
 }
 
 fn rejection_hints(r: &Rejection) -> Vec<String> {
+    let via = Intermediary::recognise(&r.headers, &r.body);
+    if let Some(cause) = Refusal::of(r, via) {
+        return vec![refusal_hint(cause, via)];
+    }
     let mut h = Vec::new();
     match r.status {
         200 => h.push(
@@ -337,10 +342,12 @@ fn rejection_hints(r: &Rejection) -> Vec<String> {
         ),
         404 => h.push("no WebSocket endpoint at this path: check the path".into()),
         426 => {
-            let v = r.header("Sec-WebSocket-Version").unwrap_or("(not said)");
-            h.push(format!(
-                "the server wants another WebSocket version: {v}; wsprobe speaks 13"
-            ));
+            // Refusal::of took the 426s that name no version.
+            if let Some(v) = r.header("Sec-WebSocket-Version") {
+                h.push(format!(
+                    "the server wants another WebSocket version: {v}; wsprobe speaks 13"
+                ));
+            }
         }
         429 => match r.header("Retry-After") {
             Some(s) => h.push(format!("rate limited: retry after {s}")),
@@ -350,6 +357,41 @@ fn rejection_hints(r: &Rejection) -> Vec<String> {
         _ => {}
     }
     h
+}
+
+/// The hint for a refusal a proxy explains, naming the proxy's fix.
+fn refusal_hint(cause: Refusal, via: Option<Intermediary>) -> String {
+    let proxy = the_proxy(via);
+    let fix = via.map_or(
+        "forward them (nginx: proxy_http_version 1.1; proxy_set_header Upgrade $http_upgrade; \
+         proxy_set_header Connection \"upgrade\"; Apache httpd: ProxyPass ... upgrade=websocket)",
+        Intermediary::upgrade_fix,
+    );
+    match cause {
+        Refusal::UpgradeNotForwarded(NotForwarded::Http10) => format!(
+            "the request reached the server as HTTP/1.0, which cannot upgrade: {proxy} \
+             forwards HTTP/1.0 (nginx's default) without Upgrade and Connection; {fix}"
+        ),
+        Refusal::UpgradeNotForwarded(NotForwarded::Connection | NotForwarded::Upgrade) => format!(
+            "the server saw no upgrade request: {proxy} does not forward the hop-by-hop \
+             Upgrade and Connection headers; {fix}"
+        ),
+        Refusal::BackendUnreachable => format!(
+            "{proxy} answered for the WebSocket server, which is down, refuses connections or \
+             is not where the proxy's configuration says (its upstream/backend address); \
+             the proxy's error log names the address it tried"
+        ),
+        Refusal::BackendTimedOut => format!(
+            "the WebSocket server behind {proxy} accepted but did not answer the upgrade in \
+             time: check that it is not stuck or overloaded; the proxy's error log says which \
+             backend it waited for"
+        ),
+        Refusal::PlainHttpBackend => format!(
+            "the answer is 200, not 101: {proxy} routes this path to a plain HTTP application, \
+             not to the WebSocket server; check the proxy's route for this path \
+             (nginx location, Apache ProxyPass, HAProxy use_backend)"
+        ),
+    }
 }
 
 #[cfg(test)]

@@ -15,10 +15,12 @@
 //! configuration or the printers that use it.
 
 mod hints;
+mod intermediary;
 mod response;
 mod tls;
 mod words;
 
+pub use intermediary::{Intermediary, NotForwarded, Refusal};
 pub use response::{Preview, response_facts};
 pub use words::{describe_io, socks_reply_words};
 

@@ -8,7 +8,8 @@
 
 use super::{
     Error, HandshakeProblem, MalformedResponse, ProxyFailure, ProxyProblem, ProxyProtocol,
-    RedirectProblem, SocksProblem, TimeoutKind,
+    RedirectProblem, Rejection, SocksProblem, TimeoutKind,
+    intermediary::{Intermediary, Refusal, the_proxy},
 };
 use crate::format::{close_code_name, sanitize::escape_preview, secs};
 use crate::protocol::frame::MAX_CLOSE_REASON;
@@ -61,11 +62,7 @@ impl fmt::Display for Error {
                 plaintext_reply.is_some(),
                 diagnosis.as_deref(),
             ),
-            Error::Rejected(r) => write!(
-                f,
-                "the server refused the WebSocket upgrade: {} {}",
-                r.status, r.reason
-            ),
+            Error::Rejected(r) => rejected(f, r),
             Error::Redirect(r) => redirect(f, r),
             Error::Malformed(m) => malformed(f, m),
             Error::Handshake(p) => handshake(f, p),
@@ -122,6 +119,34 @@ fn connect(
             f,
             "cannot connect to {host} port {port}: all {} addresses failed",
             attempts.len()
+        ),
+    }
+}
+
+/// A refused upgrade: the gateway's own failure when it is one, else the
+/// server's refusal, naming the proxy it came through.
+fn rejected(f: &mut fmt::Formatter<'_>, r: &Rejection) -> fmt::Result {
+    let via = Intermediary::recognise(&r.headers, &r.body);
+    let (status, reason) = (r.status, &r.reason);
+    match (Refusal::of(r, via), via) {
+        (Some(Refusal::BackendUnreachable), _) => write!(
+            f,
+            "{} could not reach the WebSocket server behind it: {status} {reason}",
+            the_proxy(via)
+        ),
+        (Some(Refusal::BackendTimedOut), _) => write!(
+            f,
+            "{} gave up waiting for the WebSocket server behind it: {status} {reason}",
+            the_proxy(via)
+        ),
+        (_, Some(i)) => write!(
+            f,
+            "the server refused the WebSocket upgrade: {status} {reason}, through the proxy ({}) in front of it",
+            i.name()
+        ),
+        (_, None) => write!(
+            f,
+            "the server refused the WebSocket upgrade: {status} {reason}"
         ),
     }
 }
