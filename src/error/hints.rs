@@ -315,7 +315,8 @@ fn rejection_hints(r: &Rejection) -> Vec<String> {
     let mut h = Vec::new();
     match r.status {
         200 => h.push(
-            "the server answered 200, not 101: this URL serves plain HTTP; check the path and port"
+            "the server answered 200, not 101: this URL serves plain HTTP; check the path and port, \
+             and, behind a reverse proxy, that its route for this path leads to the WebSocket server"
                 .into(),
         ),
         301 | 302 | 303 | 307 | 308 => match r.header("Location") {
