@@ -60,6 +60,9 @@ impl Error {
                 ..
             } => super::tls::facts(plaintext_reply.as_deref(), diagnosis.as_deref()),
             Error::Proxy(p) => proxy_facts(p),
+            Error::AbnormalClose {
+                silence: Some(s), ..
+            } => vec![super::idle::fact(s)],
             _ => Vec::new(),
         }
     }
@@ -99,9 +102,13 @@ impl Error {
             Error::Rejected(r) => rejection_hints(r),
             Error::Malformed(m) => malformed_hints(m),
             Error::Handshake(p) => handshake_hints(p),
-            Error::AbnormalClose { code: 1006, .. } => vec![
-                "the server or something in between dropped the connection; -v shows what happened before".into(),
-            ],
+            Error::AbnormalClose {
+                code: 1006,
+                silence,
+                ..
+            } => vec![silence.as_ref().and_then(super::idle::hint).unwrap_or_else(|| {
+                "the server or something in between dropped the connection; -v shows what happened before".into()
+            })],
             Error::Timeout { kind, .. } => timeout_hints(*kind),
             Error::Input(_) => vec!["-b sends binary messages, which need not be UTF-8".into()],
             _ => Vec::new(),

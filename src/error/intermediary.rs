@@ -135,22 +135,22 @@ impl Intermediary {
         }
     }
 
-    /// The setting that ends a quiet tunnel through it, and its usual
-    /// default when there is one.
+    /// The setting that ends a quiet tunnel through it, and its default
+    /// when it has one that ends WebSocket connections.
     pub fn idle_setting(self) -> (&'static str, Option<Duration>) {
         let s = Duration::from_secs;
         match self {
-            Intermediary::Nginx => ("nginx's proxy_read_timeout", Some(s(60))),
-            Intermediary::HAProxy => ("HAProxy's timeout tunnel (or timeout client)", Some(s(50))),
-            Intermediary::Apache => ("Apache httpd's ProxyTimeout (or Timeout)", Some(s(60))),
-            Intermediary::Caddy => ("Caddy's stream_timeout", None),
-            Intermediary::Envoy => ("Envoy's idle_timeout", Some(s(3600))),
-            Intermediary::Traefik => ("Traefik's respondingTimeouts.idleTimeout", Some(s(180))),
-            Intermediary::Squid => ("Squid's read_timeout", Some(s(900))),
-            Intermediary::Varnish => ("Varnish's pipe_timeout", Some(s(60))),
-            Intermediary::Cloudflare => ("Cloudflare's idle timeout", Some(s(100))),
-            Intermediary::AwsElb => ("the load balancer's idle timeout", Some(s(60))),
-            Intermediary::GoogleLb => ("the backend service's timeout", Some(s(30))),
+            Intermediary::Nginx => ("proxy_read_timeout", Some(s(60))),
+            Intermediary::HAProxy => ("timeout tunnel (or timeout client)", None),
+            Intermediary::Apache => ("ProxyTimeout (or Timeout)", Some(s(60))),
+            Intermediary::Caddy => ("stream_timeout", None),
+            Intermediary::Envoy => ("idle_timeout", Some(s(3600))),
+            Intermediary::Traefik => ("respondingTimeouts.idleTimeout", Some(s(180))),
+            Intermediary::Squid => ("read_timeout", Some(s(900))),
+            Intermediary::Varnish => ("pipe_timeout", Some(s(60))),
+            Intermediary::Cloudflare => ("idle timeout", Some(s(100))),
+            Intermediary::AwsElb => ("idle timeout", Some(s(60))),
+            Intermediary::GoogleLb => ("backend service timeout", Some(s(30))),
         }
     }
 }

@@ -75,6 +75,7 @@ impl fmt::Display for Error {
                 code,
                 reason,
                 detail,
+                ..
             } => abnormal_close(f, *code, reason, detail),
             Error::Timeout { kind, after } => {
                 write!(f, "timed out after {}: {kind}", secs(*after))

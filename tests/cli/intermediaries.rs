@@ -252,6 +252,34 @@ fn nginx_in_front_of_websockets_each_failure_named_with_its_fix() {
         ],
     );
     assert!(http.output().contains("GET /plain/"), "{}", http.output());
+
+    // proxy_read_timeout 2s on /good/: a quiet connection is dropped, and
+    // pings keep it open.
+    idle_timeout_is_named(
+        &url("good"),
+        "(the proxy (nginx) in front of the server: its proxy_read_timeout)",
+    );
+}
+
+/// A connection left quiet (-w 10 after one echo) is dropped by the
+/// proxy's 2 s idle timeout: exit 9, the silence each way, the cause and
+/// --ping-interval named; with --ping-interval 0.5 it stays open until
+/// wsprobe closes it after -w 3.
+fn idle_timeout_is_named(url: &str, whose: &str) {
+    run(&["-d", "hi", "-w", "10", url], b"").expect(
+        9,
+        &[
+            "connection closed abnormally: 1006 Abnormal Closure",
+            "silent before the end: nothing received for 2.",
+            "hint: the connection was quiet both ways for 2.",
+            "and then dropped: an intermediary's idle timeout is the likely cause",
+            whose,
+            "--ping-interval 1 keeps it alive",
+        ],
+    );
+    let r = run(&["-d", "hi", "-w", "3", "--ping-interval", "0.5", url], b"");
+    r.expect(0, &[]);
+    assert_eq!(String::from_utf8_lossy(&r.stdout), "hi\n");
 }
 
 // ---------------------------------------------------------------- HAProxy
@@ -332,6 +360,13 @@ fn haproxy_in_front_of_websockets_its_own_pages_are_recognised() {
             ],
         )
         .lacks("WebSocket version");
+
+    // timeout tunnel 2s; the 101 came from the backend, unmarked: the
+    // silence itself tells.
+    idle_timeout_is_named(
+        &url("good"),
+        "(2.00 s is a round number of seconds, as timeouts are set)",
+    );
 }
 
 // ----------------------------------------------------------- Apache httpd
