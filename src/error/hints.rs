@@ -232,10 +232,7 @@ fn proxy_hints(p: &ProxyFailure) -> Vec<String> {
         ProxyProblem::Unreachable(e) => h.extend(e.hints()),
         ProxyProblem::Refused(r) if r.status == 407 => h.push(proxy_auth_hint(p, r)),
         ProxyProblem::Refused(r) => match r.status {
-            403 | 405 => h.push(format!(
-                "the proxy does not allow a tunnel to {}: many allow CONNECT to port 443 only",
-                p.target
-            )),
+            403 | 405 => h.push(connect_refused_hint(p, r)),
             502..=504 => h.push(format!(
                 "the proxy could not reach {}: check the host and port as the proxy sees them; its body may say why",
                 p.target
@@ -256,12 +253,35 @@ fn proxy_hints(p: &ProxyFailure) -> Vec<String> {
         ),
         ProxyProblem::Socks(s) => h.push(socks_hint(&p.target, s)),
     }
-    if let Some(var) = &p.env_var {
-        h.push(format!(
+    match &p.env_var {
+        Some(var) => h.push(format!(
             "the proxy comes from {var}: -x '' or --noproxy HOST connects directly"
-        ));
+        )),
+        None => h.push(
+            "the proxy comes from -x (--proxy): without it, wsprobe connects directly".into(),
+        ),
     }
     h
+}
+
+/// A 403 or 405 to CONNECT: the proxy's rules, in its own terms when it
+/// is recognised (Squid's stock configuration allows CONNECT to port 443
+/// only); the WebSocket server was never asked.
+fn connect_refused_hint(p: &ProxyFailure, r: &Rejection) -> String {
+    let port = p.target.rsplit(':').next().unwrap_or("443");
+    match Intermediary::recognise(&r.headers, &r.body) {
+        Some(Intermediary::Squid) => format!(
+            "Squid's http_access rules refuse CONNECT to port {port} (its stock configuration \
+             allows CONNECT to the SSL_ports, 443, only): add `acl SSL_ports port {port}` \
+             before its `http_access deny CONNECT !SSL_ports`, or reach the server on 443; \
+             the WebSocket server was never asked"
+        ),
+        _ => format!(
+            "the proxy does not allow a tunnel to {}: many allow CONNECT to port 443 only; \
+             the WebSocket server was never asked",
+            p.target
+        ),
+    }
 }
 
 /// A 407 from the proxy: by the scheme it asks for and what we sent.
@@ -298,7 +318,10 @@ fn socks_hint(target: &str, s: &SocksProblem) -> String {
             "the proxy wants a method wsprobe does not speak (GSSAPI?)".into()
         }
         SocksProblem::AuthFailed { .. } => "check the user name and password (--proxy-user)".into(),
-        SocksProblem::Reply { code: 2 } => "the proxy's rules forbid this destination".into(),
+        SocksProblem::Reply { code: 2 } => format!(
+            "the proxy's rules forbid this destination ({target}; Dante: its socks block and \
+             pass rules): the refusal is the proxy's, the WebSocket server was never asked"
+        ),
         SocksProblem::Reply { code: 3 | 4 | 6 } => format!(
             "the proxy cannot reach {target}: check the host and port as the proxy sees them"
         ),

@@ -31,7 +31,13 @@ impl Preview {
     /// A proxy's refusal of CONNECT: one-line, escaped facts of the error
     /// itself (they may be shown anywhere, JSON included).
     pub const PROXY_REFUSAL: Preview = Preview {
-        headers: &["Proxy-Authenticate", "Content-Type", "Server", "Via"],
+        headers: &[
+            "Proxy-Authenticate",
+            "Content-Type",
+            "Server",
+            "Via",
+            "X-Squid-Error",
+        ],
         escape: true,
         line_max: Some(200),
         max_lines: Some(20),

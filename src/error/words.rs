@@ -248,7 +248,16 @@ fn abnormal_close(
 }
 
 fn proxy(f: &mut fmt::Formatter<'_>, p: &ProxyFailure) -> fmt::Result {
-    let proxy = &p.proxy;
+    // A refusal names the product when its answer does: "the proxy
+    // http://p:3128 (Squid) refused ...".
+    let product = match &p.problem {
+        ProxyProblem::Refused(r) => Intermediary::recognise(&r.headers, &r.body),
+        _ => None,
+    };
+    let proxy = &match product {
+        Some(i) => format!("{} ({})", p.proxy, i.name()),
+        None => p.proxy.clone(),
+    };
     let what = match p.protocol {
         ProxyProtocol::Socks5 => "SOCKS5 proxy",
         ProxyProtocol::HttpConnect => "proxy",

@@ -56,8 +56,14 @@ impl Run {
 }
 
 fn run(args: &[&str], stdin: &[u8]) -> Run {
+    run_env(args, stdin, &[])
+}
+
+/// [`run`] with environment variables (a proxy variable).
+fn run_env(args: &[&str], stdin: &[u8], env: &[(&str, &str)]) -> Run {
     let out = wsprobe()
         .args(args)
+        .envs(env.iter().copied())
         .write_stdin(stdin.to_vec())
         .output()
         .expect("wsprobe runs");
@@ -496,4 +502,119 @@ fn caddy_forwards_by_default_and_its_502_and_stripped_headers_are_named() {
             ],
         )
         .lacks("WebSocket version");
+}
+
+// ------------------------------------------------------------------ Squid
+
+const SQUID_CONF: &str = r#"
+http_port 127.0.0.1:@LISTEN@
+pid_filename @DIR@/squid.pid
+cache_log @DIR@/cache.log
+access_log none
+cache deny all
+cache_mem 1 MB
+coredump_dir @DIR@
+netdb_filename none
+pinger_enable off
+shutdown_lifetime 0 seconds
+auth_param basic program /usr/lib/squid/basic_fake_auth
+auth_param basic realm wsprobe-test
+acl SSL_ports port 443 @WS@
+acl CONNECT method CONNECT
+acl users proxy_auth REQUIRED
+http_access deny CONNECT !SSL_ports
+http_access allow users
+http_access deny all
+"#;
+
+#[test]
+fn squid_refusals_are_the_proxys_naming_the_variable_and_the_rule() {
+    let Some(bin) = find("squid", "squid") else {
+        return;
+    };
+    let echo = PythonEcho::start();
+    let port = free_port();
+    let dir = Daemon::dir("squid");
+    let conf = fill(SQUID_CONF, &[("LISTEN", port), ("WS", echo.port())])
+        .replace("@DIR@", &dir.path().display().to_string());
+    std::fs::write(dir.path().join("squid.conf"), conf).expect("write squid.conf");
+    let mut cmd = Command::new(bin);
+    cmd.args(["-N", "-n", &format!("wsprobe{port}"), "-f"])
+        .arg(dir.path().join("squid.conf"));
+    let _squid = Daemon::start("squid", cmd, dir, &[port]);
+    let proxy = format!("http://127.0.0.1:{port}");
+    let env = [("http_proxy", proxy.as_str())];
+
+    // CONNECT to a port outside SSL_ports: Squid's 403, not the server's.
+    let closed = crate::support::refused_port();
+    let target = format!("ws://127.0.0.1:{closed}/");
+    run_env(&["-n", &target], b"", &env).expect(
+        4,
+        &[
+            &format!(
+                "the proxy {proxy} (Squid) refused to open a tunnel to 127.0.0.1:{closed}: 403 Forbidden"
+            ),
+            "< X-Squid-Error: ERR_ACCESS_DENIED",
+            &format!("add `acl SSL_ports port {closed}`"),
+            "the WebSocket server was never asked",
+            "the proxy comes from http_proxy",
+        ],
+    );
+    // An allowed port, no credentials: 407.
+    run_env(&["-n", &echo.url()], b"", &env).expect(
+        4,
+        &[
+            &format!("the proxy {proxy} (Squid) wants authentication: 407"),
+            "< Proxy-Authenticate: Basic realm=\"wsprobe-test\"",
+            "give --proxy-user USER:PASS",
+        ],
+    );
+    // With them, the tunnel carries the session.
+    works_through(&echo.url(), &["-x", &proxy, "--proxy-user", "ws:probe"]);
+}
+
+// ------------------------------------------------------------------ Dante
+
+const DANTE_CONF: &str = r#"
+logoutput: stderr
+internal: 127.0.0.1 port = @LISTEN@
+external: 127.0.0.1
+clientmethod: none
+socksmethod: none
+client pass { from: 127.0.0.1/32 to: 0.0.0.0/0 }
+socks block { from: 0.0.0.0/0 to: 127.0.0.1/32 port = @BLOCKED@ log: error connect }
+socks pass { from: 127.0.0.1/32 to: 127.0.0.0/8 }
+"#;
+
+#[test]
+fn dante_refusing_a_destination_is_the_proxys_refusal_naming_the_flag() {
+    let Some(bin) = find("danted", "dante-server") else {
+        return;
+    };
+    let echo = PythonEcho::start();
+    let (port, blocked) = (free_port(), crate::support::refused_port());
+    let dir = Daemon::dir("dante");
+    let conf = fill(DANTE_CONF, &[("LISTEN", port), ("BLOCKED", blocked)]);
+    std::fs::write(dir.path().join("danted.conf"), conf).expect("write danted.conf");
+    let mut cmd = Command::new(bin);
+    cmd.arg("-f")
+        .arg(dir.path().join("danted.conf"))
+        .arg("-p")
+        .arg(dir.path().join("danted.pid"));
+    let _dante = Daemon::start("danted", cmd, dir, &[port]);
+    let proxy = format!("socks5://127.0.0.1:{port}");
+
+    let target = format!("ws://127.0.0.1:{blocked}/");
+    run(&["-n", "-x", &proxy, &target], b"").expect(
+        4,
+        &[
+            &format!(
+                "the SOCKS5 proxy {proxy} could not connect to 127.0.0.1:{blocked}: \
+                 connection not allowed by ruleset (reply 2)"
+            ),
+            "the refusal is the proxy's, the WebSocket server was never asked",
+            "the proxy comes from -x (--proxy)",
+        ],
+    );
+    works_through(&echo.url(), &["-x", &proxy]);
 }
