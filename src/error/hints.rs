@@ -417,6 +417,14 @@ fn refusal_hint(cause: Refusal, via: Option<Intermediary>) -> String {
              time: check that it is not stuck or overloaded; the proxy's error log says which \
              backend it waited for"
         ),
+        Refusal::TlsPort => format!(
+            "this port speaks TLS: {} terminates TLS here and answered the plain request in \
+             plain HTTP; use wss:// for this port",
+            match via {
+                Some(_) => proxy,
+                None => "the server (or a proxy in front of it)".into(),
+            }
+        ),
         Refusal::PlainHttpBackend => format!(
             "the answer is 200, not 101: {proxy} routes this path to a plain HTTP application, \
              not to the WebSocket server; check the proxy's route for this path \

@@ -244,6 +244,9 @@ pub enum Refusal {
     BackendTimedOut,
     /// A proxy routed the request to an HTTP application that answered 200.
     PlainHttpBackend,
+    /// The port speaks TLS and said so in plain HTTP: ws:// reached a
+    /// listener (often a proxy terminating TLS) that wants wss://.
+    TlsPort,
 }
 
 /// How a server says it saw no upgrade.
@@ -266,6 +269,15 @@ impl Refusal {
         let body = String::from_utf8_lossy(&r.body[..r.body.len().min(2048)]).to_ascii_lowercase();
         let names = |h: &str| body.contains(&format!("{h} header"));
         let versionless = r.header("Sec-WebSocket-Version").is_none();
+        // nginx, Apache httpd, Go's net/http (Caddy, Traefik) in turn.
+        let tls_port = [
+            "plain http request was sent to https port",
+            "speaking plain http to an ssl-enabled server port",
+            "client sent an http request to an https server",
+        ];
+        if r.status == 400 && tls_port.iter().any(|t| body.contains(t)) {
+            return Some(Refusal::TlsPort);
+        }
         match r.status {
             505 => Some(Refusal::UpgradeNotForwarded(NotForwarded::Http10)),
             400 | 426 if versionless && names("connection") => {
@@ -392,6 +404,17 @@ mod tests {
             Some(Refusal::PlainHttpBackend)
         );
         assert_eq!(Refusal::of(&rej(503, &[], "busy"), None), None);
+        assert_eq!(
+            Refusal::of(
+                &rej(
+                    400,
+                    &[],
+                    "<center>The plain HTTP request was sent to HTTPS port</center>"
+                ),
+                None
+            ),
+            Some(Refusal::TlsPort)
+        );
         assert_eq!(
             Refusal::of(&rej(504, &[], ""), None),
             Some(Refusal::BackendTimedOut)

@@ -140,6 +140,11 @@ fn rejected(f: &mut fmt::Formatter<'_>, r: &Rejection) -> fmt::Result {
             "{} gave up waiting for the WebSocket server behind it: {status} {reason}",
             the_proxy(via)
         ),
+        (Some(Refusal::TlsPort), _) => write!(
+            f,
+            "{} expects TLS on this port, and refused the plain request: {status} {reason}",
+            via.map_or("the server".into(), |_| the_proxy(via))
+        ),
         (_, Some(i)) => write!(
             f,
             "the server refused the WebSocket upgrade: {status} {reason}, through the proxy ({}) in front of it",

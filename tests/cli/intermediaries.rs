@@ -12,7 +12,8 @@
 //! them from tests/peers/debian-packages.txt).
 
 use crate::support::daemon::{Daemon, PlainHttp, find, free_port};
-use crate::support::{IO_TIMEOUT, PythonEcho, wsprobe};
+use crate::support::tls::{openssl, write_ca_file};
+use crate::support::{IO_TIMEOUT, PythonEcho, TestPki, wsprobe};
 use std::io::Read;
 use std::net::TcpListener;
 use std::process::Command;
@@ -174,6 +175,18 @@ http {
       proxy_set_header Connection $connection_upgrade;
     }
   }
+  # TLS terminated here, plain HTTP to the backend
+  server {
+    listen 127.0.0.1:@TLS@ ssl;
+    ssl_certificate cert.pem;
+    ssl_certificate_key key.pem;
+    location / {
+      proxy_pass http://127.0.0.1:@WS@/;
+      proxy_http_version 1.1;
+      proxy_set_header Upgrade $http_upgrade;
+      proxy_set_header Connection $connection_upgrade;
+    }
+  }
 }
 "#;
 
@@ -183,13 +196,27 @@ fn nginx_in_front_of_websockets_each_failure_named_with_its_fix() {
         return;
     };
     let (echo, http) = (PythonEcho::start(), PlainHttp::start());
-    let port = free_port();
+    let (port, tls_port) = (free_port(), free_port());
     let dir = Daemon::dir("nginx");
     std::fs::create_dir(dir.path().join("tmp")).expect("mkdir tmp");
+    let pki = TestPki::generate();
+    let pem = |args: &[&str], der: &[u8]| openssl(args, der);
+    std::fs::write(
+        dir.path().join("cert.pem"),
+        pem(&["x509", "-inform", "der"], &pki.leaf_der),
+    )
+    .expect("write cert.pem");
+    std::fs::write(
+        dir.path().join("key.pem"),
+        pem(&["pkey", "-inform", "der"], &pki.leaf_key_der),
+    )
+    .expect("write key.pem");
+    let ca = write_ca_file(&pki);
     let conf = fill(
         NGINX_CONF,
         &[
             ("LISTEN", port),
+            ("TLS", tls_port),
             ("WS", echo.port()),
             ("DOWN", crate::support::refused_port()),
             ("SLOW", silent_backend()),
@@ -205,10 +232,44 @@ fn nginx_in_front_of_websockets_each_failure_named_with_its_fix() {
         .arg("-c")
         .arg(dir.path().join("nginx.conf"))
         .args(["-g", "daemon off;"]);
-    let _nginx = Daemon::start("nginx", cmd, dir, &[port]);
+    let _nginx = Daemon::start("nginx", cmd, dir, &[port, tls_port]);
     let url = |path: &str| format!("ws://127.0.0.1:{port}/{path}/");
 
     works_through(&url("good"), &[]);
+
+    // TLS terminated at nginx: wss:// works with its CA, a certificate
+    // problem is its certificate's, and each scheme on the other's port is
+    // said as which side speaks what.
+    let ca = ca.path().to_str().expect("a UTF-8 temp path");
+    works_through(&format!("wss://127.0.0.1:{tls_port}/"), &["--cacert", ca]);
+    run(&["-n", &format!("wss://127.0.0.1:{tls_port}/")], b"")
+        .expect(5, &["TLS handshake with 127.0.0.1 failed", "--cacert"]);
+    run(&["-n", &format!("ws://127.0.0.1:{tls_port}/")], b"").expect(
+        6,
+        &[
+            "the proxy (nginx) in front of the server expects TLS on this port, and refused \
+             the plain request: 400 Bad Request",
+            "| <center>The plain HTTP request was sent to HTTPS port</center>",
+            "use wss:// for this port",
+        ],
+    );
+    run(
+        &[
+            "-n",
+            "--cacert",
+            ca,
+            &format!("wss://127.0.0.1:{port}/good/"),
+        ],
+        b"",
+    )
+    .expect(
+        5,
+        &[
+            "does not speak TLS on this port",
+            "HTTP/1.1 400",
+            "use ws://",
+        ],
+    );
 
     run(&["-n", &url("http10")], b"").expect(
         6,
