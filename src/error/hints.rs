@@ -10,7 +10,7 @@
 use super::{
     Error, HandshakeProblem, MalformedResponse, ProxyFailure, ProxyProblem, RedirectProblem,
     Rejection, SocksProblem, TimeoutKind, describe_io,
-    intermediary::{Intermediary, NotForwarded, Refusal, the_proxy},
+    intermediary::{Intermediary, NotForwarded, Refusal, proxy_named, the_proxy},
     response::{Preview, response_facts},
 };
 use crate::format::sanitize::escape_preview;
@@ -408,14 +408,16 @@ fn refusal_hint(cause: Refusal, via: Option<Intermediary>) -> String {
              Upgrade and Connection headers; {fix}"
         ),
         Refusal::BackendUnreachable => format!(
-            "{proxy} answered for the WebSocket server, which is down, refuses connections or \
-             is not where the proxy's configuration says (its upstream/backend address); \
-             the proxy's error log names the address it tried"
+            "the WebSocket server behind {} is down, refuses connections or is not at \
+             the address the proxy's configuration gives (its upstream or backend); the \
+             proxy's error log names the address it tried",
+            proxy_named(via)
         ),
         Refusal::BackendTimedOut => format!(
-            "the WebSocket server behind {proxy} accepted but did not answer the upgrade in \
+            "the WebSocket server behind {} accepted but did not answer the upgrade in \
              time: check that it is not stuck or overloaded; the proxy's error log says which \
-             backend it waited for"
+             backend it waited for",
+            proxy_named(via)
         ),
         Refusal::TlsPort => format!(
             "this port speaks TLS: {} terminates TLS here and answered the plain request in \

@@ -309,6 +309,15 @@ pub fn the_proxy(via: Option<Intermediary>) -> String {
     }
 }
 
+/// "the proxy (nginx)", or "the proxy": for words that already place it
+/// in front of the server.
+pub fn proxy_named(via: Option<Intermediary>) -> String {
+    match via {
+        Some(i) => format!("the proxy ({})", i.name()),
+        None => "the proxy".into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
