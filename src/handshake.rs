@@ -17,7 +17,7 @@ use crate::deadline::is_timeout;
 use crate::error::{
     Error, HandshakeProblem, Intermediary, MalformedResponse, Rejection, Result, TimeoutKind,
 };
-use crate::event::{Emit, Event};
+use crate::event::{Accepted, Emit, Event};
 use crate::http::{self, HeadError, MAX_HEAD, ResponseHead};
 use crate::net::tap::{Tap, Tracer};
 use crate::net::{Stream, emit};
@@ -141,7 +141,7 @@ pub fn upgrade(mut stream: Stream, cfg: &Config, out: &mut dyn Emit) -> Result<U
             &Event::ResponseReceived {
                 head: response.raw_head(),
                 body: &body,
-                accept_verified: false,
+                accepted: None,
             },
         );
         let head = response.head;
@@ -160,12 +160,16 @@ pub fn upgrade(mut stream: Stream, cfg: &Config, out: &mut dyn Emit) -> Result<U
         &Event::ResponseReceived {
             head: response.raw_head(),
             body: &[],
-            accept_verified: validation.is_ok(),
+            accepted: validation.as_ref().ok().map(|a| Accepted {
+                key: &key,
+                accept: &a.accept,
+            }),
         },
     );
     let Agreed {
         subprotocol,
         deflate,
+        ..
     } = validation?;
     let took = start.elapsed();
     stream.set_timeouts(None).ok();
@@ -239,6 +243,8 @@ fn head_error(e: HeadError, stream: &Stream, timeout: &dyn Fn(TimeoutKind) -> Er
 /// What a valid 101 response agreed to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Agreed {
+    /// The Sec-WebSocket-Accept value, checked against our key.
+    pub accept: String,
     /// The subprotocol the server chose, if any.
     pub subprotocol: Option<String>,
     /// permessage-deflate, if the server accepted our offer.
@@ -304,6 +310,7 @@ pub fn validate(
         }
     };
     Ok(Agreed {
+        accept: expected,
         subprotocol,
         deflate,
     })
@@ -329,6 +336,7 @@ mod tests {
         assert_eq!(
             validate(&h, KEY, &[], true).expect("valid"),
             Agreed {
+                accept: "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=".into(),
                 subprotocol: None,
                 deflate: None
             }

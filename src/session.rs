@@ -28,6 +28,7 @@ use crate::event::{Emit, Event, Initiator, MessageKind};
 use crate::input::Input;
 use crate::net::Stream;
 use crate::net::tap::Tap;
+use crate::protocol::frame::Violation;
 use crate::protocol::{Connection, ReadError};
 use polling::Poller;
 use std::collections::VecDeque;
@@ -468,12 +469,13 @@ impl<'a> Session<'a> {
                 context: "cannot read from the connection".into(),
                 source: e,
             }),
-            ReadError::Violation(v) => self.fail_protocol(v.close_code(), v.to_string()),
+            ReadError::Violation(v) => self.fail_protocol(v),
         }
     }
 
     /// Close with `code` because the server broke a rule.
-    fn fail_protocol(&mut self, code: u16, rule: String) -> Finish {
+    fn fail_protocol(&mut self, violation: Violation) -> Finish {
+        let code = violation.close_code();
         if self.closing_since.is_none() {
             let frame = CloseFrame {
                 code: CloseCode::from(code),
@@ -484,7 +486,7 @@ impl<'a> Session<'a> {
             self.emit(&Event::CloseSent { code, reason: "" });
         }
         Finish::Failed(Error::Protocol {
-            rule,
+            violation,
             sent_code: code,
         })
     }

@@ -25,6 +25,7 @@ pub use intermediary::{Intermediary, NotForwarded, Refusal};
 pub use response::{Preview, response_facts};
 pub use words::{describe_io, socks_reply_words};
 
+use crate::protocol::frame::Violation;
 use std::io;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -334,8 +335,8 @@ pub enum Error {
     Handshake(HandshakeProblem),
     /// The server broke RFC 6455 during the session: exit 8.
     Protocol {
-        /// Which rule was broken, in words.
-        rule: String,
+        /// Which rule was broken (its words are the violation's Display).
+        violation: Violation,
         /// The close code we sent in answer (1002, 1007, 1009).
         sent_code: u16,
     },

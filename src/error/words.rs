@@ -66,9 +66,12 @@ impl fmt::Display for Error {
             Error::Redirect(r) => redirect(f, r),
             Error::Malformed(m) => malformed(f, m),
             Error::Handshake(p) => handshake(f, p),
-            Error::Protocol { rule, sent_code } => write!(
+            Error::Protocol {
+                violation,
+                sent_code,
+            } => write!(
                 f,
-                "protocol violation by the server: {rule} (closed with {sent_code} {})",
+                "protocol violation by the server: {violation} (closed with {sent_code} {})",
                 close_code_name(*sent_code)
             ),
             Error::AbnormalClose {

@@ -5,9 +5,11 @@
 //! here (`report`), nor the choice of printers (`Outputs`).
 
 use super::redact::redact;
-use super::{json, pretty, style, trace};
+use super::{pretty, style, trace};
 use crate::config::OutputSpec;
-use crate::event::{CertInfo, Direction, Emit, Event, FrameInfo, Initiator, MessageKind, Timing};
+use crate::event::{
+    Accepted, CertInfo, Direction, Emit, Event, FrameInfo, Initiator, MessageKind, Timing,
+};
 use crate::format::{bytes, close_code_name, hex, ms, sanitize, secs};
 use crate::protocol::frame::ACCEPT_GUID;
 use std::io::{self, Write};
@@ -31,8 +33,6 @@ pub struct Printer<O: Write, E: Write> {
     stderr: E,
     spec: OutputSpec,
     start: std::time::Instant,
-    /// The Sec-WebSocket-Key of the request, to show the Accept derivation.
-    key: Option<String>,
 }
 
 impl<O: Write, E: Write> Printer<O, E> {
@@ -44,7 +44,6 @@ impl<O: Write, E: Write> Printer<O, E> {
             stderr,
             spec,
             start: std::time::Instant::now(),
-            key: None,
         }
     }
 
@@ -252,8 +251,8 @@ impl<O: Write, E: Write> Emit for Printer<O, E> {
             Event::ResponseReceived {
                 head,
                 body,
-                accept_verified,
-            } => self.response(head, body, accept_verified),
+                accepted,
+            } => self.response(head, body, accepted),
             Event::Open {
                 timing,
                 subprotocol,
@@ -416,14 +415,8 @@ impl<O: Write, E: Write> Printer<O, E> {
         }
     }
 
-    /// `>` lines for the upgrade request; its key is kept for -vvv's
-    /// Accept derivation.
+    /// `>` lines for the upgrade request.
     fn request(&mut self, raw: &[u8]) {
-        self.key = json::split_head(raw)
-            .1
-            .into_iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case("Sec-WebSocket-Key"))
-            .map(|(_, v)| v);
         if self.spec.verbose >= 1 {
             let raw = redact(raw, self.spec.show_secrets);
             let head = raw.strip_suffix(b"\r\n").unwrap_or(&raw);
@@ -433,20 +426,18 @@ impl<O: Write, E: Write> Printer<O, E> {
 
     /// `<` lines for the response, the Accept line marked when verified,
     /// then (-vvv) how the Accept value follows from the key.
-    fn response(&mut self, head: &[u8], body: &[u8], accept_verified: bool) {
+    fn response(&mut self, head: &[u8], body: &[u8], accepted: Option<Accepted>) {
         if self.spec.verbose >= 1 {
             let head = redact(head, self.spec.show_secrets);
             let head = head.strip_suffix(b"\r\n").unwrap_or(&head);
-            let marked = mark_accept(head, accept_verified);
+            let marked = mark_accept(head, accepted.is_some());
             self.lines("<", &marked);
             if !body.is_empty() {
                 self.lines("<", body);
             }
             if self.spec.verbose >= 3
-                && accept_verified
-                && let Some(key) = self.key.clone()
+                && let Some(Accepted { key, accept }) = accepted
             {
-                let accept = tungstenite::handshake::derive_accept_key(key.as_bytes());
                 self.info(
                     3,
                     format_args!(
@@ -680,7 +671,10 @@ mod tests {
                 Event::ResponseReceived {
                     head: b"HTTP/1.1 101 Switching Protocols\r\nSec-WebSocket-Accept: abc\r\n\r\n",
                     body: b"",
-                    accept_verified: true,
+                    accepted: Some(Accepted {
+                        key: "k",
+                        accept: "abc",
+                    }),
                 },
             ],
         );
