@@ -429,7 +429,8 @@ fn refusal_hint(cause: Refusal, via: Option<Intermediary>) -> String {
         ),
         Refusal::PlainHttpBackend => format!(
             "the answer is 200, not 101: {proxy} routes this path to a plain HTTP application, \
-             not to the WebSocket server; check the proxy's route for this path \
+             not to the WebSocket server (or drops Upgrade and Connection, and the server \
+             answered as for a page); check the proxy's route for this path \
              (nginx location, Apache ProxyPass, HAProxy use_backend)"
         ),
     }

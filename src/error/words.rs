@@ -413,6 +413,39 @@ mod tests {
     }
 
     #[test]
+    fn a_refusal_through_a_proxy_says_whose_it_is() {
+        let rejected = |status: u16, reason: &str, server: &str, body: &str| {
+            Error::Rejected(Box::new(Rejection {
+                status,
+                reason: reason.into(),
+                headers: vec![("Server".into(), server.into())],
+                body: body.as_bytes().to_vec(),
+                body_truncated: false,
+            }))
+            .to_string()
+        };
+        assert_eq!(
+            rejected(404, "Not Found", "Python/3.11 websockets/17.4", ""),
+            "the server refused the WebSocket upgrade: 404 Not Found"
+        );
+        assert_eq!(
+            rejected(426, "Upgrade Required", "nginx/1.22.1", ""),
+            "the server refused the WebSocket upgrade: 426 Upgrade Required, \
+             through the proxy (nginx) in front of it"
+        );
+        assert_eq!(
+            rejected(504, "Gateway Time-out", "awselb/2.0", ""),
+            "the proxy (AWS ELB) in front of the server gave up waiting for the WebSocket \
+             server behind it: 504 Gateway Time-out"
+        );
+        assert_eq!(
+            rejected(502, "Bad Gateway", "x", ""),
+            "a proxy in front of the server could not reach the WebSocket server behind it: \
+             502 Bad Gateway"
+        );
+    }
+
+    #[test]
     fn handshake_problems_share_one_prefix() {
         let e = Error::Handshake(HandshakeProblem::BadUpgrade(Some("h2c".into())));
         assert_eq!(
