@@ -6,12 +6,14 @@
 //! not reach it.
 //!
 //! Readiness is a TCP connect polled against a deadline (never a sleep);
-//! dropping the guard kills the child by its PID and reaps it, so the
-//! program never outlives the test. The system's own service is never
+//! each program leads its own process group, and dropping the guard stops
+//! that group (SIGTERM, then SIGKILL after 3 s) and reaps the child, so
+//! neither the program nor the workers it forks outlive the test. The system's own service is never
 //! used: every path (pid, logs, caches, temp files) is in the temp dir.
 
 use std::io::Read;
 use std::net::{SocketAddr, TcpStream};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -69,7 +71,10 @@ impl Daemon {
     /// on 127.0.0.1 accepts a TCP connection; panics with the program's
     /// output if it exits or does not get there within [`STARTUP_TIMEOUT`].
     pub fn start(name: &str, mut cmd: Command, dir: tempfile::TempDir, ports: &[u16]) -> Daemon {
+        // Its own process group, led by the child: the guard can then end
+        // the workers a master forks (nginx, Dante) with it.
         let mut child = cmd
+            .process_group(0)
             .current_dir(dir.path())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -168,9 +173,49 @@ impl Daemon {
 
 impl Drop for Daemon {
     fn drop(&mut self) {
-        // Child::kill signals exactly this child's PID.
-        let _ = self.child.kill();
+        // SIGTERM to the group this guard made (a master stops its workers),
+        // at most STOP_TIMEOUT for the leader to exit (left unreaped, so its
+        // PID, the group's id, cannot be reused meanwhile), then SIGKILL to
+        // whatever of the group is left, and reap the leader.
+        let Ok(pgid) = libc::pid_t::try_from(self.child.id()) else {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+            return;
+        };
+        signal_group(pgid, libc::SIGTERM);
+        let deadline = Instant::now() + STOP_TIMEOUT;
+        while Instant::now() < deadline && !exited_unreaped(pgid) {
+            thread::sleep(Duration::from_millis(10)); // poll interval, bounded above
+        }
+        signal_group(pgid, libc::SIGKILL);
         let _ = self.child.wait();
+    }
+}
+
+/// How long a stopped program may take to exit before it is killed.
+const STOP_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// kill(2) on the process group `pgid` (a group a [`Daemon`] created).
+fn signal_group(pgid: libc::pid_t, signal: libc::c_int) {
+    // SAFETY: kill(2) takes plain integers and touches no memory of ours.
+    unsafe {
+        libc::kill(-pgid, signal);
+    }
+}
+
+/// True once the child `pid` has exited; it stays a zombie (WNOWAIT) until
+/// `Child::wait` reaps it.
+fn exited_unreaped(pid: libc::pid_t) -> bool {
+    // SAFETY: waitid(2) writes only into `info`, a zeroed siginfo_t we own.
+    unsafe {
+        let mut info: libc::siginfo_t = std::mem::zeroed();
+        let r = libc::waitid(
+            libc::P_PID,
+            pid as libc::id_t,
+            &mut info,
+            libc::WEXITED | libc::WNOHANG | libc::WNOWAIT,
+        );
+        r == 0 && info.si_pid() != 0
     }
 }
 
