@@ -14,7 +14,9 @@
 
 use crate::config::Config;
 use crate::deadline::is_timeout;
-use crate::error::{Error, HandshakeProblem, MalformedResponse, Rejection, Result, TimeoutKind};
+use crate::error::{
+    Error, HandshakeProblem, Intermediary, MalformedResponse, Rejection, Result, TimeoutKind,
+};
 use crate::event::{Accepted, Emit, Event};
 use crate::http::{self, HeadError, MAX_HEAD, ResponseHead};
 use crate::net::tap::{Tap, Tracer};
@@ -47,6 +49,8 @@ pub struct Upgraded {
     pub took: Duration,
     /// Bytes of WebSocket frames that came in the same read as the 101.
     pub early_bytes: usize,
+    /// The proxy the 101 came through, recognised from its headers.
+    pub via: Option<Intermediary>,
 }
 
 /// Build the upgrade request. Returns the raw bytes and the key sent.
@@ -169,6 +173,7 @@ pub fn upgrade(mut stream: Stream, cfg: &Config, out: &mut dyn Emit) -> Result<U
     } = validation?;
     let took = start.elapsed();
     stream.set_timeouts(None).ok();
+    let via = Intermediary::recognise(&head.headers, &[]);
 
     let early = response.rest().to_vec();
     let early_bytes = early.len();
@@ -198,6 +203,7 @@ pub fn upgrade(mut stream: Stream, cfg: &Config, out: &mut dyn Emit) -> Result<U
         extensions: deflate.map(|d| d.to_string()),
         took,
         early_bytes,
+        via,
     })
 }
 

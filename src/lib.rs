@@ -78,7 +78,7 @@ pub fn run(cfg: &Config, out: &mut dyn Emit) -> Result<()> {
     };
     let up = open(cfg, out)?;
     let data = data_messages(cfg)?;
-    session::Session::new(up.ws, cfg, out, poller, input, data).run()
+    session::Session::new(up.ws, cfg, out, poller, input, data, up.via).run()
 }
 
 /// How long the end of a REPL session waits for the editor to show the
@@ -200,7 +200,8 @@ fn repl_session(
         context: "cannot start the REPL thread".into(),
         source,
     })?;
-    let result = session::Session::new(up.ws, cfg, printer, poller, Some(rx), Vec::new()).run();
+    let result =
+        session::Session::new(up.ws, cfg, printer, poller, Some(rx), Vec::new(), up.via).run();
     // Let the editor show what is left above its prompt, then take the
     // terminal back from it; the error report comes after.
     let _ = printer.flush();

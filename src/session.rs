@@ -19,6 +19,7 @@
 //! REPL commands, ping timing, keepalive and `/stats` live in `control.rs`.
 
 mod control;
+mod idle;
 
 use crate::config::Config;
 use crate::error::{Error, Result};
@@ -76,6 +77,8 @@ pub struct Session<'a> {
     trace_messages: bool,
     /// REPL commands, pings and statistics (control.rs).
     ctl: control::Control,
+    /// When a frame last went each way (idle.rs).
+    quiet: idle::Quiet,
 }
 
 /// Messages waiting for the outbox, kept in the batches they arrived in:
@@ -140,6 +143,7 @@ impl<'a> Session<'a> {
         poller: Arc<Poller>,
         input: Option<Receiver<Input>>,
         data: Vec<Message>,
+        via: Option<crate::error::Intermediary>,
     ) -> Session<'a> {
         let now = Instant::now();
         Session {
@@ -161,6 +165,7 @@ impl<'a> Session<'a> {
             output_gone: false,
             trace_messages: cfg.output.json || cfg.har.is_some(),
             ctl: control::Control::new(now, cfg.keepalive.map(|k| k.interval)),
+            quiet: idle::Quiet::new(now, via),
         }
     }
 
@@ -320,6 +325,7 @@ impl<'a> Session<'a> {
             let result = self.ws.read();
             match result {
                 Ok(msg) => {
+                    self.quiet.heard();
                     self.emit_frames_of_one_message();
                     self.emit_compression(Direction::Received);
                     if let Some(f) = self.on_message(msg) {
@@ -428,14 +434,17 @@ impl<'a> Session<'a> {
     }
 
     fn on_read_error(&mut self, e: ReadError) -> Finish {
+        let closing = self.closing_since.is_some();
+        // Only an open connection's silence tells an idle timeout.
+        let silence = (!closing).then(|| self.quiet.silence(self.cfg.keepalive.is_some()));
         let abnormal = |detail: &str| {
             Finish::Failed(Error::AbnormalClose {
                 code: 1006,
                 reason: String::new(),
                 detail: detail.to_string(),
+                silence,
             })
         };
-        let closing = self.closing_since.is_some();
         match e {
             ReadError::Closed => abnormal("the connection ended after the close handshake began"),
             ReadError::Eof if closing => {
@@ -507,6 +516,7 @@ impl<'a> Session<'a> {
             }
             self.ctl.count_sent(&msg);
             let written = self.ws.write(msg);
+            self.quiet.spoke();
             self.emit_compression(Direction::Sent);
             match written {
                 Ok(()) => {}
@@ -575,6 +585,7 @@ impl<'a> Session<'a> {
                     code: 1006,
                     reason: String::new(),
                     detail: "the connection was reset while sending".into(),
+                    silence: None,
                 }
             }
             W::ConnectionClosed
@@ -583,6 +594,7 @@ impl<'a> Session<'a> {
                 code: 1006,
                 reason: String::new(),
                 detail: "the connection closed while sending".into(),
+                silence: None,
             },
             other => Error::Io {
                 context: "cannot send".into(),
@@ -628,6 +640,7 @@ impl<'a> Session<'a> {
                         code,
                         reason,
                         detail: who.into(),
+                        silence: None,
                     })
                 }
             }

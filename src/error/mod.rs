@@ -15,9 +15,14 @@
 //! configuration or the printers that use it.
 
 mod hints;
+mod idle;
+mod intermediary;
+mod response;
 mod tls;
 mod words;
 
+pub use intermediary::{Intermediary, NotForwarded, Refusal};
+pub use response::{Preview, response_facts};
 pub use words::{describe_io, socks_reply_words};
 
 use crate::protocol::frame::Violation;
@@ -343,6 +348,9 @@ pub enum Error {
         reason: String,
         /// Who closed first, and what happened on TCP.
         detail: String,
+        /// How quiet the connection had been, when it ended without a
+        /// Close frame while open.
+        silence: Option<Silence>,
     },
     /// A timeout after the connection was made: exit 10.
     Timeout {
@@ -433,6 +441,20 @@ impl std::error::Error for Error {
     }
 }
 
+/// How long an open connection had been silent when it ended without a
+/// Close frame: what tells an intermediary's idle timeout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Silence {
+    /// Since the last frame received (or the opening).
+    pub received: Duration,
+    /// Since the last frame sent (or the opening).
+    pub sent: Duration,
+    /// The intermediary the 101 came through, if recognised.
+    pub via: Option<Intermediary>,
+    /// Keepalive pings were on (--ping-interval).
+    pub pinging: bool,
+}
+
 /// A TLS failure in words: what happened, the facts, what to try. Made by
 /// the table in `error/tls.rs` ([`TlsDiagnosis::for_rustls`],
 /// [`TlsDiagnosis::for_io`]) from the facts the TLS code gathered.
@@ -480,7 +502,8 @@ mod tests {
             Error::AbnormalClose {
                 code: 1006,
                 reason: String::new(),
-                detail: String::new()
+                detail: String::new(),
+                silence: None,
             }
             .exit_code(),
             9

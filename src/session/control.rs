@@ -183,6 +183,7 @@ impl Session<'_> {
     /// Queue a frame; a full socket only means it waits in the engine's
     /// send queue.
     fn write_control(&mut self, msg: Message) -> Result<()> {
+        self.quiet.spoke();
         match self.ws.write(msg) {
             Ok(()) => Ok(()),
             Err(tungstenite::Error::Io(e)) if e.kind() == io::ErrorKind::WouldBlock => {
