@@ -144,7 +144,7 @@ fn close_line(dir: Dir, code: u16, reason: &str, color: bool) -> String {
 /// reserved opcode as the number it was typed as (`/frame 0xb ...`).
 fn opcode_name(op: Opcode) -> Cow<'static, str> {
     match op {
-        Opcode::Reserved(b) => format!("0x{b:x}").into(),
+        op if op.is_reserved() => format!("0x{:x}", op.bits()).into(),
         known => known.name(),
     }
 }
