@@ -66,7 +66,7 @@ Register-ArgumentCompleter -Native -CommandName 'wsprobe' -ScriptBlock {
             [CompletionResult]::new('--close-timeout', '--close-timeout', [CompletionResultType]::ParameterName, 'How long to wait for the server''s Close after sending ours')
             [CompletionResult]::new('--max-message-size', '--max-message-size', [CompletionResultType]::ParameterName, 'The largest message accepted from the server, in bytes (after decompression); a larger one fails the session with close code 1009')
             [CompletionResult]::new('--max-frame-size', '--max-frame-size', [CompletionResultType]::ParameterName, 'The largest frame accepted from the server, in bytes as sent (default: the --max-message-size limit)')
-            [CompletionResult]::new('--ping-interval', '--ping-interval', [CompletionResultType]::ParameterName, 'Send a ping every SECS seconds, to keep the connection alive and to notice a dead peer')
+            [CompletionResult]::new('--ping-interval', '--ping-interval', [CompletionResultType]::ParameterName, 'Send a ping every SECS seconds, to keep the connection alive and to notice a dead peer [REPL default: 20, with --ping-timeout 20]')
             [CompletionResult]::new('--ping-timeout', '--ping-timeout', [CompletionResultType]::ParameterName, 'Fail (exit status 10) when a keepalive ping has no pong after SECS seconds (default: the ping interval)')
             [CompletionResult]::new('--har', '--har', [CompletionResultType]::ParameterName, 'Write the session to FILE as HAR 1.2: the upgrade request and response, timings, and every message in _webSocketMessages (as browsers export them)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour on stderr')

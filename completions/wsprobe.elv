@@ -63,7 +63,7 @@ set edit:completion:arg-completer[wsprobe] = {|@words|
             cand --close-timeout 'How long to wait for the server''s Close after sending ours'
             cand --max-message-size 'The largest message accepted from the server, in bytes (after decompression); a larger one fails the session with close code 1009'
             cand --max-frame-size 'The largest frame accepted from the server, in bytes as sent (default: the --max-message-size limit)'
-            cand --ping-interval 'Send a ping every SECS seconds, to keep the connection alive and to notice a dead peer'
+            cand --ping-interval 'Send a ping every SECS seconds, to keep the connection alive and to notice a dead peer [REPL default: 20, with --ping-timeout 20]'
             cand --ping-timeout 'Fail (exit status 10) when a keepalive ping has no pong after SECS seconds (default: the ping interval)'
             cand --har 'Write the session to FILE as HAR 1.2: the upgrade request and response, timings, and every message in _webSocketMessages (as browsers export them)'
             cand --color 'When to use colour on stderr'

@@ -36,7 +36,7 @@ complete -c wsprobe -l close-reason -d 'The reason text of the Close frame wspro
 complete -c wsprobe -l close-timeout -d 'How long to wait for the server\'s Close after sending ours' -r
 complete -c wsprobe -l max-message-size -d 'The largest message accepted from the server, in bytes (after decompression); a larger one fails the session with close code 1009' -r
 complete -c wsprobe -l max-frame-size -d 'The largest frame accepted from the server, in bytes as sent (default: the --max-message-size limit)' -r
-complete -c wsprobe -l ping-interval -d 'Send a ping every SECS seconds, to keep the connection alive and to notice a dead peer' -r
+complete -c wsprobe -l ping-interval -d 'Send a ping every SECS seconds, to keep the connection alive and to notice a dead peer [REPL default: 20, with --ping-timeout 20]' -r
 complete -c wsprobe -l ping-timeout -d 'Fail (exit status 10) when a keepalive ping has no pong after SECS seconds (default: the ping interval)' -r
 complete -c wsprobe -l har -d 'Write the session to FILE as HAR 1.2: the upgrade request and response, timings, and every message in _webSocketMessages (as browsers export them)' -r -F
 complete -c wsprobe -l color -d 'When to use colour on stderr' -r -f -a "auto\t'Colour when stderr is a terminal and NO_COLOR is not set'

@@ -443,7 +443,11 @@ pub struct Cli {
 
     // ----- liveness -----
     /// Send a ping every SECS seconds, to keep the connection alive and to
-    /// notice a dead peer.
+    /// notice a dead peer [REPL default: 20, with --ping-timeout 20].
+    ///
+    /// Pipe mode sends no pings unless asked, so that what it measures is
+    /// the path as it is: a proxy's idle timeout shows as a drop after a
+    /// silence, which wsprobe names.
     #[arg(long, value_name = "SECS", value_parser = parse_secs, help_heading = "Liveness")]
     pub ping_interval: Option<f64>,
 

@@ -141,6 +141,16 @@ pub enum Initiator {
     Server,
 }
 
+/// A verified Sec-WebSocket-Accept: the key the request sent and the value
+/// RFC 6455 section 4.1 derives from it, which the 101 carried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Accepted<'a> {
+    /// The Sec-WebSocket-Key of the request.
+    pub key: &'a str,
+    /// base64(SHA-1(key + the GUID)).
+    pub accept: &'a str,
+}
+
 /// Counters of one session, for `/stats`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Stats {
@@ -445,8 +455,10 @@ pub enum Event<'a> {
         head: &'a [u8],
         /// The body of a non-101 response (empty for 101).
         body: &'a [u8],
-        /// Whether the Accept key was verified (101 only).
-        accept_verified: bool,
+        /// For a 101 that completed the handshake: the key we sent and the
+        /// Accept value it required, which the response carried. `None`
+        /// for a refusal or a 101 that failed any check.
+        accepted: Option<Accepted<'a>>,
     },
     /// The WebSocket connection is open.
     Open {
@@ -529,7 +541,7 @@ pub enum Event<'a> {
     /// A raw frame was sent (REPL `/frame`).
     RawFrameSent {
         /// The opcode.
-        opcode: u8,
+        opcode: Opcode,
         /// The FIN bit.
         fin: bool,
         /// RSV1, RSV2, RSV3.

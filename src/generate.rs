@@ -292,7 +292,18 @@ upgrade refused
 the status, the telling headers and the body, explained: 200 (a plain page:
 wrong path or port), 301/302/307/308 (where it points), 400, 401 (the
 authentication scheme asked), 403 (often an Origin check), 404, 426 (the
-versions wanted), 429 (Retry\-After), 5xx (exit 6)
+versions wanted, when the response names them), 429 (Retry\-After), 5xx (exit 6)
+.TP
+the proxy in between
+the reverse proxy or load balancer recognised from its answer (nginx, HAProxy,
+Apache httpd, Caddy, Envoy, Traefik, Squid, Varnish, Cloudflare, AWS ELB,
+Google's load balancer), and its classic failures with that proxy's fix: the
+Upgrade and Connection headers not forwarded (a 505 for an HTTP/1.0 request, a
+426 naming no version, a 400 or 426 naming the headers), the backend down (502,
+a proxy's own 503), the backend too slow (504), a route to a plain HTTP
+application (200), a TLS port answering a plain request (exit 6); a forward
+proxy's refusal said as the proxy's (Squid's CONNECT rules, a SOCKS5 ruleset),
+naming the variable or \fB\-x\fR it came from (exit 4)
 .TP
 invalid handshake
 a reply that is not HTTP (shown; TLS bytes are recognised), a connection
@@ -316,7 +327,10 @@ or 1009 and names the rule (exit 8)
 .TP
 abnormal close
 the code, its name and the reason, who closed first; without a Close frame,
-1006 and what happened on TCP (EOF or reset) (exit 9)
+1006, what happened on TCP (EOF or reset) and how long the connection had been
+silent each way; a silence that matches a proxy's idle timeout (its setting, a
+well\-known default, a round number of seconds) is named as the likely cause,
+with \fB\-\-ping\-interval\fR as the fix (exit 9)
 .TP
 timeouts
 no handshake response, a response head that never completes, a Close never

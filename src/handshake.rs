@@ -14,8 +14,10 @@
 
 use crate::config::Config;
 use crate::deadline::is_timeout;
-use crate::error::{Error, HandshakeProblem, MalformedResponse, Rejection, Result, TimeoutKind};
-use crate::event::{Emit, Event};
+use crate::error::{
+    Error, HandshakeProblem, Intermediary, MalformedResponse, Rejection, Result, TimeoutKind,
+};
+use crate::event::{Accepted, Emit, Event};
 use crate::http::{self, HeadError, MAX_HEAD, ResponseHead};
 use crate::net::tap::{Tap, Tracer};
 use crate::net::{Stream, emit};
@@ -47,6 +49,8 @@ pub struct Upgraded {
     pub took: Duration,
     /// Bytes of WebSocket frames that came in the same read as the 101.
     pub early_bytes: usize,
+    /// The proxy the 101 came through, recognised from its headers.
+    pub via: Option<Intermediary>,
 }
 
 /// Build the upgrade request. Returns the raw bytes and the key sent.
@@ -137,7 +141,7 @@ pub fn upgrade(mut stream: Stream, cfg: &Config, out: &mut dyn Emit) -> Result<U
             &Event::ResponseReceived {
                 head: response.raw_head(),
                 body: &body,
-                accept_verified: false,
+                accepted: None,
             },
         );
         let head = response.head;
@@ -156,15 +160,20 @@ pub fn upgrade(mut stream: Stream, cfg: &Config, out: &mut dyn Emit) -> Result<U
         &Event::ResponseReceived {
             head: response.raw_head(),
             body: &[],
-            accept_verified: validation.is_ok(),
+            accepted: validation.as_ref().ok().map(|a| Accepted {
+                key: &key,
+                accept: &a.accept,
+            }),
         },
     );
     let Agreed {
         subprotocol,
         deflate,
+        ..
     } = validation?;
     let took = start.elapsed();
     stream.set_timeouts(None).ok();
+    let via = Intermediary::recognise(&head.headers, &[]);
 
     let early = response.rest().to_vec();
     let early_bytes = early.len();
@@ -178,6 +187,7 @@ pub fn upgrade(mut stream: Stream, cfg: &Config, out: &mut dyn Emit) -> Result<U
         extensions: deflate.map(|d| d.to_string()),
         took,
         early_bytes,
+        via,
     })
 }
 
@@ -247,6 +257,8 @@ fn head_error(e: HeadError, stream: &Stream, timeout: &dyn Fn(TimeoutKind) -> Er
 /// What a valid 101 response agreed to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Agreed {
+    /// The Sec-WebSocket-Accept value, checked against our key.
+    pub accept: String,
     /// The subprotocol the server chose, if any.
     pub subprotocol: Option<String>,
     /// permessage-deflate, if the server accepted our offer.
@@ -312,6 +324,7 @@ pub fn validate(
         }
     };
     Ok(Agreed {
+        accept: expected,
         subprotocol,
         deflate,
     })
@@ -337,6 +350,7 @@ mod tests {
         assert_eq!(
             validate(&h, KEY, &[], true).expect("valid"),
             Agreed {
+                accept: "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=".into(),
                 subprotocol: None,
                 deflate: None
             }

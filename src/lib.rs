@@ -81,7 +81,7 @@ pub fn run(cfg: &Config, out: &mut dyn Emit) -> Result<()> {
     match &cfg.mode {
         config::Mode::Client => {
             let up = open(cfg, out)?;
-            session::Session::new(up.ws, cfg, out, poller, input, data).run()
+            session::Session::new(up.ws, cfg, out, poller, input, data, up.via).run()
         }
         config::Mode::Listen(spec) => server::run(cfg, spec, out, poller, input, data),
     }
@@ -206,7 +206,8 @@ fn repl_session(
         context: "cannot start the REPL thread".into(),
         source,
     })?;
-    let result = session::Session::new(up.ws, cfg, printer, poller, Some(rx), Vec::new()).run();
+    let result =
+        session::Session::new(up.ws, cfg, printer, poller, Some(rx), Vec::new(), up.via).run();
     // Let the editor show what is left above its prompt, then take the
     // terminal back from it; the error report comes after.
     let _ = printer.flush();

@@ -19,6 +19,7 @@
 //! REPL commands, ping timing, keepalive and `/stats` live in `control.rs`.
 
 mod control;
+mod idle;
 
 use crate::config::Config;
 use crate::error::{Error, Result};
@@ -27,6 +28,7 @@ use crate::event::{Emit, Event, Initiator, MessageKind};
 use crate::input::Input;
 use crate::net::Stream;
 use crate::net::tap::Tap;
+use crate::protocol::frame::Violation;
 use crate::protocol::{Connection, ReadError};
 use polling::Poller;
 use std::collections::VecDeque;
@@ -75,6 +77,8 @@ pub struct Session<'a> {
     trace_messages: bool,
     /// REPL commands, pings and statistics (control.rs).
     ctl: control::Control,
+    /// When a frame last went each way (idle.rs).
+    quiet: idle::Quiet,
 }
 
 /// Messages waiting for the outbox, kept in the batches they arrived in:
@@ -139,6 +143,7 @@ impl<'a> Session<'a> {
         poller: Arc<Poller>,
         input: Option<Receiver<Input>>,
         data: Vec<Message>,
+        via: Option<crate::error::Intermediary>,
     ) -> Session<'a> {
         let now = Instant::now();
         Session {
@@ -160,6 +165,7 @@ impl<'a> Session<'a> {
             output_gone: false,
             trace_messages: cfg.output.json || cfg.har.is_some(),
             ctl: control::Control::new(now, cfg.keepalive.map(|k| k.interval)),
+            quiet: idle::Quiet::new(now, via),
         }
     }
 
@@ -319,6 +325,7 @@ impl<'a> Session<'a> {
             let result = self.ws.read();
             match result {
                 Ok(msg) => {
+                    self.quiet.heard();
                     self.emit_frames_of_one_message();
                     self.emit_compression(Direction::Received);
                     if let Some(f) = self.on_message(msg) {
@@ -427,15 +434,18 @@ impl<'a> Session<'a> {
     }
 
     fn on_read_error(&mut self, e: ReadError) -> Finish {
+        let closing = self.closing_since.is_some();
+        // Only an open connection's silence tells an idle timeout.
+        let silence = (!closing).then(|| self.quiet.silence(self.cfg.keepalive.is_some()));
         let abnormal = |detail: &str| {
             Finish::Failed(Error::AbnormalClose {
                 code: 1006,
                 reason: String::new(),
                 detail: detail.to_string(),
+                silence,
                 ours: crate::protocol::frame::Role::Client,
             })
         };
-        let closing = self.closing_since.is_some();
         match e {
             ReadError::Closed => abnormal("the connection ended after the close handshake began"),
             ReadError::Eof if closing => {
@@ -460,12 +470,13 @@ impl<'a> Session<'a> {
                 context: "cannot read from the connection".into(),
                 source: e,
             }),
-            ReadError::Violation(v) => self.fail_protocol(v.close_code(), v.to_string()),
+            ReadError::Violation(v) => self.fail_protocol(v),
         }
     }
 
     /// Close with `code` because the server broke a rule.
-    fn fail_protocol(&mut self, code: u16, rule: String) -> Finish {
+    fn fail_protocol(&mut self, violation: Violation) -> Finish {
+        let code = violation.close_code();
         if self.closing_since.is_none() {
             let frame = CloseFrame {
                 code: CloseCode::from(code),
@@ -476,7 +487,7 @@ impl<'a> Session<'a> {
             self.emit(&Event::CloseSent { code, reason: "" });
         }
         Finish::Failed(Error::Protocol {
-            rule,
+            violation,
             sent_code: code,
             ours: crate::protocol::frame::Role::Client,
         })
@@ -507,6 +518,7 @@ impl<'a> Session<'a> {
             }
             self.ctl.count_sent(&msg);
             let written = self.ws.write(msg);
+            self.quiet.spoke();
             self.emit_compression(Direction::Sent);
             match written {
                 Ok(()) => {}
@@ -564,6 +576,13 @@ impl<'a> Session<'a> {
 
     fn write_error(&mut self, e: tungstenite::Error) -> Error {
         use tungstenite::Error as W;
+        let dropped = |detail: &str| Error::AbnormalClose {
+            code: 1006,
+            reason: String::new(),
+            detail: detail.into(),
+            silence: None,
+            ours: crate::protocol::frame::Role::Client,
+        };
         match e {
             W::Io(e)
                 if matches!(
@@ -571,21 +590,13 @@ impl<'a> Session<'a> {
                     io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset
                 ) =>
             {
-                Error::AbnormalClose {
-                    code: 1006,
-                    reason: String::new(),
-                    detail: "the connection was reset while sending".into(),
-                    ours: crate::protocol::frame::Role::Client,
-                }
+                dropped("the connection was reset while sending")
             }
             W::ConnectionClosed
             | W::AlreadyClosed
-            | W::Protocol(ProtocolError::SendAfterClosing) => Error::AbnormalClose {
-                code: 1006,
-                reason: String::new(),
-                detail: "the connection closed while sending".into(),
-                ours: crate::protocol::frame::Role::Client,
-            },
+            | W::Protocol(ProtocolError::SendAfterClosing) => {
+                dropped("the connection closed while sending")
+            }
             other => Error::Io {
                 context: "cannot send".into(),
                 source: io::Error::other(other.to_string()),
@@ -630,6 +641,7 @@ impl<'a> Session<'a> {
                         code,
                         reason,
                         detail: who.into(),
+                        silence: None,
                         ours: crate::protocol::frame::Role::Client,
                     })
                 }

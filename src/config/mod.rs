@@ -128,7 +128,7 @@ impl Config {
             Some(_) => None,
             None => session::repl_spec(cli, env, input.framing, &mut warnings)?,
         };
-        let keepalive = session::keepalive(cli)?;
+        let keepalive = session::keepalive(cli, repl.is_some())?;
         let output = session::output_spec(cli, env, repl.as_ref());
         let tls = net::tls_options(cli, env)?;
         let net = net::net_options(cli, env)?;

@@ -177,10 +177,22 @@ pub(super) fn ending(cli: &Cli) -> Result<Ending> {
     })
 }
 
-/// Keepalive pings, when --ping-interval asks for them; the timeout
-/// defaults to the interval.
-pub(super) fn keepalive(cli: &Cli) -> Result<Option<Keepalive>> {
+/// The REPL's keepalive when --ping-interval is not given: a ping every
+/// 20 s, failing when its pong takes 20 s more (the Python `websockets`
+/// client's defaults), so that a dead peer or a path that dropped the
+/// connection does not look open for long, and an idle timeout in between
+/// is not reached. Pipe mode sends no pings unless asked: what it measures
+/// is the path as it is.
+pub const REPL_KEEPALIVE: Keepalive = Keepalive {
+    interval: Duration::from_secs(20),
+    timeout: Duration::from_secs(20),
+};
+
+/// Keepalive pings, when --ping-interval asks for them (the timeout
+/// defaults to the interval), or [`REPL_KEEPALIVE`] in the REPL.
+pub(super) fn keepalive(cli: &Cli, repl: bool) -> Result<Option<Keepalive>> {
     match cli.ping_interval {
+        None if repl => Ok(Some(REPL_KEEPALIVE)),
         None => Ok(None),
         Some(i) if i < 0.001 => Err(Error::Usage(format!(
             "--ping-interval {i}: pinging without pause would flood the server; \
@@ -354,6 +366,20 @@ mod tests {
             2
         );
         assert!(config(&["h:1"]).expect("ok").keepalive.is_none());
+    }
+
+    #[test]
+    fn the_repl_pings_every_20_s_unless_told_otherwise() {
+        let c = with_env(&["h:1"], &terminal()).expect("ok");
+        assert!(c.repl.is_some());
+        assert_eq!(c.keepalive, Some(REPL_KEEPALIVE));
+        let c = with_env(&["--ping-interval", "5", "h:1"], &terminal()).expect("ok");
+        assert_eq!(c.keepalive.expect("keepalive").interval, secs(5.0));
+        let c = with_env(&["--no-repl", "h:1"], &terminal()).expect("ok");
+        assert!(
+            c.keepalive.is_none(),
+            "pipe mode sends no pings unless asked"
+        );
     }
 
     #[test]

@@ -10,6 +10,8 @@
 use super::{
     Error, HandshakeProblem, MalformedResponse, ProxyFailure, ProxyProblem, RedirectProblem,
     Rejection, SocksProblem, TimeoutKind, describe_io,
+    intermediary::{Intermediary, NotForwarded, Refusal, proxy_named, the_proxy},
+    response::{Preview, response_facts},
 };
 use crate::format::sanitize::escape_preview;
 use crate::protocol::frame::{ACCEPT_GUID, Role};
@@ -58,6 +60,9 @@ impl Error {
                 ..
             } => super::tls::facts(plaintext_reply.as_deref(), diagnosis.as_deref()),
             Error::Proxy(p) => proxy_facts(p),
+            Error::AbnormalClose {
+                silence: Some(s), ..
+            } => vec![super::idle::fact(s)],
             _ => Vec::new(),
         }
     }
@@ -104,9 +109,13 @@ impl Error {
             } => vec![
                 "the client or something in between dropped the connection; -v shows what happened before".into(),
             ],
-            Error::AbnormalClose { code: 1006, .. } => vec![
-                "the server or something in between dropped the connection; -v shows what happened before".into(),
-            ],
+            Error::AbnormalClose {
+                code: 1006,
+                silence,
+                ..
+            } => vec![silence.as_ref().and_then(super::idle::hint).unwrap_or_else(|| {
+                "the server or something in between dropped the connection; -v shows what happened before".into()
+            })],
             Error::Timeout { kind, .. } => timeout_hints(*kind),
             Error::Input(_) => vec!["-b sends binary messages, which need not be UTF-8".into()],
             _ => Vec::new(),
@@ -213,30 +222,7 @@ fn timeout_hints(kind: TimeoutKind) -> Vec<String> {
 fn proxy_facts(p: &ProxyFailure) -> Vec<String> {
     match &p.problem {
         ProxyProblem::Unreachable(e) => e.facts(),
-        ProxyProblem::Refused(r) => {
-            let mut f: Vec<String> = r
-                .headers
-                .iter()
-                .filter(|(n, _)| {
-                    ["Proxy-Authenticate", "Content-Type", "Server", "Via"]
-                        .iter()
-                        .any(|h| h.eq_ignore_ascii_case(n))
-                })
-                .map(|(n, v)| format!("< {n}: {}", escape_preview(v.as_bytes(), 200)))
-                .collect();
-            if !r.body.is_empty() {
-                f.push(format!(
-                    "body ({} bytes{}):",
-                    r.body.len(),
-                    if r.body_truncated { ", truncated" } else { "" }
-                ));
-                let text = String::from_utf8_lossy(&r.body);
-                for line in text.trim_end().lines().take(20) {
-                    f.push(format!("| {}", escape_preview(line.as_bytes(), 200)));
-                }
-            }
-            f
-        }
+        ProxyProblem::Refused(r) => response_facts(r, &Preview::PROXY_REFUSAL),
         ProxyProblem::NotHttp { received, .. } | ProxyProblem::ClosedEarly { received }
             if !received.is_empty() =>
         {
@@ -256,10 +242,7 @@ fn proxy_hints(p: &ProxyFailure) -> Vec<String> {
         ProxyProblem::Unreachable(e) => h.extend(e.hints()),
         ProxyProblem::Refused(r) if r.status == 407 => h.push(proxy_auth_hint(p, r)),
         ProxyProblem::Refused(r) => match r.status {
-            403 | 405 => h.push(format!(
-                "the proxy does not allow a tunnel to {}: many allow CONNECT to port 443 only",
-                p.target
-            )),
+            403 | 405 => h.push(connect_refused_hint(p, r)),
             502..=504 => h.push(format!(
                 "the proxy could not reach {}: check the host and port as the proxy sees them; its body may say why",
                 p.target
@@ -280,12 +263,35 @@ fn proxy_hints(p: &ProxyFailure) -> Vec<String> {
         ),
         ProxyProblem::Socks(s) => h.push(socks_hint(&p.target, s)),
     }
-    if let Some(var) = &p.env_var {
-        h.push(format!(
+    match &p.env_var {
+        Some(var) => h.push(format!(
             "the proxy comes from {var}: -x '' or --noproxy HOST connects directly"
-        ));
+        )),
+        None => h.push(
+            "the proxy comes from -x (--proxy): without it, wsprobe connects directly".into(),
+        ),
     }
     h
+}
+
+/// A 403 or 405 to CONNECT: the proxy's rules, in its own terms when it
+/// is recognised (Squid's stock configuration allows CONNECT to port 443
+/// only); the WebSocket server was never asked.
+fn connect_refused_hint(p: &ProxyFailure, r: &Rejection) -> String {
+    let port = p.target.rsplit(':').next().unwrap_or("443");
+    match Intermediary::recognise(&r.headers, &r.body) {
+        Some(Intermediary::Squid) => format!(
+            "Squid's http_access rules refuse CONNECT to port {port} (its stock configuration \
+             allows CONNECT to the SSL_ports, 443, only): add `acl SSL_ports port {port}` \
+             before its `http_access deny CONNECT !SSL_ports`, or reach the server on 443; \
+             the WebSocket server was never asked"
+        ),
+        _ => format!(
+            "the proxy does not allow a tunnel to {}: many allow CONNECT to port 443 only; \
+             the WebSocket server was never asked",
+            p.target
+        ),
+    }
 }
 
 /// A 407 from the proxy: by the scheme it asks for and what we sent.
@@ -322,7 +328,10 @@ fn socks_hint(target: &str, s: &SocksProblem) -> String {
             "the proxy wants a method wsprobe does not speak (GSSAPI?)".into()
         }
         SocksProblem::AuthFailed { .. } => "check the user name and password (--proxy-user)".into(),
-        SocksProblem::Reply { code: 2 } => "the proxy's rules forbid this destination".into(),
+        SocksProblem::Reply { code: 2 } => format!(
+            "the proxy's rules forbid this destination ({target}; Dante: its socks block and \
+             pass rules): the refusal is the proxy's, the WebSocket server was never asked"
+        ),
         SocksProblem::Reply { code: 3 | 4 | 6 } => format!(
             "the proxy cannot reach {target}: check the host and port as the proxy sees them"
         ),
@@ -339,10 +348,15 @@ fn socks_hint(target: &str, s: &SocksProblem) -> String {
 }
 
 fn rejection_hints(r: &Rejection) -> Vec<String> {
+    let via = Intermediary::recognise(&r.headers, &r.body);
+    if let Some(cause) = Refusal::of(r, via) {
+        return vec![refusal_hint(cause, via)];
+    }
     let mut h = Vec::new();
     match r.status {
         200 => h.push(
-            "the server answered 200, not 101: this URL serves plain HTTP; check the path and port"
+            "the server answered 200, not 101: this URL serves plain HTTP; check the path and port, \
+             and, behind a reverse proxy, that its route for this path leads to the WebSocket server"
                 .into(),
         ),
         301 | 302 | 303 | 307 | 308 => match r.header("Location") {
@@ -369,10 +383,12 @@ fn rejection_hints(r: &Rejection) -> Vec<String> {
         ),
         404 => h.push("no WebSocket endpoint at this path: check the path".into()),
         426 => {
-            let v = r.header("Sec-WebSocket-Version").unwrap_or("(not said)");
-            h.push(format!(
-                "the server wants another WebSocket version: {v}; wsprobe speaks 13"
-            ));
+            // Refusal::of took the 426s that name no version.
+            if let Some(v) = r.header("Sec-WebSocket-Version") {
+                h.push(format!(
+                    "the server wants another WebSocket version: {v}; wsprobe speaks 13"
+                ));
+            }
         }
         429 => match r.header("Retry-After") {
             Some(s) => h.push(format!("rate limited: retry after {s}")),
@@ -382,6 +398,52 @@ fn rejection_hints(r: &Rejection) -> Vec<String> {
         _ => {}
     }
     h
+}
+
+/// The hint for a refusal a proxy explains, naming the proxy's fix.
+fn refusal_hint(cause: Refusal, via: Option<Intermediary>) -> String {
+    let proxy = the_proxy(via);
+    let fix = via.map_or(
+        "forward them (nginx: proxy_http_version 1.1; proxy_set_header Upgrade $http_upgrade; \
+         proxy_set_header Connection \"upgrade\"; Apache httpd: ProxyPass ... upgrade=websocket)",
+        Intermediary::upgrade_fix,
+    );
+    match cause {
+        Refusal::UpgradeNotForwarded(NotForwarded::Http10) => format!(
+            "the request reached the server as HTTP/1.0, which cannot upgrade: {proxy} \
+             forwards HTTP/1.0 (nginx's default) without Upgrade and Connection; {fix}"
+        ),
+        Refusal::UpgradeNotForwarded(NotForwarded::Connection | NotForwarded::Upgrade) => format!(
+            "the server saw no upgrade request: {proxy} does not forward the hop-by-hop \
+             Upgrade and Connection headers; {fix}"
+        ),
+        Refusal::BackendUnreachable => format!(
+            "the WebSocket server behind {} is down, refuses connections or is not at \
+             the address the proxy's configuration gives (its upstream or backend); the \
+             proxy's error log names the address it tried",
+            proxy_named(via)
+        ),
+        Refusal::BackendTimedOut => format!(
+            "the WebSocket server behind {} accepted but did not answer the upgrade in \
+             time: check that it is not stuck or overloaded; the proxy's error log says which \
+             backend it waited for",
+            proxy_named(via)
+        ),
+        Refusal::TlsPort => format!(
+            "this port speaks TLS: {} terminates TLS here and answered the plain request in \
+             plain HTTP; use wss:// for this port",
+            match via {
+                Some(_) => proxy,
+                None => "the server (or a proxy in front of it)".into(),
+            }
+        ),
+        Refusal::PlainHttpBackend => format!(
+            "the answer is 200, not 101: {proxy} routes this path to a plain HTTP application, \
+             not to the WebSocket server (or drops Upgrade and Connection, and the server \
+             answered as for a page); check the proxy's route for this path \
+             (nginx location, Apache ProxyPass, HAProxy use_backend)"
+        ),
+    }
 }
 
 #[cfg(test)]

@@ -15,11 +15,17 @@
 //! configuration or the printers that use it.
 
 mod hints;
+mod idle;
+mod intermediary;
+mod response;
 mod tls;
 mod words;
 
+pub use intermediary::{Intermediary, NotForwarded, Refusal};
+pub use response::{Preview, response_facts};
 pub use words::{describe_io, socks_reply_words};
 
+use crate::protocol::frame::Violation;
 use std::io;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -332,8 +338,9 @@ pub enum Error {
     /// The peer (the server; in listen mode, the client) broke RFC 6455
     /// during the session: exit 8.
     Protocol {
-        /// Which rule was broken, in words.
-        rule: String,
+        /// Which rule was broken (its words are the violation's, as
+        /// `ours` sees it: [`Violation::seen_by`]).
+        violation: Violation,
         /// Which end we are: `Role::Client` (the server broke the rule),
         /// or `Role::Server` in listen mode (the client did).
         ours: crate::protocol::frame::Role,
@@ -348,6 +355,9 @@ pub enum Error {
         reason: String,
         /// Who closed first, and what happened on TCP.
         detail: String,
+        /// How quiet the connection had been, when it ended without a
+        /// Close frame while open.
+        silence: Option<Silence>,
         /// Which end we are (listen mode: `Role::Server`), for the hint.
         ours: crate::protocol::frame::Role,
     },
@@ -440,6 +450,20 @@ impl std::error::Error for Error {
     }
 }
 
+/// How long an open connection had been silent when it ended without a
+/// Close frame: what tells an intermediary's idle timeout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Silence {
+    /// Since the last frame received (or the opening).
+    pub received: Duration,
+    /// Since the last frame sent (or the opening).
+    pub sent: Duration,
+    /// The intermediary the 101 came through, if recognised.
+    pub via: Option<Intermediary>,
+    /// Keepalive pings were on (--ping-interval).
+    pub pinging: bool,
+}
+
 /// A TLS failure in words: what happened, the facts, what to try. Made by
 /// the table in `error/tls.rs` ([`TlsDiagnosis::for_rustls`],
 /// [`TlsDiagnosis::for_io`]) from the facts the TLS code gathered.
@@ -488,6 +512,7 @@ mod tests {
                 code: 1006,
                 reason: String::new(),
                 detail: String::new(),
+                silence: None,
                 ours: crate::protocol::frame::Role::Client,
             }
             .exit_code(),

@@ -8,7 +8,8 @@
 
 use super::{
     Error, HandshakeProblem, MalformedResponse, ProxyFailure, ProxyProblem, ProxyProtocol,
-    RedirectProblem, SocksProblem, TimeoutKind,
+    RedirectProblem, Rejection, SocksProblem, TimeoutKind,
+    intermediary::{Intermediary, Refusal, the_proxy},
 };
 use crate::format::{close_code_name, sanitize::escape_preview, secs};
 use crate::protocol::frame::{MAX_CLOSE_REASON, Role};
@@ -61,25 +62,22 @@ impl fmt::Display for Error {
                 plaintext_reply.is_some(),
                 diagnosis.as_deref(),
             ),
-            Error::Rejected(r) => write!(
-                f,
-                "the server refused the WebSocket upgrade: {} {}",
-                r.status, r.reason
-            ),
+            Error::Rejected(r) => rejected(f, r),
             Error::Redirect(r) => redirect(f, r),
             Error::Malformed(m) => malformed(f, m),
             Error::Handshake(p) => handshake(f, p),
             Error::Protocol {
-                rule,
+                violation,
                 sent_code,
                 ours,
             } => write!(
                 f,
-                "protocol violation by the {}: {rule} (closed with {sent_code} {})",
+                "protocol violation by the {}: {} (closed with {sent_code} {})",
                 match ours {
                     Role::Client => "server",
                     Role::Server => "client",
                 },
+                violation.seen_by(*ours),
                 close_code_name(*sent_code)
             ),
             Error::AbnormalClose {
@@ -132,6 +130,39 @@ fn connect(
             f,
             "cannot connect to {host} port {port}: all {} addresses failed",
             attempts.len()
+        ),
+    }
+}
+
+/// A refused upgrade: the gateway's own failure when it is one, else the
+/// server's refusal, naming the proxy it came through.
+fn rejected(f: &mut fmt::Formatter<'_>, r: &Rejection) -> fmt::Result {
+    let via = Intermediary::recognise(&r.headers, &r.body);
+    let (status, reason) = (r.status, &r.reason);
+    match (Refusal::of(r, via), via) {
+        (Some(Refusal::BackendUnreachable), _) => write!(
+            f,
+            "{} could not reach the WebSocket server behind it: {status} {reason}",
+            the_proxy(via)
+        ),
+        (Some(Refusal::BackendTimedOut), _) => write!(
+            f,
+            "{} gave up waiting for the WebSocket server behind it: {status} {reason}",
+            the_proxy(via)
+        ),
+        (Some(Refusal::TlsPort), _) => write!(
+            f,
+            "{} expects TLS on this port, and refused the plain request: {status} {reason}",
+            via.map_or("the server".into(), |_| the_proxy(via))
+        ),
+        (_, Some(i)) => write!(
+            f,
+            "the server refused the WebSocket upgrade: {status} {reason}, through the proxy ({}) in front of it",
+            i.name()
+        ),
+        (_, None) => write!(
+            f,
+            "the server refused the WebSocket upgrade: {status} {reason}"
         ),
     }
 }
@@ -232,7 +263,16 @@ fn abnormal_close(
 }
 
 fn proxy(f: &mut fmt::Formatter<'_>, p: &ProxyFailure) -> fmt::Result {
-    let proxy = &p.proxy;
+    // A refusal names the product when its answer does: "the proxy
+    // http://p:3128 (Squid) refused ...".
+    let product = match &p.problem {
+        ProxyProblem::Refused(r) => Intermediary::recognise(&r.headers, &r.body),
+        _ => None,
+    };
+    let proxy = &match product {
+        Some(i) => format!("{} ({})", p.proxy, i.name()),
+        None => p.proxy.clone(),
+    };
     let what = match p.protocol {
         ProxyProtocol::Socks5 => "SOCKS5 proxy",
         ProxyProtocol::HttpConnect => "proxy",
@@ -376,6 +416,39 @@ mod tests {
         assert_eq!(
             t(TimeoutKind::MaxTime),
             "timed out after 2.50 s: --max-time reached"
+        );
+    }
+
+    #[test]
+    fn a_refusal_through_a_proxy_says_whose_it_is() {
+        let rejected = |status: u16, reason: &str, server: &str, body: &str| {
+            Error::Rejected(Box::new(Rejection {
+                status,
+                reason: reason.into(),
+                headers: vec![("Server".into(), server.into())],
+                body: body.as_bytes().to_vec(),
+                body_truncated: false,
+            }))
+            .to_string()
+        };
+        assert_eq!(
+            rejected(404, "Not Found", "Python/3.11 websockets/17.4", ""),
+            "the server refused the WebSocket upgrade: 404 Not Found"
+        );
+        assert_eq!(
+            rejected(426, "Upgrade Required", "nginx/1.22.1", ""),
+            "the server refused the WebSocket upgrade: 426 Upgrade Required, \
+             through the proxy (nginx) in front of it"
+        );
+        assert_eq!(
+            rejected(504, "Gateway Time-out", "awselb/2.0", ""),
+            "the proxy (AWS ELB) in front of the server gave up waiting for the WebSocket \
+             server behind it: 504 Gateway Time-out"
+        );
+        assert_eq!(
+            rejected(502, "Bad Gateway", "x", ""),
+            "a proxy in front of the server could not reach the WebSocket server behind it: \
+             502 Bad Gateway"
         );
     }
 

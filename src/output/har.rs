@@ -213,6 +213,7 @@ impl Emit for HarRecorder {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::event::Accepted;
 
     #[test]
     fn an_entry_with_messages() {
@@ -224,7 +225,10 @@ mod tests {
         h.emit(&Event::ResponseReceived {
             head: b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n",
             body: b"",
-            accept_verified: true,
+            accepted: Some(Accepted {
+                key: "k",
+                accept: "abc",
+            }),
         })
         .expect("emit");
         h.emit(&Event::MessageSent {

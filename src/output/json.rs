@@ -247,8 +247,8 @@ impl<O: Write> Emit for JsonPrinter<O> {
             Event::ResponseReceived {
                 head,
                 body,
-                accept_verified,
-            } => self.response(head, body, accept_verified),
+                accepted,
+            } => self.response(head, body, accepted.is_some()),
             Event::Open {
                 timing,
                 subprotocol,

@@ -5,9 +5,11 @@
 //! here (`report`), nor the choice of printers (`Outputs`).
 
 use super::redact::redact;
-use super::{json, listen, pretty, style, trace};
+use super::{listen, pretty, style, trace};
 use crate::config::OutputSpec;
-use crate::event::{CertInfo, Direction, Emit, Event, FrameInfo, Initiator, MessageKind, Timing};
+use crate::event::{
+    Accepted, CertInfo, Direction, Emit, Event, FrameInfo, Initiator, MessageKind, Timing,
+};
 use crate::format::{bytes, close_code_name, hex, ms, sanitize, secs};
 use crate::protocol::frame::ACCEPT_GUID;
 use std::io::{self, Write};
@@ -31,8 +33,6 @@ pub struct Printer<O: Write, E: Write> {
     stderr: E,
     spec: OutputSpec,
     start: std::time::Instant,
-    /// The Sec-WebSocket-Key of the request, to show the Accept derivation.
-    key: Option<String>,
     /// Listen mode: the client the event being shown is about.
     client: Option<crate::event::ClientId>,
 }
@@ -46,7 +46,6 @@ impl<O: Write, E: Write> Printer<O, E> {
             stderr,
             spec,
             start: std::time::Instant::now(),
-            key: None,
             client: None,
         }
     }
@@ -266,19 +265,9 @@ impl<O: Write, E: Write> Emit for Printer<O, E> {
             }
             Event::ProxyRequestSent { raw } => self.proxy_request(raw),
             Event::ProxyResponseReceived { head, body } => self.proxy_response(head, body),
-            Event::SocksAuthenticated { user } => match user {
-                Some(u) => self.info(1, format_args!("SOCKS5: authenticated as {u}")),
-                None => self.info(1, format_args!("SOCKS5: no authentication required")),
-            },
-            Event::SocksConnect { target, remote_dns } => self.socks_connect(target, remote_dns),
-            Event::TunnelOpen {
-                target,
-                proxy,
-                took,
-            } => self.info(
-                1,
-                format_args!("Tunnel to {target} open through {proxy} ({})", ms(took)),
-            ),
+            Event::SocksAuthenticated { .. }
+            | Event::SocksConnect { .. }
+            | Event::TunnelOpen { .. } => self.tunnel_event(ev),
             Event::Redirect {
                 status,
                 url,
@@ -293,8 +282,8 @@ impl<O: Write, E: Write> Emit for Printer<O, E> {
             Event::ResponseReceived {
                 head,
                 body,
-                accept_verified,
-            } => self.response(head, body, accept_verified),
+                accepted,
+            } => self.response(head, body, accepted),
             Event::Open {
                 timing,
                 subprotocol,
@@ -335,13 +324,15 @@ impl<O: Write, E: Write> Emit for Printer<O, E> {
             }
             Event::InputEnded { sent, wait } => self.input_ended(sent, wait),
             Event::Warning(msg) => self.warn(msg),
-            Event::Client { id, event } => {
-                let outer = self.client.replace(id);
-                let shown = self.emit(event);
-                self.client = outer;
-                return shown;
-            }
-            _ => self.listen_event(ev),
+            Event::Client { .. }
+            | Event::Listening { .. }
+            | Event::Accepted { .. }
+            | Event::RequestReceived { .. }
+            | Event::ResponseSent { .. }
+            | Event::Refused { .. }
+            | Event::ClientOpen { .. }
+            | Event::FileServed { .. }
+            | Event::ClientEnded { .. } => return self.listen_event(ev),
         }
         Ok(())
     }
@@ -365,12 +356,40 @@ impl<O: Write, E: Write> Printer<O, E> {
         }
     }
 
+    /// `* SOCKS5: ...` and `* Tunnel to ... open through ...` (-v).
+    fn tunnel_event(&mut self, ev: &Event<'_>) {
+        match *ev {
+            Event::SocksAuthenticated { user: Some(u) } => {
+                self.info(1, format_args!("SOCKS5: authenticated as {u}"))
+            }
+            Event::SocksAuthenticated { user: None } => {
+                self.info(1, format_args!("SOCKS5: no authentication required"))
+            }
+            Event::SocksConnect { target, remote_dns } => self.socks_connect(target, remote_dns),
+            Event::TunnelOpen {
+                target,
+                proxy,
+                took,
+            } => self.info(
+                1,
+                format_args!("Tunnel to {target} open through {proxy} ({})", ms(took)),
+            ),
+            _ => {}
+        }
+    }
+
     /// Listen mode's own events (words in `output::listen`). The lines
     /// without -v show unless -q: where we listen, each client's open,
     /// refusal and end.
-    fn listen_event(&mut self, ev: &Event<'_>) {
+    fn listen_event(&mut self, ev: &Event<'_>) -> io::Result<()> {
         let tty = self.spec.stderr_tty;
         let line = match *ev {
+            Event::Client { id, event } => {
+                let outer = self.client.replace(id);
+                let shown = self.emit(event);
+                self.client = outer;
+                return shown;
+            }
             Event::Listening { addr, secure } => {
                 format!(
                     "Listening on {}://{addr}/",
@@ -378,21 +397,22 @@ impl<O: Write, E: Write> Printer<O, E> {
                 )
             }
             Event::Accepted { addr } => {
-                return self.info(1, format_args!("Connection from {addr}"));
+                self.info(1, format_args!("Connection from {addr}"));
+                return Ok(());
             }
             Event::RequestReceived { raw } => {
                 if self.spec.verbose >= 1 {
                     let raw = redact(raw, self.spec.show_secrets);
                     self.lines("<", raw.strip_suffix(b"\r\n").unwrap_or(&raw));
                 }
-                return;
+                return Ok(());
             }
             Event::ResponseSent { raw } => {
                 if self.spec.verbose >= 1 {
                     let raw = redact(raw, self.spec.show_secrets);
                     self.lines(">", raw.strip_suffix(b"\r\n").unwrap_or(&raw));
                 }
-                return;
+                return Ok(());
             }
             Event::Refused {
                 addr,
@@ -418,11 +438,12 @@ impl<O: Write, E: Write> Printer<O, E> {
                 after,
                 received,
             } => listen::ended_line(addr, end, after, received, |r| quoted(r.as_bytes(), tty)),
-            _ => return,
+            _ => return Ok(()),
         };
         if !self.spec.quiet {
             self.trace(&format!("* {line}\n"));
         }
+        Ok(())
     }
 
     /// `* Resolved host to addresses (ms)`.
@@ -524,14 +545,8 @@ impl<O: Write, E: Write> Printer<O, E> {
         }
     }
 
-    /// `>` lines for the upgrade request; its key is kept for -vvv's
-    /// Accept derivation.
+    /// `>` lines for the upgrade request.
     fn request(&mut self, raw: &[u8]) {
-        self.key = json::split_head(raw)
-            .1
-            .into_iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case("Sec-WebSocket-Key"))
-            .map(|(_, v)| v);
         if self.spec.verbose >= 1 {
             let raw = redact(raw, self.spec.show_secrets);
             let head = raw.strip_suffix(b"\r\n").unwrap_or(&raw);
@@ -541,20 +556,18 @@ impl<O: Write, E: Write> Printer<O, E> {
 
     /// `<` lines for the response, the Accept line marked when verified,
     /// then (-vvv) how the Accept value follows from the key.
-    fn response(&mut self, head: &[u8], body: &[u8], accept_verified: bool) {
+    fn response(&mut self, head: &[u8], body: &[u8], accepted: Option<Accepted>) {
         if self.spec.verbose >= 1 {
             let head = redact(head, self.spec.show_secrets);
             let head = head.strip_suffix(b"\r\n").unwrap_or(&head);
-            let marked = mark_accept(head, accept_verified);
+            let marked = mark_accept(head, accepted.is_some());
             self.lines("<", &marked);
             if !body.is_empty() {
                 self.lines("<", body);
             }
             if self.spec.verbose >= 3
-                && accept_verified
-                && let Some(key) = self.key.clone()
+                && let Some(Accepted { key, accept }) = accepted
             {
-                let accept = tungstenite::handshake::derive_accept_key(key.as_bytes());
                 self.info(
                     3,
                     format_args!(
@@ -839,7 +852,10 @@ mod tests {
                 Event::ResponseReceived {
                     head: b"HTTP/1.1 101 Switching Protocols\r\nSec-WebSocket-Accept: abc\r\n\r\n",
                     body: b"",
-                    accept_verified: true,
+                    accepted: Some(Accepted {
+                        key: "k",
+                        accept: "abc",
+                    }),
                 },
             ],
         );

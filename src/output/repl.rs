@@ -22,6 +22,8 @@ use crate::config::OutputSpec;
 use crate::error::Error;
 use crate::event::{Emit, Event, MessageKind, Stats};
 use crate::format::{close_code_name, ms, sanitize, secs};
+use crate::protocol::frame::Opcode;
+use std::borrow::Cow;
 use std::io::{self, Write};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
@@ -138,16 +140,12 @@ fn close_line(dir: Dir, code: u16, reason: &str, color: bool) -> String {
     )
 }
 
-/// The name of an opcode as the trace writes it.
-pub fn opcode_name(op: u8) -> String {
+/// The name of an opcode as the REPL writes it: the trace's names, and a
+/// reserved opcode as the number it was typed as (`/frame 0xb ...`).
+fn opcode_name(op: Opcode) -> Cow<'static, str> {
     match op {
-        0 => "CONT".into(),
-        1 => "TEXT".into(),
-        2 => "BINARY".into(),
-        8 => "CLOSE".into(),
-        9 => "PING".into(),
-        10 => "PONG".into(),
-        _ => format!("0x{op:x}"),
+        op if op.is_reserved() => format!("0x{:x}", op.bits()).into(),
+        known => known.name(),
     }
 }
 
@@ -815,7 +813,7 @@ mod tests {
         let out = render(
             spec(),
             &[Event::RawFrameSent {
-                opcode: 1,
+                opcode: Opcode::Text,
                 fin: false,
                 rsv: [true, false, false],
                 data: b"Hel",

@@ -4,8 +4,7 @@
 //! (that is `main`'s) and renders no event.
 
 use super::style;
-use crate::error::{Error, Result};
-use crate::format::sanitize;
+use crate::error::{Error, Preview, Result, response_facts};
 use std::io::Write;
 
 /// The sinks of a run as its end sees them: `main` reports the error that
@@ -55,23 +54,11 @@ pub fn report_error(err: &Error, w: &mut dyn Write, color: bool, tty: bool, verb
         s.push_str(&format!("  {fact}\n"));
     }
     if let Error::Rejected(r) = err {
-        // Shown even without -v: the body usually says why.
+        // Shown even without -v: the body usually says why. With -v the
+        // trace has already shown the whole response.
         if verbose == 0 {
-            for (name, value) in &r.headers {
-                if is_relevant_header(name) {
-                    s.push_str(&format!("  < {name}: {}\n", safe(value.as_bytes(), tty)));
-                }
-            }
-            if !r.body.is_empty() {
-                s.push_str(&format!(
-                    "  body ({} bytes{}):\n",
-                    r.body.len(),
-                    if r.body_truncated { ", truncated" } else { "" }
-                ));
-                let body = safe(&r.body, tty);
-                for line in body.trim_end_matches('\n').split('\n') {
-                    s.push_str(&format!("  | {}\n", line.trim_end_matches('\r')));
-                }
+            for fact in response_facts(r, &Preview::refused_upgrade(tty)) {
+                s.push_str(&format!("  {fact}\n"));
             }
         }
     }
@@ -80,26 +67,4 @@ pub fn report_error(err: &Error, w: &mut dyn Write, color: bool, tty: bool, verb
     }
     let _ = w.write_all(s.as_bytes());
     let _ = w.flush();
-}
-
-fn safe(b: &[u8], tty: bool) -> String {
-    if tty {
-        sanitize::escape(b, true)
-    } else {
-        String::from_utf8_lossy(b).into_owned()
-    }
-}
-
-/// Headers worth showing with a rejection when -v is off.
-fn is_relevant_header(name: &str) -> bool {
-    [
-        "Location",
-        "WWW-Authenticate",
-        "Retry-After",
-        "Sec-WebSocket-Version",
-        "Content-Type",
-        "Server",
-    ]
-    .iter()
-    .any(|h| h.eq_ignore_ascii_case(name))
 }

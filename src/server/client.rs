@@ -94,6 +94,7 @@ impl Ending {
             code,
             reason,
             detail: detail.to_string(),
+            silence: None,
             ours: Role::Server,
         };
         let err = match self {
@@ -117,8 +118,8 @@ impl Ending {
                 },
             ),
             Ending::Violation(v) => Error::Protocol {
-                rule: v.seen_by(Role::Server).to_string(),
                 sent_code: v.close_code(),
+                violation: v,
                 ours: Role::Server,
             },
             Ending::Dropped(Dropped::Eof) => abnormal(

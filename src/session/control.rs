@@ -10,6 +10,7 @@ use super::Session;
 use crate::error::{Error, Result};
 use crate::event::{Event, MessageKind, Stats};
 use crate::input::Command;
+use crate::protocol::frame::Opcode;
 use std::collections::VecDeque;
 use std::io;
 use std::time::{Duration, Instant};
@@ -101,7 +102,8 @@ impl Session<'_> {
             Command::Close { code, reason } => self.start_close_with(code, &reason),
             Command::Frame(frame) => {
                 let h = frame.header();
-                let (opcode, fin, rsv) = (u8::from(h.opcode), h.is_final, [h.rsv1, h.rsv2, h.rsv3]);
+                let opcode = Opcode::from_bits(u8::from(h.opcode));
+                let (fin, rsv) = (h.is_final, [h.rsv1, h.rsv2, h.rsv3]);
                 let data = frame.payload().to_vec();
                 self.write_control(Message::Frame(frame))?;
                 self.emit(&Event::RawFrameSent {
@@ -181,6 +183,7 @@ impl Session<'_> {
     /// Queue a frame; a full socket only means it waits in the engine's
     /// send queue.
     fn write_control(&mut self, msg: Message) -> Result<()> {
+        self.quiet.spoke();
         match self.ws.write(msg) {
             Ok(()) => Ok(()),
             Err(tungstenite::Error::Io(e)) if e.kind() == io::ErrorKind::WouldBlock => {

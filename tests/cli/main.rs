@@ -13,6 +13,7 @@ mod conformance;
 mod diagnostics;
 mod failures;
 mod generated;
+mod intermediaries;
 mod listen;
 mod peers;
 mod pipe;

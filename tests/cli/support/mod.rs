@@ -20,9 +20,12 @@
 //! [`python`] (the Python `websockets` echo server as a third-party peer),
 //! [`proxy`] (HTTP CONNECT and SOCKS5 proxies that record the tunnel),
 //! [`unix`] (WebSocket server on a unix socket), [`tinyproxy`] (Debian's
-//! tinyproxy as a third-party CONNECT proxy).
+//! tinyproxy as a third-party CONNECT proxy), [`daemon`] (any other real
+//! program: nginx, HAProxy, Apache httpd, Caddy, Squid, Dante, a plain HTTP
+//! app).
 #![allow(dead_code, unused_imports)]
 
+pub mod daemon;
 pub mod listen;
 pub mod proxy;
 pub mod python;
