@@ -18,6 +18,8 @@ Examples:
   wsprobe -b --whole ws://host/bin < image.png > echoed.png
   wsprobe -v wss://host/path                       show DNS, TCP, TLS, the handshake and timings
   wsprobe -x socks5h://127.0.0.1:1080 wss://host/  go through a SOCKS5 proxy
+  wsprobe -l 8080 --echo                           be an echo server on 127.0.0.1:8080
+  wsprobe -l 0 --once -d hi | jq                   serve one client, print what it sends
 
 Exit status:
   0 clean close (1000/1001) or ended as asked   6 upgrade rejected (status other than 101)

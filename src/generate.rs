@@ -507,7 +507,8 @@ Invalid handshake response (not HTTP, Accept key, Upgrade/Connection,
 subprotocol, extensions).
 .TP
 \fB8\fR
-Protocol violation by the server during the session.
+Protocol violation by the server during the session (with \fB\-l \-\-once\fR:
+by the client).
 .TP
 \fB9\fR
 Connection closed abnormally: a close code other than 1000/1001, or no Close
@@ -519,8 +520,9 @@ a keepalive ping without pong).
 .TP
 \fB130\fR
 Interrupted by Ctrl\-C in pipe mode, or in the REPL before its prompt
-appears: wsprobe does not catch SIGINT, so the signal ends it and the shell
-reports 128 + 2. At the REPL prompt Ctrl\-C is a key: twice on an empty line
+appears: wsprobe does not catch SIGINT in client mode, so the signal ends it
+and the shell reports 128 + 2 (listen mode catches it, closes every client
+with 1001 and exits 0). At the REPL prompt Ctrl\-C is a key: twice on an empty line
 closes, and the status is that of the close (0 when the server answers with
 1000).
 .SH EXAMPLES

@@ -193,7 +193,9 @@ impl Client {
         for _ in 0..READ_BUDGET {
             if r.echo && self.ws.queued() > CLIENT_QUEUE {
                 // Echoes wait for a client that does not read them: read
-                // no more from it until they drain.
+                // no more from it until they drain (the hub stops polling
+                // it for reading meanwhile, so this is no busy loop).
+                self.more_to_read = false;
                 return Read::Idle;
             }
             match self.ws.read() {

@@ -404,6 +404,26 @@ fn each_frame_rule_closes_that_client_with_its_code_and_others_go_on() {
         stderr.contains("without a Close frame (1006 Abnormal Closure)"),
         "{stderr}"
     );
+    // A reset (SO_LINGER 0, then close: the kernel sends RST).
+    let (c, _) = RawClient::upgraded(&l.addr());
+    let linger = libc::linger {
+        l_onoff: 1,
+        l_linger: 0,
+    };
+    // SAFETY: setsockopt on the fd of a socket we own, with a valid struct.
+    let rc = unsafe {
+        libc::setsockopt(
+            std::os::fd::AsRawFd::as_raw_fd(&c.s),
+            libc::SOL_SOCKET,
+            libc::SO_LINGER,
+            (&linger as *const libc::linger).cast(),
+            std::mem::size_of::<libc::linger>() as libc::socklen_t,
+        )
+    };
+    assert_eq!(rc, 0);
+    drop(c);
+    let stderr = l.wait_stderr(&format!("* #{} Dropped 127.0.0.1", n + 3));
+    assert!(stderr.contains("reset the connection (TCP RST"), "{stderr}");
     // The others went on: a good client still gets its echo.
     let (mut c, _) = RawClient::upgraded(&l.addr());
     c.send(&text(b"ok"));
