@@ -869,8 +869,10 @@ fn static_serves_the_page_under_test_and_never_leaves_its_directory() {
             "{answer}"
         );
     }
-    let stderr = l.wait_stderr("GET /%zz from 127.0.0.1");
-    assert!(stderr.contains("* #1 GET / from 127.0.0.1:"), "{stderr}");
+    // Each line comes when its handshake thread reports, in any order.
+    l.wait_stderr("GET /%zz from 127.0.0.1");
+    l.wait_stderr("GET /escape from 127.0.0.1");
+    let stderr = l.wait_stderr("* #1 GET / from 127.0.0.1:");
     assert!(
         stderr.contains(": 200, 28 bytes, text/html; charset=utf-8 (--static)"),
         "{stderr}"
