@@ -454,6 +454,20 @@ pub enum Event<'a> {
         /// The quiet period before closing (--wait); None with --count.
         wait: Option<Duration>,
     },
+    /// A `--expect` or `--expect-json` was met.
+    ExpectMet {
+        /// Which one (1-based).
+        index: usize,
+        /// How many there are.
+        of: usize,
+        /// The flag and pattern as typed.
+        pattern: &'a str,
+        /// How long it waited.
+        after: Duration,
+    },
+    /// The session's counters as it ends (for --write-out; no printer
+    /// shows them).
+    Totals(&'a Stats),
     /// A warning worth showing even without -v.
     Warning(&'a str),
 }

@@ -24,6 +24,7 @@ pub mod net;
 pub mod output;
 pub mod protocol;
 pub mod redirect;
+pub mod script;
 pub mod session;
 pub mod wire;
 

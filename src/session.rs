@@ -19,6 +19,7 @@
 //! REPL commands, ping timing, keepalive and `/stats` live in `control.rs`.
 
 mod control;
+mod expect;
 
 use crate::config::Config;
 use crate::error::{Error, Result};
@@ -76,6 +77,8 @@ pub struct Session<'a> {
     trace_messages: bool,
     /// REPL commands, pings and statistics (control.rs).
     ctl: control::Control,
+    /// --expect: what is still to arrive (expect.rs).
+    expect: Option<expect::Waiting>,
 }
 
 /// Messages waiting for the outbox, kept in the batches they arrived in:
@@ -161,6 +164,9 @@ impl<'a> Session<'a> {
             output_gone: false,
             trace_messages: cfg.output.json || cfg.har.is_some(),
             ctl: control::Control::new(now, cfg.keepalive.map(|k| k.interval)),
+            expect: (!cfg.script.expect.is_empty()).then(|| {
+                expect::Waiting::new(cfg.script.expect.clone(), cfg.script.expect_timeout, now)
+            }),
         }
     }
 
@@ -186,6 +192,8 @@ impl<'a> Session<'a> {
                 .map_err(io_err("cannot register the socket with the poller"))?;
         }
         let result = self.event_loop();
+        let stats = self.stats();
+        self.emit(&Event::Totals(&stats));
         let _ = self.poller.delete(self.ws.get_ref().get_ref());
         let _ = self.out.flush();
         self.ws.get_mut().get_mut().shutdown();
@@ -242,7 +250,15 @@ impl<'a> Session<'a> {
                     }
                     deadline = Some(deadline.map_or(max, |d| d.min(max)));
                 }
-                if let (Some(done), Some(wait)) = (self.input_done_at, self.cfg.ending.wait) {
+                if self.expect_timed_out(now) {
+                    continue;
+                }
+                if let Some(due) = self.expect.as_ref().and_then(|w| w.deadline()) {
+                    deadline = Some(deadline.map_or(due, |d| d.min(due)));
+                }
+                if let (Some(done), Some(wait)) = (self.input_done_at, self.cfg.ending.wait)
+                    && !self.expecting()
+                {
                     let quiet_until = done.max(self.last_rx) + wait;
                     if now >= quiet_until {
                         self.start_close();
@@ -417,6 +433,7 @@ impl<'a> Session<'a> {
                 source: e,
             }));
         }
+        self.judge(data);
         if self.cfg.echo && self.closing_since.is_none() {
             // Same type back (Bytes clones share the payload).
             self.pending.push_back(msg.clone());
@@ -615,6 +632,9 @@ impl<'a> Session<'a> {
                     after,
                 });
                 if let Some(e) = self.after_close.take() {
+                    return Err(e);
+                }
+                if let Some(e) = self.unmet_at_close(initiator, code) {
                     return Err(e);
                 }
                 if clean || self.output_gone {

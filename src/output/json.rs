@@ -256,12 +256,22 @@ impl<O: Write> Emit for JsonPrinter<O> {
                 json!({"messages_sent": sent, "wait_ms": wait.map(ms)}),
             ),
             Event::Warning(msg) => self.line("warning", json!({"message": msg})),
+            Event::ExpectMet {
+                index,
+                of,
+                pattern,
+                after,
+            } => self.line(
+                "expect_met",
+                json!({"index": index, "of": of, "pattern": pattern, "after_ms": ms(after)}),
+            ),
             // REPL-only events: --json never runs the REPL, and message and
             // frame events already carry what these say.
             Event::ReplMessageSent { .. }
             | Event::RawFrameSent { .. }
             | Event::Verbosity { .. }
-            | Event::Stats(_) => Ok(()),
+            | Event::Stats(_)
+            | Event::Totals(_) => Ok(()),
         }
     }
 

@@ -292,6 +292,19 @@ impl<O: Write, E: Write> Emit for Printer<O, E> {
                 self.info(1, format_args!("{line}"));
             }
             Event::InputEnded { sent, wait } => self.input_ended(sent, wait),
+            Event::ExpectMet {
+                index,
+                of,
+                pattern,
+                after,
+            } => self.info(
+                1,
+                format_args!(
+                    "Expectation {index} of {of} met after {}: {pattern}",
+                    ms(after)
+                ),
+            ),
+            Event::Totals(_) => {}
             Event::Warning(msg) => self.warn(msg),
         }
         Ok(())
