@@ -402,6 +402,31 @@ pub struct Cli {
     #[arg(long, value_name = "FORMAT", help_heading = "Scripting")]
     pub write_out: Option<String>,
 
+    /// After a drop or a failed connection, connect again, up to N times
+    /// (or 'forever'), replaying the -d messages on each new connection.
+    ///
+    /// Waits --retry-delay, doubling each time (at most 30 s, or longer when
+    /// a 429 or 503 says Retry-After), with jitter. Each drop is reported
+    /// with its diagnosis and the attempt number. A failure that would only
+    /// repeat is not retried: a usage error, a 4xx other than 408 and 429, a
+    /// certificate or handshake problem, a protocol violation. A Close from
+    /// the server with 1001, 1011, 1012, 1013 or 1014 (going away, restarting,
+    /// overloaded) is a drop; 1000 ends the run. Stdin lines wait while
+    /// disconnected (reading pauses; nothing is dropped), and lines read but
+    /// not yet sent go out on the next connection.
+    #[arg(long, value_name = "N", value_parser = parse_retries, help_heading = "Scripting")]
+    pub retry: Option<u64>,
+
+    /// The wait before the first retry; it doubles after each.
+    #[arg(long, value_name = "SECS", default_value = "1", value_parser = parse_secs,
+          requires = "retry", help_heading = "Scripting")]
+    pub retry_delay: f64,
+
+    /// Start no retry once SECS have passed since the first attempt.
+    #[arg(long, value_name = "SECS", value_parser = parse_secs, requires = "retry",
+          help_heading = "Scripting")]
+    pub retry_max_time: Option<f64>,
+
     /// The expectations in the order they were given on the command line
     /// (filled by [`Cli::parse_args`]; --expect and --expect-json are
     /// separate lists otherwise).
@@ -567,6 +592,16 @@ fn parse_secs(s: &str) -> Result<f64, String> {
         return Err(format!("'{s}' seconds is too long"));
     }
     Ok(v)
+}
+
+/// `--retry N`: a count, or `forever` (u64::MAX).
+fn parse_retries(s: &str) -> Result<u64, String> {
+    match s.trim() {
+        "forever" => Ok(u64::MAX),
+        n => n
+            .parse()
+            .map_err(|_| format!("'{s}' is not a number of retries (or 'forever')")),
+    }
 }
 
 /// A Close code we may send: one that may appear on the wire

@@ -468,6 +468,19 @@ pub enum Event<'a> {
     /// The session's counters as it ends (for --write-out; no printer
     /// shows them).
     Totals(&'a Stats),
+    /// --retry: the connection dropped (reported just before) or the
+    /// server closed it as going away; another attempt follows.
+    Retrying {
+        /// The attempt about to be made (2 for the first retry).
+        attempt: u64,
+        /// How many attempts there are in all (None: no limit).
+        of: Option<u64>,
+        /// The wait before it.
+        delay: Duration,
+        /// The server's close code, when it closed (rather than the
+        /// connection failing).
+        server_closed: Option<u16>,
+    },
     /// A warning worth showing even without -v.
     Warning(&'a str),
 }

@@ -16,10 +16,14 @@
 //! permessage-deflate); with --echo every message received is queued back
 //! to the server, and reading pauses while echoes wait for a blocked socket.
 //!
-//! REPL commands, ping timing, keepalive and `/stats` live in `control.rs`.
+//! REPL commands, ping timing, keepalive and `/stats` live in `control.rs`;
+//! `--expect` in `expect.rs`; what read and write errors become in
+//! `failure.rs`. [`Session::run_to_end`] gives back what a new connection
+//! takes over (`--retry`).
 
 mod control;
 mod expect;
+mod failure;
 
 use crate::config::Config;
 use crate::error::{Error, Result};
@@ -28,7 +32,6 @@ use crate::event::{Emit, Event, Initiator, MessageKind};
 use crate::input::Input;
 use crate::net::Stream;
 use crate::net::tap::Tap;
-use crate::protocol::frame::Violation;
 use crate::protocol::{Connection, ReadError};
 use polling::Poller;
 use std::collections::VecDeque;
@@ -37,9 +40,6 @@ use std::sync::Arc;
 use std::sync::mpsc::{Receiver, TryRecvError};
 use std::time::{Duration, Instant};
 use tungstenite::Message;
-use tungstenite::error::ProtocolError;
-use tungstenite::protocol::CloseFrame;
-use tungstenite::protocol::frame::coding::CloseCode;
 
 /// The poller key of the socket.
 const SOCKET: usize = 0;
@@ -79,6 +79,22 @@ pub struct Session<'a> {
     ctl: control::Control,
     /// --expect: what is still to arrive (expect.rs).
     expect: Option<expect::Waiting>,
+    /// The code of a Close the server sent first, for --retry.
+    server_closed: Option<u16>,
+}
+
+/// How a session ended, with what a new connection (--retry) takes over:
+/// the input channel, if it is still open, and the messages taken from
+/// input or -d that never reached the socket.
+pub struct Ended {
+    /// How the session ended.
+    pub result: Result<()>,
+    /// The input, when it has not ended.
+    pub input: Option<Receiver<Input>>,
+    /// Messages not yet given to the connection, in order.
+    pub unsent: Vec<Message>,
+    /// The code of a Close the server sent first.
+    pub server_closed: Option<u16>,
 }
 
 /// Messages waiting for the outbox, kept in the batches they arrived in:
@@ -164,6 +180,7 @@ impl<'a> Session<'a> {
             output_gone: false,
             trace_messages: cfg.output.json || cfg.har.is_some(),
             ctl: control::Control::new(now, cfg.keepalive.map(|k| k.interval)),
+            server_closed: None,
             expect: (!cfg.script.expect.is_empty()).then(|| {
                 expect::Waiting::new(cfg.script.expect.clone(), cfg.script.expect_timeout, now)
             }),
@@ -171,7 +188,27 @@ impl<'a> Session<'a> {
     }
 
     /// Run until the session ends.
-    pub fn run(mut self) -> Result<()> {
+    pub fn run(self) -> Result<()> {
+        self.run_to_end().result
+    }
+
+    /// Run until the session ends, and give back what another connection
+    /// would go on with.
+    pub fn run_to_end(mut self) -> Ended {
+        let result = self.run_loop();
+        let mut unsent = Vec::new();
+        while let Some(m) = self.pending.pop_front() {
+            unsent.push(m);
+        }
+        Ended {
+            result,
+            input: self.input.take(),
+            unsent,
+            server_closed: self.server_closed,
+        }
+    }
+
+    fn run_loop(&mut self) -> Result<()> {
         let io_err = |context: &str| {
             let context = context.to_string();
             move |source| Error::Io { context, source }
@@ -404,6 +441,7 @@ impl<'a> Session<'a> {
                         code,
                         reason: &reason,
                     });
+                    self.server_closed = Some(code);
                     Initiator::Server
                 };
                 return Some(Finish::Closed {
@@ -442,61 +480,6 @@ impl<'a> Session<'a> {
             self.start_close();
         }
         None
-    }
-
-    fn on_read_error(&mut self, e: ReadError) -> Finish {
-        let abnormal = |detail: &str| {
-            Finish::Failed(Error::AbnormalClose {
-                code: 1006,
-                reason: String::new(),
-                detail: detail.to_string(),
-            })
-        };
-        let closing = self.closing_since.is_some();
-        match e {
-            ReadError::Closed => abnormal("the connection ended after the close handshake began"),
-            ReadError::Eof if closing => {
-                abnormal("the server closed the TCP connection without answering our Close")
-            }
-            ReadError::Eof => {
-                abnormal("the server closed the TCP connection without a Close frame (EOF)")
-            }
-            ReadError::Io(e) if e.kind() == io::ErrorKind::ConnectionReset => {
-                abnormal("the connection was reset (TCP RST)")
-            }
-            ReadError::Io(e) if e.kind() == io::ErrorKind::UnexpectedEof => abnormal(
-                "the connection ended without a Close frame (EOF, and no TLS close_notify)",
-            ),
-            ReadError::Io(e) if e.kind() == io::ErrorKind::InvalidData => {
-                Finish::Failed(Error::Io {
-                    context: "TLS failed during the session".into(),
-                    source: e,
-                })
-            }
-            ReadError::Io(e) => Finish::Failed(Error::Io {
-                context: "cannot read from the connection".into(),
-                source: e,
-            }),
-            ReadError::Violation(v) => self.fail_protocol(v),
-        }
-    }
-
-    /// Close with `code` because the server broke a rule.
-    fn fail_protocol(&mut self, violation: Violation) -> Finish {
-        let code = violation.close_code();
-        if self.closing_since.is_none() {
-            let frame = CloseFrame {
-                code: CloseCode::from(code),
-                reason: "".into(),
-            };
-            let _ = self.ws.close(Some(frame));
-            let _ = self.ws.flush();
-            self.emit(&Event::CloseSent { code, reason: "" });
-        }
-        Finish::Failed(Error::Protocol {
-            violation,
-            sent_code: code,
-        })
     }
 
     /// Move queued input into the socket until it would block.
@@ -576,35 +559,6 @@ impl<'a> Session<'a> {
                 Ok(())
             }
             Err(e) => Err(self.write_error(e)),
-        }
-    }
-
-    fn write_error(&mut self, e: tungstenite::Error) -> Error {
-        use tungstenite::Error as W;
-        match e {
-            W::Io(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset
-                ) =>
-            {
-                Error::AbnormalClose {
-                    code: 1006,
-                    reason: String::new(),
-                    detail: "the connection was reset while sending".into(),
-                }
-            }
-            W::ConnectionClosed
-            | W::AlreadyClosed
-            | W::Protocol(ProtocolError::SendAfterClosing) => Error::AbnormalClose {
-                code: 1006,
-                reason: String::new(),
-                detail: "the connection closed while sending".into(),
-            },
-            other => Error::Io {
-                context: "cannot send".into(),
-                source: io::Error::other(other.to_string()),
-            },
         }
     }
 

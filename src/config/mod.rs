@@ -173,8 +173,15 @@ fn lint(cli: &Cli, target: &Target, proxy: Option<&Proxy>, repl: bool, warnings:
             given.join(", ")
         ));
     }
-    if cli.write_out.is_some() && repl {
-        warnings.push("--write-out does nothing in the REPL: pipe input, or add --no-repl".into());
+    for (flag, given) in [
+        ("--write-out", cli.write_out.is_some()),
+        ("--retry", cli.retry.is_some()),
+    ] {
+        if given && repl {
+            warnings.push(format!(
+                "{flag} does nothing in the REPL: pipe input, or add --no-repl"
+            ));
+        }
     }
     if cli.proxy_user.is_some() && proxy.is_none() {
         warnings.push("--proxy-user does nothing: no proxy is used for this URL".into());

@@ -7,6 +7,7 @@ use super::session::secs;
 use crate::cli::{Cli, ExpectArg};
 use crate::error::{Error, Result};
 use crate::script::expect::Expectation;
+use crate::script::retry::RetrySpec;
 use crate::script::writeout::Template;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -20,6 +21,8 @@ pub struct ScriptSpec {
     pub expect_timeout: Duration,
     /// `--write-out`, parsed.
     pub write_out: Option<Template>,
+    /// `--retry`, when given (and not 0).
+    pub retry: Option<RetrySpec>,
 }
 
 /// The script options of `cli`.
@@ -40,10 +43,16 @@ pub fn script_spec(cli: &Cli) -> Result<ScriptSpec> {
                 .map_err(|e| Error::Usage(format!("--write-out: {e}")))?,
         ),
     };
+    let retry = cli.retry.filter(|&n| n > 0).map(|n| RetrySpec {
+        retries: (n != u64::MAX).then_some(n),
+        delay: secs(cli.retry_delay),
+        max_time: cli.retry_max_time.map(secs),
+    });
     Ok(ScriptSpec {
         expect,
         expect_timeout: secs(cli.expect_timeout),
         write_out,
+        retry,
     })
 }
 
@@ -81,6 +90,28 @@ mod tests {
         assert_eq!(e.exit_code(), 2);
         let e = config(&["--expect-json", "type", "h:1"]).expect_err("bad test");
         assert!(e.to_string().contains("a path starts with '.'"), "{e}");
+    }
+
+    #[test]
+    fn retries_count_or_go_on_forever() {
+        let c = config(&["--retry", "3", "--retry-delay", "0.5", "h:1"]).expect("ok");
+        let r = c.script.retry.expect("retry");
+        assert_eq!(r.retries, Some(3));
+        assert_eq!(r.delay.as_millis(), 500);
+        let c = config(&["--retry", "forever", "--retry-max-time", "60", "h:1"]).expect("ok");
+        let r = c.script.retry.expect("retry");
+        assert_eq!(
+            (r.retries, r.max_time.map(|d| d.as_secs())),
+            (None, Some(60))
+        );
+        assert!(
+            config(&["--retry", "0", "h:1"])
+                .expect("ok")
+                .script
+                .retry
+                .is_none()
+        );
+        assert!(crate::cli::Cli::parse_args(["wsprobe", "--retry", "x", "h:1"]).is_err());
     }
 
     #[test]

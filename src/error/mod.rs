@@ -15,9 +15,11 @@
 //! configuration or the printers that use it.
 
 mod hints;
+mod retry;
 mod tls;
 mod words;
 
+pub use retry::CLOSE_CODES_TO_RETRY;
 pub use words::{describe_io, socks_reply_words};
 
 use crate::protocol::frame::Violation;

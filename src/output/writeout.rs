@@ -25,6 +25,7 @@ pub struct WriteOut {
     close_reason: String,
     closed_by: Option<Initiator>,
     end: Option<Duration>,
+    retries: u64,
     error: Option<(u8, String, &'static str)>,
 }
 
@@ -45,6 +46,7 @@ impl WriteOut {
             close_reason: String::new(),
             closed_by: None,
             end: None,
+            retries: 0,
             error: None,
         }
     }
@@ -78,7 +80,23 @@ impl WriteOut {
                     self.close_code = Some(c);
                 }
             }
-            Event::Totals(stats) => self.stats = stats.clone(),
+            Event::Totals(s) => {
+                let t = &mut self.stats;
+                t.sent_messages += s.sent_messages;
+                t.sent_bytes += s.sent_bytes;
+                t.received_messages += s.received_messages;
+                t.received_bytes += s.received_bytes;
+                t.rtt = s.rtt.or(t.rtt);
+            }
+            Event::Retrying { .. } => {
+                self.retries += 1;
+                // How the last connection closed, and the failure a retry
+                // survived, are not the run's end.
+                self.close_code = None;
+                self.close_reason.clear();
+                self.closed_by = None;
+                self.error = None;
+            }
             _ => {}
         }
     }
@@ -189,6 +207,7 @@ impl WriteOut {
                 Some(Initiator::Server) => "server",
                 None => "none",
             }),
+            Var::NumRetries => json!(self.retries),
             Var::ExitCode => json!(code),
             Var::ErrorMsg => json!(msg),
             Var::ErrorClass => json!(class),

@@ -4,4 +4,5 @@
 //! and `output` (the write-out). Pure: no I/O, nothing above `format`.
 
 pub mod expect;
+pub mod retry;
 pub mod writeout;

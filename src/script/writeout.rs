@@ -59,6 +59,8 @@ pub enum Var {
     CloseReason,
     /// Who sent Close first: client, server, or none.
     ClosedBy,
+    /// Retries made (--retry).
+    NumRetries,
     /// wsprobe's exit status.
     ExitCode,
     /// The error's headline.
@@ -129,10 +131,14 @@ pub const VARIABLES: &[(&str, &str, Var)] = &[
         "the extension agreed, with its parameters",
         Var::Extensions,
     ),
-    ("messages_sent", "data messages sent", Var::MessagesSent),
+    (
+        "messages_sent",
+        "data messages sent (over every connection)",
+        Var::MessagesSent,
+    ),
     (
         "messages_received",
-        "data messages received",
+        "data messages received (over every connection)",
         Var::MessagesReceived,
     ),
     ("bytes_sent", "payload bytes sent", Var::BytesSent),
@@ -166,6 +172,11 @@ pub const VARIABLES: &[(&str, &str, Var)] = &[
         "closed_by",
         "who sent Close first: client, server or none",
         Var::ClosedBy,
+    ),
+    (
+        "num_retries",
+        "connections tried again after the first (--retry)",
+        Var::NumRetries,
     ),
     ("exitcode", "wsprobe's exit status", Var::ExitCode),
     (

@@ -308,3 +308,185 @@ fn write_out_goes_to_files_and_reads_its_format_from_one() {
         "0 \n0 \n"
     );
 }
+
+/// wsprobe with piped stdin, stdout and stderr, in the test environment.
+fn spawn_wsprobe(args: &[&str]) -> std::process::Child {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_wsprobe"));
+    for var in SCRUBBED_ENV {
+        cmd.env_remove(var);
+    }
+    cmd.args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start wsprobe")
+}
+
+/// The lines of `out`, as they come, over a channel.
+fn lines_of(out: impl std::io::Read + Send + 'static) -> std::sync::mpsc::Receiver<String> {
+    use std::io::BufRead;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(out).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+const LINE_WAIT: std::time::Duration = std::time::Duration::from_secs(20);
+
+#[test]
+fn retry_reconnects_across_a_server_restart_and_replays_the_data() {
+    let first = PythonEcho::start();
+    let port = first.port().to_string();
+    let mut child = spawn_wsprobe(&[
+        "-d",
+        "hello",
+        "-w",
+        "0",
+        "--retry",
+        "20",
+        "--retry-delay",
+        "0.05",
+        "--write-out",
+        r"%{num_retries} %{messages_sent} %{messages_received} %{exitcode}\n",
+        &first.url(),
+    ]);
+    let stdout = lines_of(child.stdout.take().expect("stdout"));
+    let stderr = lines_of(child.stderr.take().expect("stderr"));
+    assert_eq!(stdout.recv_timeout(LINE_WAIT).as_deref(), Ok("hello"));
+    // Stop the server: the connection drops, and reconnecting is refused
+    // until a new server listens on the same port.
+    drop(first);
+    let report = stderr.recv_timeout(LINE_WAIT).expect("a drop report");
+    assert!(
+        report.starts_with("wsprobe: error: connection closed abnormally: 1006"),
+        "{report}"
+    );
+    let second = PythonEcho::start_with(&["--port", &port]);
+    // The -d message goes out again on the new connection.
+    assert_eq!(stdout.recv_timeout(LINE_WAIT).as_deref(), Ok("hello"));
+    // A stdin line goes out on the new connection too; then end the input.
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin.write_all(b"after\n").expect("write stdin");
+    assert_eq!(stdout.recv_timeout(LINE_WAIT).as_deref(), Ok("after"));
+    drop(stdin);
+    let status = child.wait().expect("wsprobe ends");
+    assert_eq!(status.code(), Some(0));
+    let rest: Vec<String> = stderr.try_iter().collect();
+    let retries: Vec<&String> = rest.iter().filter(|l| l.contains("retrying in")).collect();
+    assert!(!retries.is_empty(), "{rest:#?}");
+    for (i, l) in retries.iter().enumerate() {
+        assert!(
+            l.ends_with(&format!("(attempt {} of 21)", i + 2)),
+            "attempts are counted in order: {rest:#?}"
+        );
+    }
+    let summary = stdout.recv_timeout(LINE_WAIT).expect("the write-out");
+    let n: Vec<u64> = summary
+        .split(' ')
+        .map(|f| f.parse().expect("numbers"))
+        .collect();
+    assert!(n[0] >= 1, "at least one retry: {summary}");
+    assert_eq!(
+        &n[1..],
+        [3, 3, 0],
+        "hello twice and after, all echoed: {summary}"
+    );
+    drop(second);
+}
+
+#[test]
+fn retry_does_not_repeat_a_404() {
+    let server = RawServer::start(|mut s| {
+        let _ = read_request_head(&mut s);
+        s.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
+            .expect("write the 404");
+    });
+    let err = fails_with(
+        wsprobe().args(["-n", "--retry", "5", "--retry-delay", "0.01", &server.url()]),
+        6,
+        &["the server refused the WebSocket upgrade: 404 Not Found"],
+    );
+    assert!(!err.contains("retrying"), "{err}");
+    server.finish();
+}
+
+#[test]
+fn retry_honours_retry_after_and_says_which_attempt_failed_last() {
+    let server = RawServer::start(|mut s| {
+        let _ = read_request_head(&mut s);
+        s.write_all(
+            b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Length: 0\r\n\r\n",
+        )
+        .expect("write the 503");
+    });
+    // The server takes one connection: the retry is refused, and that is
+    // the run's last word (exit 4) once the one retry is spent.
+    let err = fails_with(
+        wsprobe().args(["-n", "--retry", "1", "--retry-delay", "0.01", &server.url()]),
+        4,
+        &[
+            "wsprobe: error: the server refused the WebSocket upgrade: 503 Service Unavailable",
+            "wsprobe: retrying in 1.00 s (attempt 2 of 2)",
+            "connection refused",
+        ],
+    );
+    assert_eq!(err.matches("retrying").count(), 1, "{err}");
+    server.finish();
+}
+
+#[test]
+fn a_server_going_away_is_retried_a_normal_close_is_not() {
+    use tungstenite::protocol::CloseFrame;
+    use tungstenite::protocol::frame::coding::CloseCode;
+    // A server that closes at once with `code`; it takes one connection, so
+    // a retry is refused (exit 4).
+    let closing = |code: CloseCode| {
+        WsServer::start(move |ws: &mut WebSocket<TcpStream>| {
+            ws.close(Some(CloseFrame {
+                code,
+                reason: "bye".into(),
+            }))
+            .expect("close");
+            while ws.read().is_ok() {}
+        })
+    };
+    let run = |server: &WsServer| {
+        let out = wsprobe()
+            .args(["-n", "--retry", "1", "--retry-delay", "0.01", &server.url()])
+            .output()
+            .expect("runs");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    // 1012: an abnormal close, reported in full, then retried.
+    let (code, err) = run(&closing(CloseCode::Restart));
+    assert_eq!(code, Some(4), "{err}");
+    assert!(
+        err.contains(
+            "wsprobe: error: connection closed abnormally: 1012 Service Restart \"bye\" (closed by the server)\n"
+        ) && err.contains("wsprobe: retrying in "),
+        "{err}"
+    );
+    // 1001: a clean close, but the server is going away: retried.
+    let (code, err) = run(&closing(CloseCode::Away));
+    assert_eq!(code, Some(4), "{err}");
+    assert!(
+        err.contains("wsprobe: the server closed the connection (1001 Going Away); retrying in "),
+        "{err}"
+    );
+    // 1000 ends the run; 1008 (policy) would only repeat.
+    for (close, status) in [(CloseCode::Normal, 0), (CloseCode::Policy, 9)] {
+        let (code, err) = run(&closing(close));
+        assert_eq!(code, Some(status), "{close:?}: {err}");
+        assert!(!err.contains("retrying"), "{close:?} is final: {err}");
+    }
+}
