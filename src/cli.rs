@@ -25,7 +25,8 @@ Exit status:
   2 usage error                                 8 protocol violation by the server
   3 name resolution failed                      9 abnormal close (code other than 1000/1001, or none)
   4 connect failed or timed out (also proxy)    10 timeout during the session
-  5 TLS failed                                  130 interrupted";
+  5 TLS failed                                  11 --expect not met
+                                                130 interrupted";
 
 /// A WebSocket client for scripts and people, and a diagnostic tool for
 /// handshakes that fail.
@@ -363,6 +364,75 @@ pub struct Cli {
     #[arg(long, value_name = "BYTES", help_heading = "Ending")]
     pub max_frame_size: Option<usize>,
 
+    // ----- scripting -----
+    /// Wait until a received message matches the regular expression
+    /// PATTERN (repeatable: met in order, with --expect-json).
+    ///
+    /// The pattern is searched for anywhere in the message (regex crate
+    /// syntax; anchor it with ^ and $). When every expectation has been met,
+    /// wsprobe closes the session cleanly and exits 0; when one is not met
+    /// within --expect-timeout, or the server closes first, it exits 11 and
+    /// shows the last messages that arrived instead. Messages are printed as
+    /// usual meanwhile.
+    #[arg(long, value_name = "PATTERN", action = ArgAction::Append,
+          help_heading = "Scripting")]
+    pub expect: Vec<String>,
+
+    /// Wait until a received JSON message passes TEST, a jq path alone
+    /// (it must be neither null nor false) or compared with == or != to a
+    /// JSON value: '.type == "welcome"', '.data.items[0].id != 0', '.ok'.
+    /// Repeatable; met in order with --expect.
+    #[arg(long, value_name = "TEST", action = ArgAction::Append,
+          help_heading = "Scripting")]
+    pub expect_json: Vec<String>,
+
+    /// How long each --expect or --expect-json waits, from the moment the
+    /// one before it was met (or the connection opened).
+    #[arg(long, value_name = "SECS", default_value = "10", value_parser = parse_secs,
+          help_heading = "Scripting")]
+    pub expect_timeout: f64,
+
+    /// At the end, whatever the outcome, write FORMAT with its %{variables}
+    /// filled in, as curl's --write-out does: to stdout after the messages.
+    ///
+    /// '%{time_open}s %{http_code} %{close_code}\n' or '%{json}' (every
+    /// variable in one JSON object); %{stderr} and %output{FILE} send what
+    /// follows elsewhere; @FILE reads the format from FILE. The variables
+    /// are listed in the man page (WRITE-OUT VARIABLES).
+    #[arg(long, value_name = "FORMAT", help_heading = "Scripting")]
+    pub write_out: Option<String>,
+
+    /// After a drop or a failed connection, connect again, up to N times
+    /// (or 'forever'), replaying the -d messages on each new connection.
+    ///
+    /// Waits --retry-delay, doubling each time (at most 30 s, or longer when
+    /// a 429 or 503 says Retry-After), with jitter. Each drop is reported
+    /// with its diagnosis and the attempt number. A failure that would only
+    /// repeat is not retried: a usage error, a 4xx other than 408 and 429, a
+    /// certificate or handshake problem, a protocol violation. A Close from
+    /// the server with 1001, 1011, 1012, 1013 or 1014 (going away, restarting,
+    /// overloaded) is a drop; 1000 ends the run. Stdin lines wait while
+    /// disconnected (reading pauses; nothing is dropped), and lines read but
+    /// not yet sent go out on the next connection.
+    #[arg(long, value_name = "N", value_parser = parse_retries, help_heading = "Scripting")]
+    pub retry: Option<u64>,
+
+    /// The wait before the first retry; it doubles after each.
+    #[arg(long, value_name = "SECS", default_value = "1", value_parser = parse_secs,
+          requires = "retry", help_heading = "Scripting")]
+    pub retry_delay: f64,
+
+    /// Start no retry once SECS have passed since the first attempt.
+    #[arg(long, value_name = "SECS", value_parser = parse_secs, requires = "retry",
+          help_heading = "Scripting")]
+    pub retry_max_time: Option<f64>,
+
+    /// The expectations in the order they were given on the command line
+    /// (filled by [`Cli::parse_args`]; --expect and --expect-json are
+    /// separate lists otherwise).
+    #[arg(skip)]
+    pub expectations: Vec<ExpectArg>,
+
     // ----- liveness -----
     /// Send a ping every SECS seconds, to keep the connection alive and to
     /// notice a dead peer [REPL default: 20, with --ping-timeout 20].
@@ -433,6 +503,47 @@ pub struct Cli {
     pub deterministic: bool,
 }
 
+/// One `--expect` or `--expect-json`, as typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExpectArg {
+    /// `--expect PATTERN`.
+    Regex(String),
+    /// `--expect-json TEST`.
+    Json(String),
+}
+
+impl Cli {
+    /// Parse a command line (`args` starts with the program name), keeping
+    /// the order of expectations across --expect and --expect-json.
+    pub fn parse_args<I, T>(args: I) -> Result<Cli, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        use clap::{CommandFactory, FromArgMatches};
+        let matches = Cli::command().try_get_matches_from(args)?;
+        let mut cli = Cli::from_arg_matches(&matches)?;
+        let indexed = |id: &str| -> Vec<usize> {
+            matches
+                .indices_of(id)
+                .map(|i| i.collect())
+                .unwrap_or_default()
+        };
+        let mut all: Vec<(usize, ExpectArg)> = indexed("expect")
+            .into_iter()
+            .zip(cli.expect.iter().cloned().map(ExpectArg::Regex))
+            .chain(
+                indexed("expect_json")
+                    .into_iter()
+                    .zip(cli.expect_json.iter().cloned().map(ExpectArg::Json)),
+            )
+            .collect();
+        all.sort_by_key(|(i, _)| *i);
+        cli.expectations = all.into_iter().map(|(_, e)| e).collect();
+        Ok(cli)
+    }
+}
+
 /// `--color`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
@@ -487,6 +598,16 @@ fn parse_secs(s: &str) -> Result<f64, String> {
     Ok(v)
 }
 
+/// `--retry N`: a count, or `forever` (u64::MAX).
+fn parse_retries(s: &str) -> Result<u64, String> {
+    match s.trim() {
+        "forever" => Ok(u64::MAX),
+        n => n
+            .parse()
+            .map_err(|_| format!("'{s}' is not a number of retries (or 'forever')")),
+    }
+}
+
 /// A Close code we may send: one that may appear on the wire
 /// ([`close_code_on_wire`], RFC 6455 section 7.4).
 pub fn parse_close_code(s: &str) -> Result<u16, String> {
@@ -509,7 +630,29 @@ mod tests {
     use clap::CommandFactory;
 
     fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
-        Cli::try_parse_from(std::iter::once("wsprobe").chain(args.iter().copied()))
+        Cli::parse_args(std::iter::once("wsprobe").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn expectations_keep_their_order_across_both_flags() {
+        let cli = parse(&[
+            "--expect",
+            "a",
+            "--expect-json",
+            ".b",
+            "--expect",
+            "c",
+            "h:1",
+        ])
+        .expect("parses");
+        assert_eq!(
+            cli.expectations,
+            vec![
+                ExpectArg::Regex("a".into()),
+                ExpectArg::Json(".b".into()),
+                ExpectArg::Regex("c".into())
+            ]
+        );
     }
 
     #[test]

@@ -454,6 +454,33 @@ pub enum Event<'a> {
         /// The quiet period before closing (--wait); None with --count.
         wait: Option<Duration>,
     },
+    /// A `--expect` or `--expect-json` was met.
+    ExpectMet {
+        /// Which one (1-based).
+        index: usize,
+        /// How many there are.
+        of: usize,
+        /// The flag and pattern as typed.
+        pattern: &'a str,
+        /// How long it waited.
+        after: Duration,
+    },
+    /// The session's counters as it ends (for --write-out; no printer
+    /// shows them).
+    Totals(&'a Stats),
+    /// --retry: the connection dropped (reported just before) or the
+    /// server closed it as going away; another attempt follows.
+    Retrying {
+        /// The attempt about to be made (2 for the first retry).
+        attempt: u64,
+        /// How many attempts there are in all (None: no limit).
+        of: Option<u64>,
+        /// The wait before it.
+        delay: Duration,
+        /// The server's close code, when it closed (rather than the
+        /// connection failing).
+        server_closed: Option<u16>,
+    },
     /// A warning worth showing even without -v.
     Warning(&'a str),
 }

@@ -292,6 +292,7 @@ impl<O: Write, E: Write> Emit for Printer<O, E> {
                 self.info(1, format_args!("{line}"));
             }
             Event::InputEnded { sent, wait } => self.input_ended(sent, wait),
+            Event::ExpectMet { .. } | Event::Retrying { .. } | Event::Totals(_) => self.script(ev),
             Event::Warning(msg) => self.warn(msg),
         }
         Ok(())
@@ -412,6 +413,48 @@ impl<O: Write, E: Write> Printer<O, E> {
                     dropped.join(", ")
                 ),
             );
+        }
+    }
+
+    /// The events of --expect and --retry: `* Expectation 1 of 2 met …`
+    /// (-v); `wsprobe: retrying in 1.00 s (attempt 2 of 4)` after a drop's
+    /// report, or saying how the server closed (shown unless -q).
+    fn script(&mut self, ev: &Event<'_>) {
+        match *ev {
+            Event::ExpectMet {
+                index,
+                of,
+                pattern,
+                after,
+            } => self.info(
+                1,
+                format_args!(
+                    "Expectation {index} of {of} met after {}: {pattern}",
+                    ms(after)
+                ),
+            ),
+            Event::Retrying {
+                attempt,
+                of,
+                delay,
+                server_closed,
+            } if !self.spec.quiet => {
+                let why = server_closed
+                    .map(|c| {
+                        format!(
+                            "the server closed the connection ({c} {}); ",
+                            close_code_name(c)
+                        )
+                    })
+                    .unwrap_or_default();
+                let of = of.map(|n| format!(" of {n}")).unwrap_or_default();
+                let _ = writeln!(
+                    self.stderr,
+                    "wsprobe: {why}retrying in {} (attempt {attempt}{of})",
+                    secs(delay)
+                );
+            }
+            _ => {}
         }
     }
 
