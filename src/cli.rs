@@ -18,6 +18,7 @@ Examples:
   wsprobe -b --whole ws://host/bin < image.png > echoed.png
   wsprobe -v wss://host/path                       show DNS, TCP, TLS, the handshake and timings
   wsprobe -x socks5h://127.0.0.1:1080 wss://host/  go through a SOCKS5 proxy
+  wsprobe -n -d ping --expect pong wss://host/ws   health check: exit 11 unless pong comes in 10 s
 
 Exit status:
   0 clean close (1000/1001) or ended as asked   6 upgrade rejected (status other than 101)
@@ -380,7 +381,8 @@ pub struct Cli {
 
     /// Wait until a received JSON message passes TEST, a jq path alone
     /// (it must be neither null nor false) or compared with == or != to a
-    /// JSON value: '.type == "welcome"', '.data.items[0].id != 0', '.ok'.
+    /// JSON value, or with <, <=, > or >= to a number: '.type == "welcome"',
+    /// '.data.items[0].id != 0', '.version >= 2', '.ok'.
     /// Repeatable; met in order with --expect.
     #[arg(long, value_name = "TEST", action = ArgAction::Append,
           help_heading = "Scripting")]

@@ -73,9 +73,10 @@ const SCRIPTS: &str = r#".SH "SCRIPTS"
 \fB\-\-expect PATTERN\fR waits for a received message in which the regular
 expression PATTERN (the Rust regex crate's syntax) matches; \fB\-\-expect\-json
 TEST\fR waits for a JSON message that passes TEST, a jq path alone
-(\fB.ok\fR: present, and neither null nor false) or compared with \fB==\fR or
+(\fB.ok\fR: present, and neither null nor false), compared with \fB==\fR or
 \fB!=\fR to a JSON value (\fB.type == "welcome"\fR, \fB.data.items[0].id != 0\fR,
-\fB.["odd key"]\fR); numbers compare by value, as in jq. Both flags repeat, and
+\fB.["odd key"] == null\fR), or with \fB<\fR, \fB<=\fR, \fB>\fR or \fB>=\fR to a
+number (\fB.version >= 2\fR); numbers compare by value, as in jq. Both flags repeat, and
 the expectations are met one after the other in command\-line order, each
 within \fB\-\-expect\-timeout\fR (10 s by default) of the one before (or of the
 connection opening). Messages print as usual meanwhile. When the last one is
