@@ -5,6 +5,10 @@
 //! turns a parsed [`Cli`] into a [`crate::config::Config`]. The flag names
 //! are an interface that scripts rely on (see DESIGN.md, "The CLI contract").
 
+mod listen;
+
+pub use listen::ListenArgs;
+
 use crate::protocol::frame::{CLOSE_CODES_ALLOWED, close_code_on_wire};
 use clap::{ArgAction, Parser, ValueEnum};
 use std::path::PathBuf;
@@ -18,6 +22,7 @@ Examples:
   wsprobe -b --whole ws://host/bin < image.png > echoed.png
   wsprobe -v wss://host/path                       show DNS, TCP, TLS, the handshake and timings
   wsprobe -x socks5h://127.0.0.1:1080 wss://host/  go through a SOCKS5 proxy
+  wsprobe -n -d ping --expect pong wss://host/ws   health check: exit 11 unless pong comes in 10 s
   wsprobe -l 8080 --echo                           be an echo server on 127.0.0.1:8080
   wsprobe -l 0 --once -d hi | jq                   serve one client, print what it sends
 
@@ -27,25 +32,8 @@ Exit status:
   2 usage error                                 8 protocol violation by the server
   3 name resolution failed                      9 abnormal close (code other than 1000/1001, or none)
   4 connect failed or timed out (also proxy)    10 timeout during the session
-  5 TLS failed                                  130 interrupted";
-
-/// The help of -l: in constants, not a doc comment, because rustdoc would
-/// read its brackets as links.
-const LISTEN_SHORT: &str = "Be the server: listen on [ADDR:]PORT for WebSocket clients, show \
-what they send and diagnose what they do wrong.";
-/// The long help of -l.
-const LISTEN_HELP: &str = "\
-Be the server: listen on [ADDR:]PORT for WebSocket clients, show what they send and diagnose what \
-they do wrong.
-
-ADDR defaults to 127.0.0.1 (nothing is exposed unless asked: -l 0.0.0.0:8080, -l [::]:8080); port 0 \
-picks a free port. The first line on stderr is '* Listening on ws://ADDR:PORT/' (with --json, a \
-'listening' event). Messages from clients go to stdout; standard input and -d go to every connected \
-client, and what is read before the first client connects waits for it. Runs until Ctrl-C (every \
-client is closed with 1001) or --max-time; with --once, until its one client's session ends. -H adds \
-response headers.
-
-Example: wsprobe -l 8080 --echo";
+  5 TLS failed                                  11 --expect not met
+                                                130 interrupted";
 
 /// A WebSocket client for scripts and people, and a diagnostic tool for
 /// handshakes that fail.
@@ -70,64 +58,9 @@ pub struct Cli {
     pub url: Option<String>,
 
     // ----- listen -----
-    /// Listen mode: the address and port to serve clients on (the help
-    /// text is `LISTEN_SHORT` and `LISTEN_HELP`: it shows brackets).
-    #[arg(short = 'l', long, value_name = "[ADDR:]PORT", conflicts_with = "url",
-          help = LISTEN_SHORT, long_help = LISTEN_HELP, help_heading = "Listen")]
-    pub listen: Option<String>,
-
-    /// With -l, the most clients connected at once; one more is answered
-    /// 503 Service Unavailable.
-    #[arg(long, value_name = "N", default_value = "32", help_heading = "Listen")]
-    pub max_clients: usize,
-
-    /// With -l, serve one client, then exit with that session's status
-    /// (the exit table below); -c, -w and --max-time end it as they end a
-    /// client session. Other clients are answered 503 meanwhile.
-    #[arg(long, requires = "listen", help_heading = "Listen")]
-    pub once: bool,
-
-    /// With -l, accept this subprotocol (repeatable): the first one the
-    /// client offers that is accepted is chosen. Without it none is chosen
-    /// (-v shows what was offered).
-    #[arg(long = "accept-subprotocol", value_name = "NAME", action = ArgAction::Append,
-          num_args = 1, requires = "listen", help_heading = "Listen")]
-    pub accept_subprotocols: Vec<String>,
-
-    /// With -l, serve wss://: the certificate chain, PEM, leaf first (with
-    /// --tls-key).
-    ///
-    /// For clients that connect only securely (a page served over https
-    /// cannot open ws://). A file that cannot be used is an error before
-    /// listening.
-    #[arg(long, value_name = "FILE", requires_all = ["listen", "tls_key"],
-          help_heading = "Listen")]
-    pub tls_cert: Option<PathBuf>,
-
-    /// With -l, answer plain GET requests with the files in DIR
-    /// (index.html for a directory), so that a page and its WebSocket
-    /// share one origin.
-    ///
-    /// Read-only; a path never leads outside DIR (no '..', no symlink
-    /// out). Example: wsprobe -l 8080 --static ./site, then open
-    /// http://127.0.0.1:8080/ in a browser.
-    #[arg(
-        long = "static",
-        value_name = "DIR",
-        requires = "listen",
-        help_heading = "Listen"
-    )]
-    pub static_dir: Option<PathBuf>,
-
-    /// With -l, the private key of --tls-cert: PEM (PKCS#8, PKCS#1 or
-    /// SEC1), not encrypted.
-    #[arg(
-        long,
-        value_name = "FILE",
-        requires = "tls_cert",
-        help_heading = "Listen"
-    )]
-    pub tls_key: Option<PathBuf>,
+    /// Listen mode's flags (-l and the ones that go with it).
+    #[command(flatten)]
+    pub server: listen::ListenArgs,
 
     // ----- request -----
     /// Add a request header, 'Name: value' (repeatable).
@@ -443,6 +376,79 @@ pub struct Cli {
     #[arg(long, value_name = "BYTES", help_heading = "Ending")]
     pub max_frame_size: Option<usize>,
 
+    // ----- scripting -----
+    /// Wait until a received message matches the regular expression
+    /// PATTERN (repeatable: met in order, with --expect-json).
+    ///
+    /// The pattern is searched for anywhere in the message (regex crate
+    /// syntax; anchor it with ^ and $). When every expectation has been met,
+    /// wsprobe closes the session cleanly and exits 0; when one is not met
+    /// within --expect-timeout, or the server closes first, it exits 11 and
+    /// shows the last messages that arrived instead. Messages are printed as
+    /// usual meanwhile.
+    #[arg(long, value_name = "PATTERN", action = ArgAction::Append,
+          help_heading = "Scripting")]
+    pub expect: Vec<String>,
+
+    /// Wait until a received JSON message passes TEST, a jq path alone
+    /// (it must be neither null nor false) or compared with == or != to a
+    /// JSON value, or with <, <=, > or >= to a number: '.type == "welcome"',
+    /// '.data.items[0].id != 0', '.version >= 2', '.ok'.
+    /// Repeatable; met in order with --expect.
+    #[arg(long, value_name = "TEST", action = ArgAction::Append,
+          help_heading = "Scripting")]
+    // The help text's jq path `[0]` is not a rustdoc link; the text is
+    // --help's, so it stays as it is.
+    #[allow(rustdoc::broken_intra_doc_links)]
+    pub expect_json: Vec<String>,
+
+    /// How long each --expect or --expect-json waits, from the moment the
+    /// one before it was met (or the connection opened).
+    #[arg(long, value_name = "SECS", default_value = "10", value_parser = parse_secs,
+          help_heading = "Scripting")]
+    pub expect_timeout: f64,
+
+    /// At the end, whatever the outcome, write FORMAT with its %{variables}
+    /// filled in, as curl's --write-out does: to stdout after the messages.
+    ///
+    /// '%{time_open}s %{http_code} %{close_code}\n' or '%{json}' (every
+    /// variable in one JSON object); %{stderr} and %output{FILE} send what
+    /// follows elsewhere; @FILE reads the format from FILE. The variables
+    /// are listed in the man page (WRITE-OUT VARIABLES).
+    #[arg(long, value_name = "FORMAT", help_heading = "Scripting")]
+    pub write_out: Option<String>,
+
+    /// After a drop or a failed connection, connect again, up to N times
+    /// (or 'forever'), replaying the -d messages on each new connection.
+    ///
+    /// Waits --retry-delay, doubling each time (at most 30 s, or longer when
+    /// a 429 or 503 says Retry-After), with jitter. Each drop is reported
+    /// with its diagnosis and the attempt number. A failure that would only
+    /// repeat is not retried: a usage error, a 4xx other than 408 and 429, a
+    /// certificate or handshake problem, a protocol violation. A Close from
+    /// the server with 1001, 1011, 1012, 1013 or 1014 (going away, restarting,
+    /// overloaded) is a drop; 1000 ends the run. Stdin lines wait while
+    /// disconnected (reading pauses; nothing is dropped), and lines read but
+    /// not yet sent go out on the next connection.
+    #[arg(long, value_name = "N", value_parser = parse_retries, help_heading = "Scripting")]
+    pub retry: Option<u64>,
+
+    /// The wait before the first retry; it doubles after each.
+    #[arg(long, value_name = "SECS", default_value = "1", value_parser = parse_secs,
+          requires = "retry", help_heading = "Scripting")]
+    pub retry_delay: f64,
+
+    /// Start no retry once SECS have passed since the first attempt.
+    #[arg(long, value_name = "SECS", value_parser = parse_secs, requires = "retry",
+          help_heading = "Scripting")]
+    pub retry_max_time: Option<f64>,
+
+    /// The expectations in the order they were given on the command line
+    /// (filled by [`Cli::parse_args`]; --expect and --expect-json are
+    /// separate lists otherwise).
+    #[arg(skip)]
+    pub expectations: Vec<ExpectArg>,
+
     // ----- liveness -----
     /// Send a ping every SECS seconds, to keep the connection alive and to
     /// notice a dead peer [REPL default: 20, with --ping-timeout 20].
@@ -513,6 +519,47 @@ pub struct Cli {
     pub deterministic: bool,
 }
 
+/// One `--expect` or `--expect-json`, as typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExpectArg {
+    /// `--expect PATTERN`.
+    Regex(String),
+    /// `--expect-json TEST`.
+    Json(String),
+}
+
+impl Cli {
+    /// Parse a command line (`args` starts with the program name), keeping
+    /// the order of expectations across --expect and --expect-json.
+    pub fn parse_args<I, T>(args: I) -> Result<Cli, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        use clap::{CommandFactory, FromArgMatches};
+        let matches = Cli::command().try_get_matches_from(args)?;
+        let mut cli = Cli::from_arg_matches(&matches)?;
+        let indexed = |id: &str| -> Vec<usize> {
+            matches
+                .indices_of(id)
+                .map(|i| i.collect())
+                .unwrap_or_default()
+        };
+        let mut all: Vec<(usize, ExpectArg)> = indexed("expect")
+            .into_iter()
+            .zip(cli.expect.iter().cloned().map(ExpectArg::Regex))
+            .chain(
+                indexed("expect_json")
+                    .into_iter()
+                    .zip(cli.expect_json.iter().cloned().map(ExpectArg::Json)),
+            )
+            .collect();
+        all.sort_by_key(|(i, _)| *i);
+        cli.expectations = all.into_iter().map(|(_, e)| e).collect();
+        Ok(cli)
+    }
+}
+
 /// `--color`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
@@ -567,6 +614,16 @@ fn parse_secs(s: &str) -> Result<f64, String> {
     Ok(v)
 }
 
+/// `--retry N`: a count, or `forever` (u64::MAX).
+fn parse_retries(s: &str) -> Result<u64, String> {
+    match s.trim() {
+        "forever" => Ok(u64::MAX),
+        n => n
+            .parse()
+            .map_err(|_| format!("'{s}' is not a number of retries (or 'forever')")),
+    }
+}
+
 /// A Close code we may send: one that may appear on the wire
 /// ([`close_code_on_wire`], RFC 6455 section 7.4).
 pub fn parse_close_code(s: &str) -> Result<u16, String> {
@@ -589,7 +646,29 @@ mod tests {
     use clap::CommandFactory;
 
     fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
-        Cli::try_parse_from(std::iter::once("wsprobe").chain(args.iter().copied()))
+        Cli::parse_args(std::iter::once("wsprobe").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn expectations_keep_their_order_across_both_flags() {
+        let cli = parse(&[
+            "--expect",
+            "a",
+            "--expect-json",
+            ".b",
+            "--expect",
+            "c",
+            "h:1",
+        ])
+        .expect("parses");
+        assert_eq!(
+            cli.expectations,
+            vec![
+                ExpectArg::Regex("a".into()),
+                ExpectArg::Json(".b".into()),
+                ExpectArg::Regex("c".into())
+            ]
+        );
     }
 
     #[test]
@@ -651,9 +730,9 @@ mod tests {
     #[test]
     fn listen_replaces_the_url() {
         let cli = parse(&["-l", "0", "--once", "--accept-subprotocol", "a"]).expect("parses");
-        assert_eq!(cli.listen.as_deref(), Some("0"));
-        assert!(cli.once && cli.url.is_none() && cli.max_clients == 32);
-        assert_eq!(cli.accept_subprotocols, ["a"]);
+        assert_eq!(cli.server.listen.as_deref(), Some("0"));
+        assert!(cli.server.once && cli.url.is_none() && cli.server.max_clients == 32);
+        assert_eq!(cli.server.accept_subprotocols, ["a"]);
         assert!(parse(&["-l", "0", "ws://h/"]).is_err(), "both");
         assert!(
             parse(&["-l", "0", "--tls-cert", "c.pem"]).is_err(),
@@ -664,7 +743,7 @@ mod tests {
             "needs --tls-cert"
         );
         let tls = parse(&["-l", "0", "--tls-cert", "c", "--tls-key", "k"]).expect("parses");
-        assert!(tls.tls_cert.is_some() && tls.tls_key.is_some());
+        assert!(tls.server.tls_cert.is_some() && tls.server.tls_key.is_some());
         // With a URL, clap lets these through (the -l they require
         // conflicts with it); config refuses them.
         assert!(parse(&["--once"]).is_err(), "--once alone needs -l");

@@ -45,10 +45,56 @@ fn man(w: &mut dyn Write) -> io::Result<()> {
     man.render_synopsis_section(w)?;
     man.render_description_section(w)?;
     man.render_options_section(w)?;
-    w.write_all(MAN_EXTRA.as_bytes())?;
+    let (before, after) = MAN_EXTRA
+        .split_once(".SH \"EXIT STATUS\"")
+        .unwrap_or((MAN_EXTRA, ""));
+    w.write_all(before.as_bytes())?;
+    scripts_section(w)?;
+    if !after.is_empty() {
+        w.write_all(b".SH \"EXIT STATUS\"")?;
+        w.write_all(after.as_bytes())?;
+    }
     man.render_version_section(w)?;
     Ok(())
 }
+
+/// SCRIPTS: --expect, --expect-json and --write-out, with the variable
+/// list taken from the table the parser uses, so the two cannot differ.
+fn scripts_section(w: &mut dyn Write) -> io::Result<()> {
+    w.write_all(SCRIPTS.as_bytes())?;
+    for (name, what, _) in crate::script::writeout::VARIABLES {
+        let name = name.replace('_', "\\_");
+        writeln!(w, ".TP\n\\fB%{{{name}}}\\fR\n{what}")?;
+    }
+    Ok(())
+}
+
+const SCRIPTS: &str = r#".SH "SCRIPTS"
+\fB\-\-expect PATTERN\fR waits for a received message in which the regular
+expression PATTERN (the Rust regex crate's syntax) matches; \fB\-\-expect\-json
+TEST\fR waits for a JSON message that passes TEST, a jq path alone
+(\fB.ok\fR: present, and neither null nor false), compared with \fB==\fR or
+\fB!=\fR to a JSON value (\fB.type == "welcome"\fR, \fB.data.items[0].id != 0\fR,
+\fB.["odd key"] == null\fR), or with \fB<\fR, \fB<=\fR, \fB>\fR or \fB>=\fR to a
+number (\fB.version >= 2\fR); numbers compare by value, as in jq. Both flags repeat, and
+the expectations are met one after the other in command\-line order, each
+within \fB\-\-expect\-timeout\fR (10 s by default) of the one before (or of the
+connection opening). Messages print as usual meanwhile. When the last one is
+met, wsprobe closes cleanly at once and exits 0, whatever stdin or \fB\-w\fR
+would have done. When one is not met in time, or the server closes first, or
+\fB\-c\fR ends the session first, wsprobe closes and exits 11, naming the
+expectation, how long it waited and the last three messages that came instead.
+.PP
+\fB\-\-write\-out FORMAT\fR writes FORMAT once at the end of the run, whatever
+its outcome, after every message (stdout is flushed first). As in curl:
+\fB%{name}\fR is a variable, \fB%%\fR a percent sign, \fB\en\fR, \fB\er\fR,
+\fB\et\fR and \fB\e\e\fR the usual escapes; \fB%{stderr}\fR and
+\fB%{stdout}\fR send what follows to that stream, \fB%output{FILE}\fR to FILE
+(\fB%output{>>FILE}\fR appends); \fB@FILE\fR as the whole argument reads the
+format from FILE. Times are in seconds with six decimals, and each is its own
+phase (not cumulative as curl's are); a value that does not apply (no
+connection, no pong) is empty, and null in \fB%{json}\fR. The variables:
+"#;
 
 const MAN_EXTRA: &str = r#".SH "INPUT AND OUTPUT"
 When standard input is not a terminal, each line becomes one text message; the
@@ -335,6 +381,11 @@ with \fB\-\-ping\-interval\fR as the fix (exit 9)
 timeouts
 no handshake response, a response head that never completes, a Close never
 answered, \fB\-\-max\-time\fR (exit 10)
+.TP
+unmet expectations
+which \fB\-\-expect\fR waited, for how long, why it ended (timeout, the
+server's Close, \fB\-c\fR), and the last messages that arrived instead
+(exit 11)
 .SH "JSON EVENTS"
 With \fB\-\-json\fR, standard output carries one JSON object per line. Every
 object has \fBevent\fR, \fBt\fR (seconds since start) and \fBtime\fR (UTC,
@@ -393,10 +444,18 @@ clean, initiator (client, server or null), code, ms
 \fBwarning\fR
 message
 .TP
+\fBexpect_met\fR
+index, of, pattern (the flag and its argument), after_ms
+.TP
+\fBretry\fR
+attempt (2 for the first retry), of (null without a limit), delay_ms,
+server_close_code (when the server closed as going away; otherwise the
+\fBerror\fR event before it says why)
+.TP
 \fBerror\fR
 class (usage, resolve, connect, proxy, tls, rejected, redirect,
 malformed_response, invalid_handshake, protocol, abnormal_close, timeout, io,
-input), exit_status, message, facts, hints
+input, expect), exit_status, message, facts, hints
 .TP
 \fBproxy\fR, \fBproxy_request\fR, \fBproxy_response\fR, \fBsocks_auth\fR, \fBsocks_connect\fR, \fBtunnel\fR
 the proxy's url and the setting that chose it; the CONNECT request_line and
@@ -518,6 +577,10 @@ frame (1006).
 Timeout after connecting (handshake response, Close answer, \fB\-\-max\-time\fR,
 a keepalive ping without pong).
 .TP
+\fB11\fR
+An expectation (\fB\-\-expect\fR, \fB\-\-expect\-json\fR) was not met: it timed
+out, or the session ended first.
+.TP
 \fB130\fR
 Interrupted by Ctrl\-C in pipe mode, or in the REPL before its prompt
 appears: wsprobe does not catch SIGINT in client mode, so the signal ends it
@@ -551,6 +614,10 @@ Trust a private CA and present a client certificate.
 \fBwsprobe \-\-echo 'ws://127.0.0.1:9001/runCase?case=1&agent=wsprobe'\fR
 Answer a test server: every message goes back as it came (the Autobahn
 TestSuite's client cases).
+.TP
+\fBwsprobe \-n \-d '{"op":"ping"}' \-\-expect '"pong"' \-\-write\-out '%{time_open} %{http_code}\en' wss://host/ws\fR
+A health check: send one message, wait for the reply (exit 11 if it does not
+come within 10 s), print the time to open and the status.
 .SH ENVIRONMENT
 .TP
 \fBNO_COLOR\fR, \fBCLICOLOR_FORCE\fR, \fBTERM\fR

@@ -24,6 +24,7 @@ pub mod net;
 pub mod output;
 pub mod protocol;
 pub mod redirect;
+pub mod script;
 pub mod server;
 pub mod session;
 pub mod wire;
@@ -50,7 +51,7 @@ const INPUT_QUEUE: usize = 2;
 /// for a CPU on a busy machine, and that wait (2 ms of a 3 ms one-shot,
 /// measured) now overlaps the connection instead of following it. What it
 /// reads waits in the bounded channel until the session starts.
-pub fn run(cfg: &Config, out: &mut dyn Emit) -> Result<()> {
+pub fn run(cfg: &Config, out: &mut dyn output::report::Sink) -> Result<()> {
     let poller = new_poller()?;
     let input = if cfg.input.read_stdin {
         let (tx, rx) = mpsc::sync_channel(INPUT_QUEUE);
@@ -78,12 +79,88 @@ pub fn run(cfg: &Config, out: &mut dyn Emit) -> Result<()> {
         None
     };
     let data = data_messages(cfg)?;
-    match &cfg.mode {
-        config::Mode::Client => {
-            let up = open(cfg, out)?;
-            session::Session::new(up.ws, cfg, out, poller, input, data, up.via).run()
+    if let config::Mode::Listen(spec) = &cfg.mode {
+        return server::run(cfg, spec, out, poller, input, data);
+    }
+    let Some(spec) = cfg.script.retry else {
+        let up = open(cfg, out)?;
+        return session::Session::new(up.ws, cfg, out, poller, input, data, up.via).run();
+    };
+    retrying(cfg, out, &poller, input, data, spec)
+}
+
+/// `--retry`: connect and run sessions until one ends for good, waiting
+/// out the backoff between them. Each new connection sends the -d
+/// messages again, then what the last one had not sent, then goes on with
+/// the input.
+fn retrying(
+    cfg: &Config,
+    out: &mut dyn output::report::Sink,
+    poller: &Arc<Poller>,
+    mut input: Option<mpsc::Receiver<input::Input>>,
+    data: Vec<Message>,
+    spec: script::retry::RetrySpec,
+) -> Result<()> {
+    let mut backoff = script::retry::Backoff::new(spec, Instant::now());
+    let mut carried: Vec<Message> = Vec::new();
+    loop {
+        let (result, server_closed) = match open(cfg, out) {
+            Ok(up) => {
+                let mut first = data.clone();
+                first.append(&mut carried);
+                let ended = session::Session::new(
+                    up.ws,
+                    cfg,
+                    out,
+                    poller.clone(),
+                    input.take(),
+                    first,
+                    up.via,
+                )
+                .run_to_end();
+                input = ended.input;
+                carried = ended.unsent;
+                (ended.result, ended.server_closed)
+            }
+            Err(e) => (Err(e), None),
+        };
+        let again = match (&result, server_closed) {
+            (Err(e), _) => e.is_transient(),
+            (Ok(()), Some(code)) => error::CLOSE_CODES_TO_RETRY.contains(&code),
+            (Ok(()), None) => false,
+        };
+        let hint = result.as_ref().err().and_then(error::Error::retry_after);
+        let next = if again {
+            backoff.next(Instant::now(), jitter(), hint)
+        } else {
+            None
+        };
+        let Some(next) = next else {
+            return result;
+        };
+        if let Err(e) = &result {
+            out.report(e);
         }
-        config::Mode::Listen(spec) => server::run(cfg, spec, out, poller, input, data),
+        let _ = out.emit(&Event::Retrying {
+            attempt: next.attempt,
+            of: next.of,
+            delay: next.delay,
+            server_closed: if result.is_ok() { server_closed } else { None },
+        });
+        let _ = out.flush();
+        std::thread::sleep(next.delay);
+    }
+}
+
+/// A number in [0, 1) for the backoff's jitter, from the system's
+/// random source (0.5 if it fails: the jitter is a courtesy to servers,
+/// not a guarantee).
+fn jitter() -> f64 {
+    use ring::rand::SecureRandom;
+    let mut b = [0u8; 4];
+    match ring::rand::SystemRandom::new().fill(&mut b) {
+        Ok(()) => f64::from(u32::from_le_bytes(b)) / (f64::from(u32::MAX) + 1.0),
+        Err(_) => 0.5,
     }
 }
 

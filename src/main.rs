@@ -2,7 +2,6 @@
 //! into the report and the exit status ([`conclude`], the one mapping).
 //! Nothing else lives here.
 
-use clap::Parser;
 use std::io::Write;
 use std::process::ExitCode;
 use wsprobe::cli::Cli;
@@ -12,7 +11,7 @@ use wsprobe::output::Outputs;
 use wsprobe::output::report::{Finish, Stderr};
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match Cli::parse_args(std::env::args_os()) {
         Ok(cli) => cli,
         Err(e) => {
             // clap reports its own errors: 2 for usage, 0 for --help and

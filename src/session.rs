@@ -16,9 +16,14 @@
 //! permessage-deflate); with --echo every message received is queued back
 //! to the server, and reading pauses while echoes wait for a blocked socket.
 //!
-//! REPL commands, ping timing, keepalive and `/stats` live in `control.rs`.
+//! REPL commands, ping timing, keepalive and `/stats` live in `control.rs`;
+//! `--expect` in `expect.rs`; what read and write errors become in
+//! `failure.rs`. [`Session::run_to_end`] gives back what a new connection
+//! takes over (`--retry`).
 
 mod control;
+mod expect;
+mod failure;
 mod idle;
 
 use crate::config::Config;
@@ -28,7 +33,6 @@ use crate::event::{Emit, Event, Initiator, MessageKind};
 use crate::input::Input;
 use crate::net::Stream;
 use crate::net::tap::Tap;
-use crate::protocol::frame::Violation;
 use crate::protocol::{Connection, ReadError};
 use polling::Poller;
 use std::collections::VecDeque;
@@ -37,9 +41,6 @@ use std::sync::Arc;
 use std::sync::mpsc::{Receiver, TryRecvError};
 use std::time::{Duration, Instant};
 use tungstenite::Message;
-use tungstenite::error::ProtocolError;
-use tungstenite::protocol::CloseFrame;
-use tungstenite::protocol::frame::coding::CloseCode;
 
 /// The poller key of the socket.
 const SOCKET: usize = 0;
@@ -79,6 +80,24 @@ pub struct Session<'a> {
     ctl: control::Control,
     /// When a frame last went each way (idle.rs).
     quiet: idle::Quiet,
+    /// --expect: what is still to arrive (expect.rs).
+    expect: Option<expect::Waiting>,
+    /// The code of a Close the server sent first, for --retry.
+    server_closed: Option<u16>,
+}
+
+/// How a session ended, with what a new connection (--retry) takes over:
+/// the input channel, if it is still open, and the messages taken from
+/// input or -d that never reached the socket.
+pub struct Ended {
+    /// How the session ended.
+    pub result: Result<()>,
+    /// The input, when it has not ended.
+    pub input: Option<Receiver<Input>>,
+    /// Messages not yet given to the connection, in order.
+    pub unsent: Vec<Message>,
+    /// The code of a Close the server sent first.
+    pub server_closed: Option<u16>,
 }
 
 /// Messages waiting for the outbox, kept in the batches they arrived in:
@@ -166,11 +185,35 @@ impl<'a> Session<'a> {
             trace_messages: cfg.output.json || cfg.har.is_some(),
             ctl: control::Control::new(now, cfg.keepalive.map(|k| k.interval)),
             quiet: idle::Quiet::new(now, via),
+            server_closed: None,
+            expect: (!cfg.script.expect.is_empty()).then(|| {
+                expect::Waiting::new(cfg.script.expect.clone(), cfg.script.expect_timeout, now)
+            }),
         }
     }
 
     /// Run until the session ends.
-    pub fn run(mut self) -> Result<()> {
+    pub fn run(self) -> Result<()> {
+        self.run_to_end().result
+    }
+
+    /// Run until the session ends, and give back what another connection
+    /// would go on with.
+    pub fn run_to_end(mut self) -> Ended {
+        let result = self.run_loop();
+        let mut unsent = Vec::new();
+        while let Some(m) = self.pending.pop_front() {
+            unsent.push(m);
+        }
+        Ended {
+            result,
+            input: self.input.take(),
+            unsent,
+            server_closed: self.server_closed,
+        }
+    }
+
+    fn run_loop(&mut self) -> Result<()> {
         let io_err = |context: &str| {
             let context = context.to_string();
             move |source| Error::Io { context, source }
@@ -191,6 +234,8 @@ impl<'a> Session<'a> {
                 .map_err(io_err("cannot register the socket with the poller"))?;
         }
         let result = self.event_loop();
+        let stats = self.stats();
+        self.emit(&Event::Totals(&stats));
         let _ = self.poller.delete(self.ws.get_ref().get_ref());
         let _ = self.out.flush();
         self.ws.get_mut().get_mut().shutdown();
@@ -247,7 +292,15 @@ impl<'a> Session<'a> {
                     }
                     deadline = Some(deadline.map_or(max, |d| d.min(max)));
                 }
-                if let (Some(done), Some(wait)) = (self.input_done_at, self.cfg.ending.wait) {
+                if self.expect_timed_out(now) {
+                    continue;
+                }
+                if let Some(due) = self.expect.as_ref().and_then(|w| w.deadline()) {
+                    deadline = Some(deadline.map_or(due, |d| d.min(due)));
+                }
+                if let (Some(done), Some(wait)) = (self.input_done_at, self.cfg.ending.wait)
+                    && !self.expecting()
+                {
                     let quiet_until = done.max(self.last_rx) + wait;
                     if now >= quiet_until {
                         self.start_close();
@@ -394,6 +447,7 @@ impl<'a> Session<'a> {
                         code,
                         reason: &reason,
                     });
+                    self.server_closed = Some(code);
                     Initiator::Server
                 };
                 return Some(Finish::Closed {
@@ -423,6 +477,7 @@ impl<'a> Session<'a> {
                 source: e,
             }));
         }
+        self.judge(data);
         if self.cfg.echo && self.closing_since.is_none() {
             // Same type back (Bytes clones share the payload).
             self.pending.push_back(msg.clone());
@@ -431,66 +486,6 @@ impl<'a> Session<'a> {
             self.start_close();
         }
         None
-    }
-
-    fn on_read_error(&mut self, e: ReadError) -> Finish {
-        let closing = self.closing_since.is_some();
-        // Only an open connection's silence tells an idle timeout.
-        let silence = (!closing).then(|| self.quiet.silence(self.cfg.keepalive.is_some()));
-        let abnormal = |detail: &str| {
-            Finish::Failed(Error::AbnormalClose {
-                code: 1006,
-                reason: String::new(),
-                detail: detail.to_string(),
-                silence,
-                ours: crate::protocol::frame::Role::Client,
-            })
-        };
-        match e {
-            ReadError::Closed => abnormal("the connection ended after the close handshake began"),
-            ReadError::Eof if closing => {
-                abnormal("the server closed the TCP connection without answering our Close")
-            }
-            ReadError::Eof => {
-                abnormal("the server closed the TCP connection without a Close frame (EOF)")
-            }
-            ReadError::Io(e) if e.kind() == io::ErrorKind::ConnectionReset => {
-                abnormal("the connection was reset (TCP RST)")
-            }
-            ReadError::Io(e) if e.kind() == io::ErrorKind::UnexpectedEof => abnormal(
-                "the connection ended without a Close frame (EOF, and no TLS close_notify)",
-            ),
-            ReadError::Io(e) if e.kind() == io::ErrorKind::InvalidData => {
-                Finish::Failed(Error::Io {
-                    context: "TLS failed during the session".into(),
-                    source: e,
-                })
-            }
-            ReadError::Io(e) => Finish::Failed(Error::Io {
-                context: "cannot read from the connection".into(),
-                source: e,
-            }),
-            ReadError::Violation(v) => self.fail_protocol(v),
-        }
-    }
-
-    /// Close with `code` because the server broke a rule.
-    fn fail_protocol(&mut self, violation: Violation) -> Finish {
-        let code = violation.close_code();
-        if self.closing_since.is_none() {
-            let frame = CloseFrame {
-                code: CloseCode::from(code),
-                reason: "".into(),
-            };
-            let _ = self.ws.close(Some(frame));
-            let _ = self.ws.flush();
-            self.emit(&Event::CloseSent { code, reason: "" });
-        }
-        Finish::Failed(Error::Protocol {
-            violation,
-            sent_code: code,
-            ours: crate::protocol::frame::Role::Client,
-        })
     }
 
     /// Move queued input into the socket until it would block.
@@ -574,36 +569,6 @@ impl<'a> Session<'a> {
         }
     }
 
-    fn write_error(&mut self, e: tungstenite::Error) -> Error {
-        use tungstenite::Error as W;
-        let dropped = |detail: &str| Error::AbnormalClose {
-            code: 1006,
-            reason: String::new(),
-            detail: detail.into(),
-            silence: None,
-            ours: crate::protocol::frame::Role::Client,
-        };
-        match e {
-            W::Io(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset
-                ) =>
-            {
-                dropped("the connection was reset while sending")
-            }
-            W::ConnectionClosed
-            | W::AlreadyClosed
-            | W::Protocol(ProtocolError::SendAfterClosing) => {
-                dropped("the connection closed while sending")
-            }
-            other => Error::Io {
-                context: "cannot send".into(),
-                source: io::Error::other(other.to_string()),
-            },
-        }
-    }
-
     /// Send our Close (--close-code, --close-reason) once and start the
     /// close timer.
     fn start_close(&mut self) {
@@ -628,6 +593,9 @@ impl<'a> Session<'a> {
                     after,
                 });
                 if let Some(e) = self.after_close.take() {
+                    return Err(e);
+                }
+                if let Some(e) = self.unmet_at_close(initiator, code) {
                     return Err(e);
                 }
                 if clean || self.output_gone {

@@ -91,6 +91,10 @@ fn client_only(cli: &Cli) -> Vec<&'static str> {
         ("-i", cli.interactive),
         ("--har", cli.har.is_some()),
         ("--ping-interval", cli.ping_interval.is_some()),
+        ("--retry", cli.retry.is_some()),
+        ("--expect", !cli.expect.is_empty()),
+        ("--expect-json", !cli.expect_json.is_empty()),
+        ("--write-out", cli.write_out.is_some()),
     ];
     given
         .iter()
@@ -101,11 +105,11 @@ fn client_only(cli: &Cli) -> Vec<&'static str> {
 
 /// The listen spec when -l is given; None in client mode.
 pub(super) fn listen_spec(cli: &Cli, warnings: &mut Vec<String>) -> Result<Option<ListenSpec>> {
-    let Some(raw) = &cli.listen else {
-        if cli.once
-            || !cli.accept_subprotocols.is_empty()
-            || cli.tls_cert.is_some()
-            || cli.static_dir.is_some()
+    let Some(raw) = &cli.server.listen else {
+        if cli.server.once
+            || !cli.server.accept_subprotocols.is_empty()
+            || cli.server.tls_cert.is_some()
+            || cli.server.static_dir.is_some()
         {
             return Err(Error::Usage(
                 "--once, --accept-subprotocol, --tls-cert and --static are for listen mode: \
@@ -123,12 +127,12 @@ pub(super) fn listen_spec(cli: &Cli, warnings: &mut Vec<String>) -> Result<Optio
             unused.join(", ")
         )));
     }
-    if cli.max_clients == 0 {
+    if cli.server.max_clients == 0 {
         return Err(Error::Usage(
             "--max-clients 0 would refuse every client; use at least 1".into(),
         ));
     }
-    for p in &cli.accept_subprotocols {
+    for p in &cli.server.accept_subprotocols {
         if p.is_empty() || !p.bytes().all(is_tchar) {
             return Err(Error::Usage(format!(
                 "--accept-subprotocol '{p}': a subprotocol name is a token (letters, digits, and !#$%&'*+-.^_`|~)"
@@ -145,7 +149,7 @@ pub(super) fn listen_spec(cli: &Cli, warnings: &mut Vec<String>) -> Result<Optio
         }
         response_headers.push((name, value));
     }
-    if !cli.once {
+    if !cli.server.once {
         let ignored: Vec<&str> = [("-c", cli.count.is_some()), ("-w", cli.wait.is_some())]
             .iter()
             .filter(|(_, on)| *on)
@@ -160,12 +164,16 @@ pub(super) fn listen_spec(cli: &Cli, warnings: &mut Vec<String>) -> Result<Optio
     }
     Ok(Some(ListenSpec {
         addr,
-        max_clients: if cli.once { 1 } else { cli.max_clients },
-        once: cli.once,
-        accept_subprotocols: cli.accept_subprotocols.clone(),
+        max_clients: if cli.server.once {
+            1
+        } else {
+            cli.server.max_clients
+        },
+        once: cli.server.once,
+        accept_subprotocols: cli.server.accept_subprotocols.clone(),
         response_headers,
-        tls: cli.tls_cert.clone().zip(cli.tls_key.clone()),
-        static_dir: cli.static_dir.clone(),
+        tls: cli.server.tls_cert.clone().zip(cli.server.tls_key.clone()),
+        static_dir: cli.server.static_dir.clone(),
     }))
 }
 

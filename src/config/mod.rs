@@ -25,6 +25,7 @@ mod headers;
 mod listen;
 mod net;
 mod proxy;
+mod script;
 mod session;
 mod target;
 #[cfg(test)]
@@ -35,6 +36,7 @@ pub use headers::RequestSpec;
 pub use listen::{ListenSpec, Mode, parse_listen};
 pub use net::{ConnectTo, Family, NetOptions, ResolveEntry, Sni, TlsOptions, UnixSocket};
 pub use proxy::{Proxy, ProxyKind, ProxySource, no_proxy_matches, parse_proxy};
+pub use script::ScriptSpec;
 pub use session::{DEFAULT_WAIT, Ending, Framing, InputSpec, Keepalive, OutputSpec, ReplSpec};
 pub use target::{Target, parse_target};
 
@@ -84,6 +86,8 @@ pub struct Config {
     pub deterministic: bool,
     /// --har: where to write the HAR file.
     pub har: Option<PathBuf>,
+    /// --expect and --write-out.
+    pub script: ScriptSpec,
     /// Lints to show before connecting.
     pub warnings: Vec<String>,
 }
@@ -129,11 +133,12 @@ impl Config {
             None => session::repl_spec(cli, env, input.framing, &mut warnings)?,
         };
         let keepalive = session::keepalive(cli, repl.is_some())?;
+        let script = script::script_spec(cli)?;
         let output = session::output_spec(cli, env, repl.as_ref());
         let tls = net::tls_options(cli, env)?;
         let net = net::net_options(cli, env)?;
         let proxy = net.proxy_for(&target)?;
-        lint(cli, &target, proxy.as_ref(), &mut warnings);
+        lint(cli, &target, proxy.as_ref(), repl.is_some(), &mut warnings);
         Ok(Config {
             mode: listen.map_or(Mode::Client, Mode::Listen),
             target,
@@ -153,6 +158,7 @@ impl Config {
             repl,
             deterministic: cli.deterministic,
             har: cli.har.clone(),
+            script,
             warnings,
         })
     }
@@ -171,7 +177,7 @@ fn check_sizes(cli: &Cli) -> Result<()> {
 /// Warnings for flags that do nothing in this combination, each naming
 /// why. (Warnings about a choice a builder makes, such as which of two
 /// Origin headers is sent, stay with that builder.)
-fn lint(cli: &Cli, target: &Target, proxy: Option<&Proxy>, warnings: &mut Vec<String>) {
+fn lint(cli: &Cli, target: &Target, proxy: Option<&Proxy>, repl: bool, warnings: &mut Vec<String>) {
     if (cli.no_input || cli.echo) && (cli.whole || cli.null) {
         let why = if cli.echo { "--echo" } else { "-n" };
         warnings.push(format!(
@@ -195,6 +201,16 @@ fn lint(cli: &Cli, target: &Target, proxy: Option<&Proxy>, warnings: &mut Vec<St
             "{} only apply to wss:// URLs; this one is ws://",
             given.join(", ")
         ));
+    }
+    for (flag, given) in [
+        ("--write-out", cli.write_out.is_some()),
+        ("--retry", cli.retry.is_some()),
+    ] {
+        if given && repl {
+            warnings.push(format!(
+                "{flag} does nothing in the REPL: pipe input, or add --no-repl"
+            ));
+        }
     }
     if cli.proxy_user.is_some() && proxy.is_none() {
         warnings.push("--proxy-user does nothing: no proxy is used for this URL".into());

@@ -6,19 +6,18 @@
 use super::{Config, Env};
 use crate::cli::Cli;
 use crate::error::Result;
-use clap::Parser;
 
 /// `wsprobe ARGS` with an empty environment.
 pub fn config(args: &[&str]) -> Result<Config> {
-    let cli = Cli::try_parse_from(std::iter::once("wsprobe").chain(args.iter().copied()))
-        .expect("parses");
+    let cli =
+        Cli::parse_args(std::iter::once("wsprobe").chain(args.iter().copied())).expect("parses");
     Config::new(&cli, &Env::default())
 }
 
 /// `wsprobe ARGS` with `env`.
 pub fn with_env(args: &[&str], env: &Env) -> Result<Config> {
-    let cli = Cli::try_parse_from(std::iter::once("wsprobe").chain(args.iter().copied()))
-        .expect("parses");
+    let cli =
+        Cli::parse_args(std::iter::once("wsprobe").chain(args.iter().copied())).expect("parses");
     Config::new(&cli, env)
 }
 

@@ -9,7 +9,7 @@
 
 use super::{
     Error, HandshakeProblem, MalformedResponse, ProxyFailure, ProxyProblem, RedirectProblem,
-    Rejection, SocksProblem, TimeoutKind, describe_io,
+    Rejection, SocksProblem, TimeoutKind, Unmet, UnmetEnd, describe_io,
     intermediary::{Intermediary, NotForwarded, Refusal, proxy_named, the_proxy},
     response::{Preview, response_facts},
 };
@@ -63,6 +63,7 @@ impl Error {
             Error::AbnormalClose {
                 silence: Some(s), ..
             } => vec![super::idle::fact(s)],
+            Error::ExpectUnmet(u) => unmet_facts(u),
             _ => Vec::new(),
         }
     }
@@ -118,7 +119,46 @@ impl Error {
             })],
             Error::Timeout { kind, .. } => timeout_hints(*kind),
             Error::Input(_) => vec!["-b sends binary messages, which need not be UTF-8".into()],
+            Error::ExpectUnmet(u) => unmet_hints(u),
             _ => Vec::new(),
+        }
+    }
+}
+
+/// What arrived while an expectation waited: the count, then the last
+/// few messages, escaped.
+fn unmet_facts(u: &Unmet) -> Vec<String> {
+    if u.received == 0 {
+        return vec!["no message arrived while it waited".into()];
+    }
+    let n = u.received;
+    let mut facts = vec![match n {
+        1 => "1 message arrived while it waited:".to_string(),
+        n if n as usize <= u.recent.len() => format!("{n} messages arrived while it waited:"),
+        n => format!(
+            "{n} messages arrived while it waited; the last {}:",
+            u.recent.len()
+        ),
+    }];
+    facts.extend(
+        u.recent
+            .iter()
+            .map(|m| format!("  < {}", escape_preview(m, 200))),
+    );
+    facts
+}
+
+fn unmet_hints(u: &Unmet) -> Vec<String> {
+    match u.end {
+        UnmetEnd::TimedOut => vec![
+            "wait longer with --expect-timeout SECS; -v shows each expectation as it is met".into(),
+        ],
+        UnmetEnd::ClosedByServer(_) => {
+            vec!["the server ended the session first: check what -d or the input sent it".into()]
+        }
+        UnmetEnd::ClosedByClient => Vec::new(),
+        UnmetEnd::CountReached(_) => {
+            vec!["--count closes after N messages: raise it, or drop it".into()]
         }
     }
 }

@@ -18,11 +18,13 @@ mod hints;
 mod idle;
 mod intermediary;
 mod response;
+mod retry;
 mod tls;
 mod words;
 
 pub use intermediary::{Intermediary, NotForwarded, Refusal};
 pub use response::{Preview, response_facts};
+pub use retry::CLOSE_CODES_TO_RETRY;
 pub use words::{describe_io, socks_reply_words};
 
 use crate::protocol::frame::Violation;
@@ -378,6 +380,40 @@ pub enum Error {
     /// Standard input could not be sent as asked (for example, a line that is
     /// not UTF-8 in text mode): exit 1.
     Input(String),
+    /// A `--expect` or `--expect-json` was not met: exit 11.
+    ExpectUnmet(Box<Unmet>),
+}
+
+/// An expectation that no message met, and what came instead.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unmet {
+    /// The flag and pattern as typed: `--expect 'pong'`.
+    pub pattern: String,
+    /// Which expectation it was (1-based) and how many there were.
+    pub index: usize,
+    /// How many expectations were given.
+    pub of: usize,
+    /// How long it had been waited for.
+    pub waited: Duration,
+    /// Why the wait ended.
+    pub end: UnmetEnd,
+    /// Messages received during the wait.
+    pub received: u64,
+    /// The last few of them (their first bytes), oldest first.
+    pub recent: Vec<Vec<u8>>,
+}
+
+/// Why the wait for an expectation ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnmetEnd {
+    /// `--expect-timeout` passed.
+    TimedOut,
+    /// The server closed the connection (with this code).
+    ClosedByServer(u16),
+    /// `--count` messages arrived first, and wsprobe closed.
+    CountReached(u64),
+    /// wsprobe closed the session for another reason (a REPL /close).
+    ClosedByClient,
 }
 
 impl Error {
@@ -400,13 +436,14 @@ impl Error {
             Error::Protocol { .. } => 8,
             Error::AbnormalClose { .. } => 9,
             Error::Timeout { .. } => 10,
+            Error::ExpectUnmet(_) => 11,
             Error::Io { .. } | Error::Input(_) => 1,
         }
     }
 
     /// The failure class, a stable name for --json: usage, resolve, connect,
     /// proxy, tls, rejected, redirect, malformed_response, invalid_handshake,
-    /// protocol, abnormal_close, timeout, io, input.
+    /// protocol, abnormal_close, timeout, io, input, expect.
     pub fn class(&self) -> &'static str {
         match self {
             Error::Usage(_)
@@ -426,6 +463,7 @@ impl Error {
             Error::Timeout { .. } => "timeout",
             Error::Io { .. } => "io",
             Error::Input(_) => "input",
+            Error::ExpectUnmet(_) => "expect",
         }
     }
 }

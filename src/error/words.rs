@@ -8,7 +8,7 @@
 
 use super::{
     Error, HandshakeProblem, MalformedResponse, ProxyFailure, ProxyProblem, ProxyProtocol,
-    RedirectProblem, Rejection, SocksProblem, TimeoutKind,
+    RedirectProblem, Rejection, SocksProblem, TimeoutKind, Unmet, UnmetEnd,
     intermediary::{Intermediary, Refusal, the_proxy},
 };
 use crate::format::{close_code_name, sanitize::escape_preview, secs};
@@ -90,6 +90,7 @@ impl fmt::Display for Error {
                 write!(f, "timed out after {}: {kind}", secs(*after))
             }
             Error::Io { context, source } => write!(f, "{context}: {}", describe_io(source)),
+            Error::ExpectUnmet(u) => unmet(f, u),
         }
     }
 }
@@ -235,6 +236,38 @@ fn handshake(f: &mut fmt::Formatter<'_>, p: &HandshakeProblem) -> fmt::Result {
             "the server's permessage-deflate answer is invalid: {problem}"
         ),
         HandshakeProblem::BadVersion(v) => write!(f, "the response is {v}, not HTTP/1.1"),
+    }
+}
+
+fn unmet(f: &mut fmt::Formatter<'_>, u: &Unmet) -> fmt::Result {
+    let which = if u.of > 1 {
+        format!(" (expectation {} of {})", u.index, u.of)
+    } else {
+        String::new()
+    };
+    match u.end {
+        UnmetEnd::TimedOut => write!(
+            f,
+            "no message matched {} within {}{which}",
+            u.pattern,
+            secs(u.waited)
+        ),
+        UnmetEnd::ClosedByServer(code) => write!(
+            f,
+            "the server closed the connection ({code} {}) before a message matched {}{which}",
+            close_code_name(code),
+            u.pattern
+        ),
+        UnmetEnd::ClosedByClient => write!(
+            f,
+            "the session was closed before a message matched {}{which}",
+            u.pattern
+        ),
+        UnmetEnd::CountReached(n) => write!(
+            f,
+            "--count {n} was reached before a message matched {}{which}",
+            u.pattern
+        ),
     }
 }
 

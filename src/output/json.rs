@@ -288,12 +288,14 @@ impl<O: Write> Emit for JsonPrinter<O> {
             | Event::ClientOpen { .. }
             | Event::FileServed { .. }
             | Event::ClientEnded { .. } => self.listen_event(ev),
+            Event::Retrying { .. } | Event::ExpectMet { .. } => self.script(ev),
             // REPL-only events: --json never runs the REPL, and message and
             // frame events already carry what these say.
             Event::ReplMessageSent { .. }
             | Event::RawFrameSent { .. }
             | Event::Verbosity { .. }
-            | Event::Stats(_) => Ok(()),
+            | Event::Stats(_)
+            | Event::Totals(_) => Ok(()),
         }
     }
 
@@ -544,6 +546,32 @@ impl<O: Write> JsonPrinter<O> {
     }
 
     /// `message`: a data message, sent or received.
+    /// The events of --retry and --expect.
+    fn script(&mut self, ev: &Event<'_>) -> io::Result<()> {
+        match *ev {
+            Event::Retrying {
+                attempt,
+                of,
+                delay,
+                server_closed,
+            } => self.line(
+                "retry",
+                json!({"attempt": attempt, "of": of, "delay_ms": ms(delay),
+                       "server_close_code": server_closed}),
+            ),
+            Event::ExpectMet {
+                index,
+                of,
+                pattern,
+                after,
+            } => self.line(
+                "expect_met",
+                json!({"index": index, "of": of, "pattern": pattern, "after_ms": ms(after)}),
+            ),
+            _ => Ok(()),
+        }
+    }
+
     fn message(&mut self, dir: &str, k: MessageKind, data: &[u8]) -> io::Result<()> {
         let f = json!({"direction": dir, "type": kind(k), "length": data.len()});
         self.line(

@@ -25,6 +25,7 @@ pub mod repl;
 pub mod report;
 pub mod style;
 pub mod trace;
+pub mod writeout;
 
 use crate::config::OutputSpec;
 use crate::error::{Error, Result};
@@ -41,6 +42,7 @@ pub struct Outputs {
     plain: Printer<Box<dyn Write>, Box<dyn Write>>,
     json: Option<json::JsonPrinter<Box<dyn Write>>>,
     har: Option<(std::path::PathBuf, har::HarRecorder)>,
+    writeout: Option<writeout::WriteOut>,
     spec: OutputSpec,
 }
 
@@ -71,6 +73,11 @@ impl Outputs {
                     har::HarRecorder::new(&cfg.target.url, spec.show_secrets, spec.deterministic),
                 )
             }),
+            writeout: cfg
+                .script
+                .write_out
+                .clone()
+                .map(|t| writeout::WriteOut::new(t, &cfg.target.url, std::time::Instant::now())),
             spec,
         }
     }
@@ -82,28 +89,46 @@ impl Finish for Outputs {
         if let Some(j) = &mut self.json {
             let _ = j.error(err);
         }
+        if let Some(w) = &mut self.writeout {
+            w.failed(err);
+        }
         let s = self.spec;
         report_error(err, self.plain.stderr(), s.color, s.stderr_tty, s.verbose);
     }
 
-    /// Flush stdout, end the NDJSON stream, write the HAR file. The
-    /// stream ends first, so a HAR file that cannot be written is reported
-    /// on stderr only.
+    /// Flush stdout, end the NDJSON stream, write the HAR file, then the
+    /// --write-out line (after every message, and knowing whether the HAR
+    /// file failed). The stream ends first, so a HAR file that cannot be
+    /// written is reported on stderr only.
     fn finish(&mut self) -> Result<()> {
         let _ = Emit::flush(self);
         self.json = None;
-        if let Some((path, har)) = &self.har {
-            har.write(path).map_err(|source| Error::Io {
+        let har = match &self.har {
+            Some((path, har)) => har.write(path).map_err(|source| Error::Io {
                 context: format!("cannot write the HAR file {}", path.display()),
                 source,
-            })?;
+            }),
+            None => Ok(()),
+        };
+        if let Some(w) = &mut self.writeout {
+            if let Err(e) = &har {
+                w.failed(e);
+            }
+            w.write(&mut io::stdout(), self.plain.stderr())
+                .map_err(|source| Error::Io {
+                    context: "cannot write the --write-out output".into(),
+                    source,
+                })?;
         }
-        Ok(())
+        har
     }
 }
 
 impl Emit for Outputs {
     fn emit(&mut self, ev: &Event<'_>) -> io::Result<()> {
+        if let Some(w) = &mut self.writeout {
+            w.observe(ev);
+        }
         if let Some((_, har)) = &mut self.har {
             let _ = har.emit(ev);
         }

@@ -5,7 +5,7 @@
 //! here (`report`), nor the choice of printers (`Outputs`).
 
 use super::redact::redact;
-use super::{listen, pretty, style, trace};
+use super::{pretty, style, trace};
 use crate::config::OutputSpec;
 use crate::event::{
     Accepted, CertInfo, Direction, Emit, Event, FrameInfo, Initiator, MessageKind, Timing,
@@ -15,6 +15,10 @@ use crate::protocol::frame::ACCEPT_GUID;
 use std::io::{self, Write};
 use std::net::IpAddr;
 use std::time::Duration;
+
+mod clients;
+
+use clients::tag_lines;
 
 /// The --timestamps prefix: the seconds since `start`, as
 /// `[  0.001234] ` (always zero when `fixed`, for byte-exact tests).
@@ -173,27 +177,6 @@ impl<O: Write, E: Write> Printer<O, E> {
     }
 }
 
-/// `text` with ` #ID` after the marker of each line (`* #2 Open: ...`).
-fn tag_lines(text: &str, id: crate::event::ClientId) -> String {
-    let mut out = String::with_capacity(text.len() + 8);
-    for line in text.split_inclusive('\n') {
-        let mut chars = line.chars();
-        match chars.next() {
-            Some(marker) => {
-                let rest = chars.as_str();
-                out.push(marker);
-                out.push_str(&format!(" #{id}"));
-                if !rest.starts_with([' ', '\n']) && !rest.is_empty() {
-                    out.push(' ');
-                }
-                out.push_str(rest);
-            }
-            None => out.push_str(line),
-        }
-    }
-    out
-}
-
 /// `[binary N bytes] 01 02 ff`: how a terminal shows a binary message.
 pub fn binary_line(data: &[u8]) -> String {
     let mut s = format!("[binary {} bytes]", data.len());
@@ -323,6 +306,7 @@ impl<O: Write, E: Write> Emit for Printer<O, E> {
                 self.info(1, format_args!("{line}"));
             }
             Event::InputEnded { sent, wait } => self.input_ended(sent, wait),
+            Event::ExpectMet { .. } | Event::Retrying { .. } | Event::Totals(_) => self.script(ev),
             Event::Warning(msg) => self.warn(msg),
             Event::Client { .. }
             | Event::Listening { .. }
@@ -376,74 +360,6 @@ impl<O: Write, E: Write> Printer<O, E> {
             ),
             _ => {}
         }
-    }
-
-    /// Listen mode's own events (words in `output::listen`). The lines
-    /// without -v show unless -q: where we listen, each client's open,
-    /// refusal and end.
-    fn listen_event(&mut self, ev: &Event<'_>) -> io::Result<()> {
-        let tty = self.spec.stderr_tty;
-        let line = match *ev {
-            Event::Client { id, event } => {
-                let outer = self.client.replace(id);
-                let shown = self.emit(event);
-                self.client = outer;
-                return shown;
-            }
-            Event::Listening { addr, secure } => {
-                format!(
-                    "Listening on {}://{addr}/",
-                    if secure { "wss" } else { "ws" }
-                )
-            }
-            Event::Accepted { addr } => {
-                self.info(1, format_args!("Connection from {addr}"));
-                return Ok(());
-            }
-            Event::RequestReceived { raw } => {
-                if self.spec.verbose >= 1 {
-                    let raw = redact(raw, self.spec.show_secrets);
-                    self.lines("<", raw.strip_suffix(b"\r\n").unwrap_or(&raw));
-                }
-                return Ok(());
-            }
-            Event::ResponseSent { raw } => {
-                if self.spec.verbose >= 1 {
-                    let raw = redact(raw, self.spec.show_secrets);
-                    self.lines(">", raw.strip_suffix(b"\r\n").unwrap_or(&raw));
-                }
-                return Ok(());
-            }
-            Event::Refused {
-                addr,
-                status,
-                problem,
-            } => listen::refused_line(addr, status, problem, tty),
-            Event::ClientOpen {
-                addr,
-                path,
-                offered,
-                subprotocol,
-                extensions,
-            } => listen::open_line(addr, path, offered, subprotocol, extensions, tty),
-            Event::FileServed {
-                addr,
-                path,
-                status,
-                outcome,
-            } => listen::file_line(addr, path, status, outcome, tty),
-            Event::ClientEnded {
-                addr,
-                ref end,
-                after,
-                received,
-            } => listen::ended_line(addr, end, after, received, |r| quoted(r.as_bytes(), tty)),
-            _ => return Ok(()),
-        };
-        if !self.spec.quiet {
-            self.trace(&format!("* {line}\n"));
-        }
-        Ok(())
     }
 
     /// `* Resolved host to addresses (ms)`.
@@ -542,6 +458,48 @@ impl<O: Write, E: Write> Printer<O, E> {
                     dropped.join(", ")
                 ),
             );
+        }
+    }
+
+    /// The events of --expect and --retry: `* Expectation 1 of 2 met …`
+    /// (-v); `wsprobe: retrying in 1.00 s (attempt 2 of 4)` after a drop's
+    /// report, or saying how the server closed (shown unless -q).
+    fn script(&mut self, ev: &Event<'_>) {
+        match *ev {
+            Event::ExpectMet {
+                index,
+                of,
+                pattern,
+                after,
+            } => self.info(
+                1,
+                format_args!(
+                    "Expectation {index} of {of} met after {}: {pattern}",
+                    ms(after)
+                ),
+            ),
+            Event::Retrying {
+                attempt,
+                of,
+                delay,
+                server_closed,
+            } if !self.spec.quiet => {
+                let why = server_closed
+                    .map(|c| {
+                        format!(
+                            "the server closed the connection ({c} {}); ",
+                            close_code_name(c)
+                        )
+                    })
+                    .unwrap_or_default();
+                let of = of.map(|n| format!(" of {n}")).unwrap_or_default();
+                let _ = writeln!(
+                    self.stderr,
+                    "wsprobe: {why}retrying in {} (attempt {attempt}{of})",
+                    secs(delay)
+                );
+            }
+            _ => {}
         }
     }
 

@@ -5,6 +5,7 @@
 
 use super::style;
 use crate::error::{Error, Preview, Result, response_facts};
+use crate::event::Emit;
 use std::io::Write;
 
 /// The sinks of a run as its end sees them: `main` reports the error that
@@ -19,6 +20,12 @@ pub trait Finish {
     /// failures all the same.
     fn finish(&mut self) -> Result<()>;
 }
+
+/// The sinks of a pipe-mode run: events, and error reports in the middle
+/// of it (each drop that `--retry` survives is reported in full).
+pub trait Sink: Emit + Finish {}
+
+impl<T: Emit + Finish> Sink for T {}
 
 /// Standard error, for errors before any printer exists (a bad command
 /// line; a REPL that could not start).

@@ -115,12 +115,18 @@ impl Session<'_> {
             }
             Command::Verbose(level) => self.emit(&Event::Verbosity { level }),
             Command::Stats => {
-                let mut stats = self.ctl.stats.clone();
-                stats.uptime = self.opened.elapsed();
+                let stats = self.stats();
                 self.emit(&Event::Stats(&stats));
             }
         }
         Ok(())
+    }
+
+    /// The counters now, with the time since the connection opened.
+    pub(super) fn stats(&self) -> Stats {
+        let mut stats = self.ctl.stats.clone();
+        stats.uptime = self.opened.elapsed();
+        stats
     }
 
     /// A pong arrived: time it if it answers one of our pings.

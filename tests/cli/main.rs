@@ -21,6 +21,7 @@ mod proxy;
 mod repl;
 mod request;
 mod routing;
+mod scripting;
 mod selftest;
 mod selftest_net;
 mod tls_options;

@@ -16,6 +16,8 @@ Used by the wsprobe integration tests as a real, independent peer
   --server-no-context-takeover, --client-no-context-takeover,
   --server-max-window-bits N and --client-max-window-bits N impose those
   parameters instead, and --no-compression refuses it.
+- --port N binds that port instead (a test restarting the server where a
+  client will reconnect).
 """
 
 import argparse
@@ -49,14 +51,18 @@ def watch_stdin(loop: asyncio.AbstractEventLoop, stop: asyncio.Future) -> None:
     loop.call_soon_threadsafe(lambda: stop.done() or stop.set_result(None))
 
 
-def compression_options(argv: list[str]) -> dict:
+def parse(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser()
+    p.add_argument("--port", type=int, default=0)
     p.add_argument("--no-compression", action="store_true")
     p.add_argument("--server-no-context-takeover", action="store_true")
     p.add_argument("--client-no-context-takeover", action="store_true")
     p.add_argument("--server-max-window-bits", type=int)
     p.add_argument("--client-max-window-bits", type=int)
-    a = p.parse_args(argv)
+    return p.parse_args(argv)
+
+
+def compression_options(a: argparse.Namespace) -> dict:
     if a.no_compression:
         return {"compression": None}
     custom = (a.server_no_context_takeover or a.client_no_context_takeover
@@ -73,14 +79,15 @@ def compression_options(argv: list[str]) -> dict:
 
 
 async def main() -> None:
-    options = compression_options(sys.argv[1:])
+    args = parse(sys.argv[1:])
+    options = compression_options(args)
     loop = asyncio.get_running_loop()
     stop: asyncio.Future = loop.create_future()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, lambda: stop.done() or stop.set_result(None))
     threading.Thread(target=watch_stdin, args=(loop, stop), daemon=True).start()
 
-    async with serve(echo, "127.0.0.1", 0, max_size=None, **options) as server:
+    async with serve(echo, "127.0.0.1", args.port, max_size=None, **options) as server:
         port = server.sockets[0].getsockname()[1]
         print(port, flush=True)
         await stop
