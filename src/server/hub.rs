@@ -173,7 +173,7 @@ impl<'a> Hub<'a> {
             if self.output_gone && !self.stopping {
                 self.stop_all(1001);
             }
-            self.broadcast();
+            let more_input = self.broadcast();
             self.flush_clients();
             let deadline = self.deadlines(Instant::now());
             if let Some(done) = self.finished() {
@@ -186,7 +186,7 @@ impl<'a> Hub<'a> {
                 }
                 return Err(io_err("cannot write to standard output")(e));
             }
-            let busy = self.clients.values().any(|c| c.more_to_read);
+            let busy = more_input || self.clients.values().any(|c| c.more_to_read);
             let timeout = if busy {
                 Some(Duration::ZERO)
             } else {
@@ -456,13 +456,17 @@ impl<'a> Hub<'a> {
         }
     }
 
-    /// Hand input to the clients (see the module documentation).
-    fn broadcast(&mut self) {
+    /// Hand input to the clients (see the module documentation). True
+    /// when the turn's budget ran out with input perhaps still waiting: the
+    /// loop must come back at once, since nothing else will wake it.
+    fn broadcast(&mut self) -> bool {
         if self.stopping || self.clients.values().all(|c| c.closing.is_some()) {
-            return;
+            return false;
         }
         let mut too_slow = Vec::new();
-        for _ in 0..SEND_BUDGET {
+        let mut budget = SEND_BUDGET;
+        while budget > 0 {
+            budget -= 1;
             let keeping_up = self
                 .clients
                 .values()
@@ -495,6 +499,7 @@ impl<'a> Hub<'a> {
         for (id, queued) in too_slow {
             self.end(id, Ending::Dropped(Dropped::TooSlow(queued)));
         }
+        budget == 0
     }
 
     /// The next message from the input channel, if one waits.

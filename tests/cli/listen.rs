@@ -517,6 +517,27 @@ fn stdin_read_before_any_client_waits_for_the_first_one() {
 }
 
 #[test]
+fn a_long_stdin_of_short_lines_reaches_the_client_whole() {
+    // Regression: more messages than one turn's budget waiting, with the
+    // input thread blocked on a full channel, once stalled the loop.
+    let lines = 100_000;
+    let input: String = (0..lines).map(|i| format!("{i}\n")).collect();
+    let l = Listening::start(&[], Some(input.as_bytes()));
+    let (mut c, _) = RawClient::upgraded(&l.addr());
+    let mut reader = std::io::BufReader::with_capacity(1 << 16, c.s.try_clone().expect("clone"));
+    for i in 0..lines {
+        assert_eq!(read_frame(&mut reader).text(), i.to_string());
+    }
+    l.interrupt();
+    assert_eq!(
+        read_frame(&mut reader).close_code().map(|c| c.0),
+        Some(1001)
+    );
+    c.send(&masked(0x88, &1001u16.to_be_bytes(), Some(KEY)));
+    assert_eq!(l.finish().status.code(), Some(0));
+}
+
+#[test]
 fn a_client_that_never_reads_is_dropped_and_the_others_get_everything() {
     let mut l = Listening::start(&[], None);
     let (_stalled, _) = RawClient::upgraded(&l.addr());

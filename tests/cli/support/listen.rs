@@ -63,8 +63,14 @@ impl Listening {
         let mut child = cmd.spawn().expect("start wsprobe -l");
         let mut pipe_in = child.stdin.take();
         if let Some(bytes) = stdin {
+            // From a thread: listen mode reads stdin only as far as its
+            // bounded queue until a client connects, so a large input
+            // would block here.
             let mut w = pipe_in.take().expect("stdin is piped");
-            w.write_all(bytes).expect("write wsprobe's stdin");
+            let bytes = bytes.to_vec();
+            thread::spawn(move || {
+                let _ = w.write_all(&bytes);
+            });
         }
         let stdout = Arc::new(Mutex::new(Vec::new()));
         let stderr = Arc::new(Mutex::new(String::new()));
