@@ -210,7 +210,11 @@ pub fn upgrade(mut stream: Stream, cfg: &Config, out: &mut dyn Emit) -> Result<U
 /// The error for a response head that could not be read, in the words of
 /// the handshake (a TLS alert read instead of the head is a TLS failure:
 /// TLS 1.3 sends certificate_required only after the handshake).
-fn head_error(e: HeadError, stream: &Stream, timeout: &dyn Fn(TimeoutKind) -> Error) -> Error {
+pub(crate) fn head_error(
+    e: HeadError,
+    stream: &Stream,
+    timeout: &dyn Fn(TimeoutKind) -> Error,
+) -> Error {
     match e {
         HeadError::NotHttp { reason, received } => {
             Error::Malformed(MalformedResponse::NotHttp { reason, received })

@@ -249,30 +249,31 @@ pub(super) fn repl_spec(
     framing: Framing,
     warnings: &mut Vec<String>,
 ) -> Result<Option<ReplSpec>> {
-    let wanted = if cli.no_repl || cli.no_input || cli.echo || framing != Framing::Lines {
-        false
-    } else if cli.json || cli.har.is_some() {
-        // Machine-readable output goes with pipe mode: stdout carries the
-        // events, and lines typed on a terminal are sent as they are.
-        if cli.interactive {
-            return Err(Error::Usage(
-                "-i cannot be combined with --json or --har: they record a pipe-mode session"
-                    .into(),
-            ));
-        }
-        false
-    } else if cli.interactive {
-        if !env.stdin_tty {
-            return Err(Error::Usage(
-                "-i: standard input is not a terminal, and the REPL reads keys from one; \
+    let wanted =
+        if cli.no_repl || cli.no_input || cli.echo || cli.check || framing != Framing::Lines {
+            false
+        } else if cli.json || cli.har.is_some() {
+            // Machine-readable output goes with pipe mode: stdout carries the
+            // events, and lines typed on a terminal are sent as they are.
+            if cli.interactive {
+                return Err(Error::Usage(
+                    "-i cannot be combined with --json or --har: they record a pipe-mode session"
+                        .into(),
+                ));
+            }
+            false
+        } else if cli.interactive {
+            if !env.stdin_tty {
+                return Err(Error::Usage(
+                    "-i: standard input is not a terminal, and the REPL reads keys from one; \
                  without -i, wsprobe sends the lines of standard input"
-                    .into(),
-            ));
-        }
-        true
-    } else {
-        env.stdin_tty && env.stdout_tty
-    };
+                        .into(),
+                ));
+            }
+            true
+        } else {
+            env.stdin_tty && env.stdout_tty
+        };
     if !wanted {
         return Ok(None);
     }

@@ -373,6 +373,13 @@ pub enum Error {
     Input(String),
     /// A `--expect` or `--expect-json` was not met: exit 11.
     ExpectUnmet(Box<Unmet>),
+    /// `--check`: at least one probe failed (the report says which): exit 13.
+    CheckFailed {
+        /// How many probes failed.
+        failed: usize,
+        /// How many ran.
+        probes: usize,
+    },
 }
 
 /// An expectation that no message met, and what came instead.
@@ -428,13 +435,14 @@ impl Error {
             Error::AbnormalClose { .. } => 9,
             Error::Timeout { .. } => 10,
             Error::ExpectUnmet(_) => 11,
+            Error::CheckFailed { .. } => 13,
             Error::Io { .. } | Error::Input(_) => 1,
         }
     }
 
     /// The failure class, a stable name for --json: usage, resolve, connect,
     /// proxy, tls, rejected, redirect, malformed_response, invalid_handshake,
-    /// protocol, abnormal_close, timeout, io, input, expect.
+    /// protocol, abnormal_close, timeout, io, input, expect, check.
     pub fn class(&self) -> &'static str {
         match self {
             Error::Usage(_)
@@ -455,6 +463,7 @@ impl Error {
             Error::Io { .. } => "io",
             Error::Input(_) => "input",
             Error::ExpectUnmet(_) => "expect",
+            Error::CheckFailed { .. } => "check",
         }
     }
 }
