@@ -25,6 +25,7 @@
 //! app).
 #![allow(dead_code, unused_imports)]
 
+pub mod conformant;
 pub mod daemon;
 pub mod proxy;
 pub mod python;

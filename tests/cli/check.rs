@@ -1,0 +1,382 @@
+//! `--check`: the report against real servers (Python `websockets` with
+//! and without compression, Node `ws`, nginx in front of the Python
+//! server) and against servers of our own (`support::conformant`), a
+//! correct one and one per planted defect. Every report is asserted line
+//! by line: verdict, probe name and facts (`*` stands for a measured
+//! number), the RFC section; a real server's real defect is written down
+//! here as what it does.
+
+use crate::support::conformant::{CheckServer, Defect};
+use crate::support::daemon::{Daemon, find, free_port};
+use crate::support::{PythonEcho, wsprobe};
+
+/// One report line, split: verdict, probe, the rest (facts and RFC).
+#[derive(Debug)]
+struct Line {
+    verdict: String,
+    name: String,
+    rest: String,
+}
+
+/// Run `wsprobe --check` with `args`; the exit status, the report's probe
+/// lines, the summary line, stderr.
+fn check(args: &[&str]) -> (i32, Vec<Line>, String, String) {
+    let out = wsprobe()
+        .arg("--check")
+        .args(args)
+        .output()
+        .expect("wsprobe runs");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let mut lines: Vec<&str> = stdout.lines().collect();
+    assert!(
+        lines
+            .first()
+            .is_some_and(|l| l.starts_with("wsprobe check ")),
+        "no report:\n{stdout}\n{stderr}"
+    );
+    let summary = lines.pop().unwrap_or_default().to_string();
+    let probes = lines[1..]
+        .iter()
+        .map(|l| {
+            let (verdict, rest) = l.split_once(' ').unwrap_or((l, ""));
+            let rest = rest.trim_start();
+            let (name, rest) = rest.split_once(' ').unwrap_or((rest, ""));
+            Line {
+                verdict: verdict.into(),
+                name: name.into(),
+                rest: rest.trim_start().into(),
+            }
+        })
+        .collect();
+    (out.status.code().unwrap_or(-1), probes, summary, stderr)
+}
+
+/// Whether `text` matches `pattern`, where `*` matches any run of
+/// characters.
+fn glob(pattern: &str, text: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    let Some((first, rest)) = parts.split_first() else {
+        return text.is_empty();
+    };
+    let Some(mut left) = text.strip_prefix(first) else {
+        return false;
+    };
+    let Some((last, middle)) = rest.split_last() else {
+        return left.is_empty();
+    };
+    for p in middle {
+        match left.find(p) {
+            Some(i) => left = &left[i + p.len()..],
+            None => return false,
+        }
+    }
+    left.len() >= last.len() && left.ends_with(last)
+}
+
+/// Assert the report is exactly `want`: (verdict, probe, facts pattern).
+fn assert_report(got: &[Line], want: &[(&str, &str, &str)]) {
+    let show = || {
+        got.iter()
+            .map(|l| format!("{:<5} {:<21} {}", l.verdict, l.name, l.rest))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(got.len(), want.len(), "probe count:\n{}", show());
+    for (l, (verdict, name, pattern)) in got.iter().zip(want) {
+        assert_eq!(
+            (l.verdict.as_str(), l.name.as_str()),
+            (*verdict, *name),
+            "\n{}",
+            show()
+        );
+        assert!(
+            glob(pattern, &l.rest),
+            "{name}: {:?} does not match {pattern:?}\n{}",
+            l.rest,
+            show()
+        );
+    }
+}
+
+/// The report of a correct server of ours, probe by probe; planted-defect
+/// tests change one or two lines of it.
+fn correct_report() -> Vec<(&'static str, &'static str, &'static str)> {
+    vec![
+        (
+            "pass",
+            "handshake",
+            "101 in * ms; Sec-WebSocket-Accept valid, Upgrade and Connection tokens present",
+        ),
+        (
+            "info",
+            "subprotocol",
+            "none offered (-s NAME offers one), none chosen",
+        ),
+        (
+            "pass",
+            "extensions",
+            "offered permessage-deflate; client_max_window_bits; the server agreed none",
+        ),
+        (
+            "pass",
+            "version-8",
+            "answered 426 Upgrade Required, Sec-WebSocket-Version: 13",
+        ),
+        ("pass", "no-key", "refused: 400 Bad Request"),
+        (
+            "pass",
+            "ping",
+            "5 pongs, same payload; rtt min * ms, median * ms, max * ms",
+        ),
+        (
+            "pass",
+            "close",
+            "answered with a Close, 1000 Normal Closure, in * ms",
+        ),
+        (
+            "pass",
+            "unmasked-frame",
+            "sent an unmasked text frame; the server closed with 1002 Protocol Error",
+        ),
+        (
+            "pass",
+            "rsv-bits",
+            "sent a text frame with RSV2 and RSV3 set, no extension agreed; the server closed with 1002 Protocol Error",
+        ),
+        (
+            "pass",
+            "reserved-opcode",
+            "sent a frame with reserved opcode 0x3; the server closed with 1002 Protocol Error",
+        ),
+        (
+            "pass",
+            "fragmented-ping",
+            "sent a ping without FIN; the server closed with 1002 Protocol Error",
+        ),
+        (
+            "pass",
+            "long-ping",
+            "sent a ping of 126 bytes; the server closed with 1002 Protocol Error",
+        ),
+        (
+            "pass",
+            "stray-continuation",
+            "sent a continuation frame with no message to continue; the server closed with 1002 Protocol Error",
+        ),
+        (
+            "pass",
+            "invalid-utf8",
+            "sent a text message that is not UTF-8; the server closed with 1007 Invalid Payload Data",
+        ),
+        ("info", "echo", "the server echoes (first echo in * ms)"),
+        (
+            "pass",
+            "fragmented",
+            "a text message in 3 frames came back whole",
+        ),
+        (
+            "pass",
+            "control-in-fragments",
+            "a ping between two fragments was answered; the message came back whole",
+        ),
+        (
+            "pass",
+            "fidelity",
+            "text and binary came back byte for byte up to 1 MiB; 4 MiB of text: the server closed with 1009 Message Too Big (its limit?)",
+        ),
+        (
+            "info",
+            "max-message",
+            "largest echoed: 1 MiB; 4 MiB: the server closed with 1009 Message Too Big",
+        ),
+        ("info", "deflate", "offered; the server agreed none"),
+        (
+            "info",
+            "context-takeover",
+            "offered; the server agreed none",
+        ),
+        ("info", "tls", "ws://: no TLS"),
+    ]
+}
+
+/// The correct report with the lines of `changed` (by probe name) replaced.
+fn with(
+    changed: &[(&'static str, &'static str, &'static str)],
+) -> Vec<(&'static str, &'static str, &'static str)> {
+    correct_report()
+        .into_iter()
+        .map(|line| {
+            changed
+                .iter()
+                .find(|c| c.1 == line.1)
+                .copied()
+                .unwrap_or(line)
+        })
+        .collect()
+}
+
+#[test]
+fn a_correct_server_has_no_failure_and_exits_0() {
+    let server = CheckServer::start(Defect::None);
+    let (code, lines, summary, stderr) = check(&[&server.url()]);
+    assert_report(&lines, &correct_report());
+    assert!(
+        glob("22 probes: 16 pass, 0 warn, 0 fail, 6 info, in *", &summary),
+        "{summary}"
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.is_empty(), "{stderr}");
+    assert!(server.connections() >= 13, "{}", server.connections());
+}
+
+#[test]
+fn an_offered_subprotocol_chosen_passes() {
+    let server = CheckServer::start(Defect::None);
+    let (code, lines, _, _) = check(&["-s", "chat", "-s", "superchat", &server.url()]);
+    assert_report(
+        &lines,
+        &with(&[("pass", "subprotocol", "offered chat, superchat; chose chat")]),
+    );
+    assert_eq!(code, 0);
+}
+
+/// Each planted defect, named by the probe that finds it, exit 13.
+#[test]
+fn each_planted_defect_is_named() {
+    let cases: Vec<(Defect, Vec<&str>, (&str, &str, &str))> = vec![
+        (
+            Defect::AcceptsUnmasked,
+            vec![],
+            (
+                "fail",
+                "unmasked-frame",
+                "sent an unmasked text frame; the server kept going: it sent a message after it [RFC 6455 5.1]",
+            ),
+        ),
+        (
+            Defect::IgnoresRsv,
+            vec![],
+            (
+                "fail",
+                "rsv-bits",
+                "sent a text frame with RSV2 and RSV3 set, no extension agreed; the server kept going: it sent a message after it [RFC 6455 5.2]",
+            ),
+        ),
+        (
+            Defect::WrongPongPayload,
+            vec![],
+            (
+                "fail",
+                "ping",
+                "the pong to ping 1 carried \"0 gnip eborpsw!\", the ping \"wsprobe ping 0\" [RFC 6455 5.5.2]",
+            ),
+        ),
+        (
+            Defect::NoCloseAnswer,
+            vec![],
+            (
+                "fail",
+                "close",
+                "after our Close: the server dropped TCP without a Close [RFC 6455 5.5.1]",
+            ),
+        ),
+        (
+            Defect::UnofferedSubprotocol,
+            vec!["-s", "json"],
+            (
+                "fail",
+                "subprotocol",
+                "chose chat though only json was offered [RFC 6455 4.2.2]",
+            ),
+        ),
+        (
+            Defect::AnyVersion,
+            vec![],
+            (
+                "fail",
+                "version-8",
+                "upgraded a version 8 request: answered 101 Switching Protocols, no Sec-WebSocket-Version [RFC 6455 4.4]",
+            ),
+        ),
+        (
+            Defect::WrongAccept,
+            vec![],
+            (
+                "fail",
+                "handshake",
+                "101 in * ms; invalid handshake: Sec-WebSocket-Accept does not match our key [RFC 6455 4.2.2]",
+            ),
+        ),
+    ];
+    for (defect, args, line) in cases {
+        let server = CheckServer::start(defect);
+        let mut argv: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        argv.push(server.url());
+        let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
+        let (code, lines, summary, stderr) = check(&argv);
+        assert_report(&lines, &with(&[line]));
+        assert!(
+            glob("22 probes: * 1 fail, *", &summary),
+            "{defect:?}: {summary}"
+        );
+        assert_eq!(code, 13, "{defect:?}: {stderr}");
+        assert!(
+            stderr.contains(
+                "1 of 22 probes failed: the report names each failure and its RFC section"
+            ),
+            "{stderr}"
+        );
+    }
+}
+
+/// Failing the connection with 1000 is the wrong code, in each probe that
+/// fails it.
+#[test]
+fn a_wrong_close_code_is_named_in_each_enforcement_probe() {
+    let server = CheckServer::start(Defect::WrongCloseCode);
+    let (code, lines, summary, _) = check(&[&server.url()]);
+    let mut want = correct_report();
+    for line in &mut want {
+        if line.0 == "pass" && line.2.starts_with("sent ") {
+            line.0 = "fail";
+        }
+    }
+    assert_eq!(lines.len(), want.len());
+    for (l, w) in lines.iter().zip(&want) {
+        assert_eq!(
+            (l.verdict.as_str(), l.name.as_str()),
+            (w.0, w.1),
+            "{lines:?}"
+        );
+        if w.0 == "fail" {
+            assert!(
+                glob(
+                    "sent *; the server closed with 1000 Normal Closure, not 100* [RFC 6455 *]",
+                    &l.rest
+                ),
+                "{l:?}"
+            );
+        }
+    }
+    assert!(
+        glob("22 probes: 9 pass, 0 warn, 7 fail, 6 info, in *", &summary),
+        "{summary}"
+    );
+    assert_eq!(code, 13);
+}
+
+#[test]
+fn text_that_is_not_utf8_taken_and_echoed_is_named() {
+    let server = CheckServer::start(Defect::NoUtf8Check);
+    let (code, lines, _, _) = check(&[&server.url()]);
+    assert_report(
+        &lines,
+        &with(&[(
+            "fail",
+            "invalid-utf8",
+            "sent a text message that is not UTF-8; the server kept going, and then broke a rule itself: * [RFC 6455 8.1]",
+        )]),
+    );
+    assert_eq!(code, 13);
+}

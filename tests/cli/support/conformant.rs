@@ -1,0 +1,303 @@
+//! [`CheckServer`]: a WebSocket echo server written by hand for the
+//! `--check` tests, strict about RFC 6455 (version 13 only, with 426 and
+//! `Sec-WebSocket-Version: 13` otherwise; 400 without a key; every frame
+//! rule of section 5 and 8.1 enforced with 1002 or 1007; messages over
+//! [`LIMIT`] closed with 1009), with at most ONE [`Defect`] planted. It
+//! takes any number of connections (a check opens a dozen), each on its
+//! own thread with 10 s socket timeouts, on 127.0.0.1 port 0, until it is
+//! dropped. It never uses wsprobe's code: the frame layer is its own.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::thread;
+
+use super::configure_socket;
+use super::raw::{close_payload, frame, response_101};
+
+/// The largest message the server takes (1 MiB, as Python websockets'
+/// default); a larger one is closed with 1009.
+pub const LIMIT: usize = 1 << 20;
+
+/// The one thing a [`CheckServer`] gets wrong.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Defect {
+    /// None: the server is correct.
+    None,
+    /// Takes unmasked client frames.
+    AcceptsUnmasked,
+    /// Sends a wrong Sec-WebSocket-Accept.
+    WrongAccept,
+    /// Ignores RSV bits.
+    IgnoresRsv,
+    /// Answers a ping with another payload.
+    WrongPongPayload,
+    /// Drops TCP instead of answering a Close.
+    NoCloseAnswer,
+    /// Fails the connection with 1000 instead of 1002 or 1007.
+    WrongCloseCode,
+    /// Chooses the subprotocol "chat" whatever was offered.
+    UnofferedSubprotocol,
+    /// Upgrades any version (no 426 for version 8).
+    AnyVersion,
+    /// Takes a text message that is not UTF-8 (and echoes it).
+    NoUtf8Check,
+}
+
+/// The server; see the module documentation.
+pub struct CheckServer {
+    addr: SocketAddr,
+    stop: Arc<AtomicBool>,
+    connections: Arc<AtomicUsize>,
+}
+
+impl CheckServer {
+    /// Listen on 127.0.0.1 port 0 with `defect` planted.
+    pub fn start(defect: Defect) -> CheckServer {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+        let addr = listener.local_addr().expect("local_addr");
+        let stop = Arc::new(AtomicBool::new(false));
+        let connections = Arc::new(AtomicUsize::new(0));
+        let (s, n) = (stop.clone(), connections.clone());
+        thread::spawn(move || {
+            for conn in listener.incoming() {
+                if s.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(conn) = conn else { continue };
+                n.fetch_add(1, Ordering::SeqCst);
+                configure_socket(&conn);
+                thread::spawn(move || serve(conn, defect));
+            }
+        });
+        CheckServer {
+            addr,
+            stop,
+            connections,
+        }
+    }
+
+    /// `ws://127.0.0.1:PORT/`
+    pub fn url(&self) -> String {
+        format!("ws://{}/", self.addr)
+    }
+
+    /// How many connections arrived so far.
+    pub fn connections(&self) -> usize {
+        self.connections.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for CheckServer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        // Wake the accepting thread so that it sees the flag.
+        let _ = TcpStream::connect(self.addr);
+    }
+}
+
+/// One connection: the handshake, then the frame loop.
+fn serve(mut s: TcpStream, defect: Defect) {
+    let Some(head) = read_head(&mut s) else {
+        return;
+    };
+    let mut storage = [httparse::EMPTY_HEADER; 64];
+    let mut req = httparse::Request::new(&mut storage);
+    if !matches!(req.parse(&head), Ok(httparse::Status::Complete(_))) {
+        let _ = s.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
+        return;
+    }
+    let header = |name: &str| {
+        req.headers
+            .iter()
+            .find(|h| h.name.eq_ignore_ascii_case(name))
+            .map(|h| String::from_utf8_lossy(h.value).trim().to_string())
+    };
+    if header("Sec-WebSocket-Version").as_deref() != Some("13") && defect != Defect::AnyVersion {
+        let _ = s.write_all(
+            b"HTTP/1.1 426 Upgrade Required\r\nSec-WebSocket-Version: 13\r\nContent-Length: 0\r\n\r\n",
+        );
+        return;
+    }
+    let Some(key) = header("Sec-WebSocket-Key") else {
+        let _ = s.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
+        return;
+    };
+    let key = if defect == Defect::WrongAccept {
+        format!("{key}x")
+    } else {
+        key
+    };
+    let offered = header("Sec-WebSocket-Protocol");
+    let chosen = match defect {
+        Defect::UnofferedSubprotocol => Some("chat".to_string()),
+        _ => offered.and_then(|o| o.split(',').next().map(|p| p.trim().to_string())),
+    };
+    let extra: Vec<(&str, &str)> = chosen
+        .as_deref()
+        .map(|c| vec![("Sec-WebSocket-Protocol", c)])
+        .unwrap_or_default();
+    if s.write_all(&response_101(&key, &extra)).is_err() {
+        return;
+    }
+    frames(&mut s, defect);
+}
+
+/// The request head, byte by byte (at most 16 KiB), or None.
+fn read_head(s: &mut TcpStream) -> Option<Vec<u8>> {
+    let mut head = Vec::new();
+    let mut b = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        if head.len() > 16 * 1024 || s.read(&mut b).ok()? == 0 {
+            return None;
+        }
+        head.push(b[0]);
+    }
+    Some(head)
+}
+
+/// A frame as read: FIN, RSV bits, opcode, masked, unmasked payload.
+struct Frame {
+    fin: bool,
+    rsv: u8,
+    opcode: u8,
+    masked: bool,
+    payload: Vec<u8>,
+}
+
+/// Read one frame; None on EOF, error, or a frame over the limit (the
+/// close code to send then is in the Err).
+fn read_frame(s: &mut TcpStream) -> Result<Frame, Option<u16>> {
+    let mut h = [0u8; 2];
+    s.read_exact(&mut h).map_err(|_| None)?;
+    let len = match h[1] & 0x7f {
+        126 => {
+            let mut b = [0u8; 2];
+            s.read_exact(&mut b).map_err(|_| None)?;
+            u64::from(u16::from_be_bytes(b))
+        }
+        127 => {
+            let mut b = [0u8; 8];
+            s.read_exact(&mut b).map_err(|_| None)?;
+            u64::from_be_bytes(b)
+        }
+        n => u64::from(n),
+    };
+    if len > LIMIT as u64 {
+        return Err(Some(1009));
+    }
+    let masked = h[1] & 0x80 != 0;
+    let mut key = [0u8; 4];
+    if masked {
+        s.read_exact(&mut key).map_err(|_| None)?;
+    }
+    let mut payload = vec![0u8; len as usize];
+    s.read_exact(&mut payload).map_err(|_| None)?;
+    if masked {
+        for (i, b) in payload.iter_mut().enumerate() {
+            *b ^= key[i % 4];
+        }
+    }
+    Ok(Frame {
+        fin: h[0] & 0x80 != 0,
+        rsv: (h[0] >> 4) & 0x7,
+        opcode: h[0] & 0xf,
+        masked,
+        payload,
+    })
+}
+
+/// Echo messages, answer pings and the Close, fail the connection on
+/// every rule broken (as the defect allows).
+fn frames(s: &mut TcpStream, defect: Defect) {
+    let fail_code = |code: u16| {
+        if defect == Defect::WrongCloseCode {
+            1000
+        } else {
+            code
+        }
+    };
+    let mut message: Option<(u8, Vec<u8>)> = None;
+    loop {
+        let f = match read_frame(s) {
+            Ok(f) => f,
+            Err(Some(code)) => return close(s, code),
+            Err(None) => return,
+        };
+        let broken = (!f.masked && defect != Defect::AcceptsUnmasked)
+            || (f.rsv != 0 && defect != Defect::IgnoresRsv)
+            || matches!(f.opcode, 0x3..=0x7 | 0xb..=0xf)
+            || (f.opcode >= 0x8 && (!f.fin || f.payload.len() > 125))
+            || (f.opcode == 0x0 && message.is_none())
+            || (matches!(f.opcode, 0x1 | 0x2) && message.is_some());
+        if broken {
+            return close(s, fail_code(1002));
+        }
+        match f.opcode {
+            0x8 => {
+                if defect != Defect::NoCloseAnswer {
+                    let code = f
+                        .payload
+                        .get(..2)
+                        .map_or(1000, |c| u16::from_be_bytes([c[0], c[1]]));
+                    close(s, code);
+                }
+                return;
+            }
+            0x9 => {
+                let mut p = f.payload;
+                if defect == Defect::WrongPongPayload {
+                    p.reverse();
+                    p.push(b'!');
+                }
+                if s.write_all(&frame(true, 0xA, &p)).is_err() {
+                    return;
+                }
+            }
+            0xA => {}
+            op => {
+                let (kind, mut data) = message.take().unwrap_or((op, Vec::new()));
+                data.extend_from_slice(&f.payload);
+                if data.len() > LIMIT {
+                    return close(s, 1009);
+                }
+                if !f.fin {
+                    message = Some((kind, data));
+                    continue;
+                }
+                if kind == 0x1
+                    && std::str::from_utf8(&data).is_err()
+                    && defect != Defect::NoUtf8Check
+                {
+                    return close(s, fail_code(1007));
+                }
+                if s.write_all(&frame(true, kind, &data)).is_err() {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// Fail the connection with `code`, then close TCP: our side first, then
+/// read what the client still sends until it closes too (closing with
+/// unread bytes would reset the connection, and the reset can destroy the
+/// Close before the client reads it). Bounded by the socket's timeout and
+/// [`DRAIN`] bytes.
+fn close(s: &mut TcpStream, code: u16) {
+    let _ = s.write_all(&frame(true, 0x8, &close_payload(code, "")));
+    let _ = s.flush();
+    let _ = s.shutdown(std::net::Shutdown::Write);
+    let mut buf = [0u8; 64 * 1024];
+    let mut drained = 0;
+    while drained < DRAIN {
+        match s.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => drained += n,
+        }
+    }
+}
+
+/// The most [`close`] reads after its Close.
+const DRAIN: usize = 64 << 20;
