@@ -11,6 +11,7 @@ use super::control::ended;
 use super::{ProbeResult, Verdict, budget};
 use crate::config::Config;
 use crate::protocol::frame::{FirstByte, Opcode};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use tungstenite::Message;
 
@@ -28,8 +29,9 @@ const NEEDS_ECHO: [&str; 4] = [
     "max-message",
 ];
 
-/// Detection, then the echo probes, or why they did not run.
-pub fn run(cfg: &Config) -> Vec<ProbeResult> {
+/// Detection (said in `echoes`), then the echo probes, or why they did
+/// not run.
+pub fn run(cfg: &Config, echoes: &AtomicBool) -> Vec<ProbeResult> {
     let mut c = cfg.clone();
     c.compress = false;
     let cfg = &c;
@@ -39,6 +41,7 @@ pub fn run(cfg: &Config) -> Vec<ProbeResult> {
     };
     match detect(&mut ws) {
         Ok(fact) => {
+            echoes.store(true, Ordering::SeqCst);
             let mut out = vec![ProbeResult::new("echo", Verdict::Info, None, vec![fact])];
             std::thread::scope(|s| {
                 let limit = s.spawn(|| max_message(cfg));

@@ -180,7 +180,10 @@ fn status_words(h: &ResponseHead) -> String {
 }
 
 /// Section 4.4: a version the server does not speak gets an error status
-/// and `Sec-WebSocket-Version` with the versions it does.
+/// and `Sec-WebSocket-Version` with the versions it does (a MUST: fail
+/// without the header); 426 is the status section 4.2.2 names (warn for
+/// another); a 101 means the server speaks version 8 too, which 4.4
+/// allows (warn).
 fn version_8(cfg: &Config) -> ProbeResult {
     let name = "version-8";
     let rfc = Some("RFC 6455 4.4");
@@ -210,11 +213,17 @@ fn version_8(cfg: &Config) -> ProbeResult {
     };
     let fact = format!("answered {}, {said}", status_words(&head));
     if head.status == 101 {
+        // Section 4.4 lets a server speak other versions than 13; version
+        // 8 (draft hybi-08) is one some servers keep on purpose. Not a
+        // failure, but not the refusal most clients expect.
         ProbeResult::new(
             name,
-            Verdict::Fail,
+            Verdict::Warn,
             rfc,
-            vec![format!("upgraded a version 8 request: {fact}")],
+            vec![
+                format!("upgraded a version 8 request: {fact}"),
+                "the server speaks draft version 8 too (section 4.4 allows it)".into(),
+            ],
         )
     } else if head.tokens("Sec-WebSocket-Version").contains(&"13") {
         let v = if head.status == 426 {

@@ -22,6 +22,7 @@ mod path;
 
 use crate::config::Config;
 use crate::error::Result;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 /// How long each probe family may take, from the moment it starts: a
@@ -120,12 +121,13 @@ pub fn run(cfg: &Config) -> Result<Report> {
     let start = Instant::now();
     let spec = cfg.check.unwrap_or_default();
     let base = handshake::baseline(cfg, start + PROBE_BUDGET)?;
+    let echoes = AtomicBool::new(false);
     type Family<'a> = Box<dyn FnOnce() -> Vec<ProbeResult> + Send + 'a>;
     let families: Vec<(&'static str, Family)> = vec![
         ("handshake", Box::new(|| handshake::requests(cfg))),
         ("control", Box::new(|| control::run(cfg))),
         ("enforcement", Box::new(|| enforcement::run(cfg))),
-        ("echo", Box::new(|| echo::run(cfg))),
+        ("echo", Box::new(|| echo::run(cfg, &echoes))),
         ("deflate", Box::new(|| deflate::run(cfg))),
         ("path", Box::new(|| path::run(cfg, &base.tls, spec.idle))),
     ];
@@ -150,13 +152,10 @@ pub fn run(cfg: &Config) -> Result<Report> {
             .collect()
     });
     results.extend(outcomes.into_iter().flatten());
-    let echo = results
-        .iter()
-        .any(|r| r.name == "echo" && r.verdict == Verdict::Pass);
     Ok(Report {
         url: cfg.target.url.clone(),
         results,
-        echo,
+        echo: echoes.load(Ordering::SeqCst),
         took: start.elapsed(),
     })
 }

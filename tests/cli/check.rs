@@ -8,7 +8,8 @@
 
 use crate::support::conformant::{CheckServer, Defect};
 use crate::support::daemon::{Daemon, find, free_port};
-use crate::support::{PythonEcho, wsprobe};
+use crate::support::tls::{TestPki, openssl, write_ca_file};
+use crate::support::{PythonEcho, node, wsprobe};
 
 /// One report line, split: verdict, probe, the rest (facts and RFC).
 #[derive(Debug)]
@@ -291,15 +292,6 @@ fn each_planted_defect_is_named() {
             ),
         ),
         (
-            Defect::AnyVersion,
-            vec![],
-            (
-                "fail",
-                "version-8",
-                "upgraded a version 8 request: answered 101 Switching Protocols, no Sec-WebSocket-Version [RFC 6455 4.4]",
-            ),
-        ),
-        (
             Defect::WrongAccept,
             vec![],
             (
@@ -329,6 +321,27 @@ fn each_planted_defect_is_named() {
         );
     }
 }
+
+/// A server that upgrades version 8 speaks a draft too: a warning (section
+/// 4.4 allows other versions), exit 0.
+#[test]
+fn upgrading_version_8_is_a_warning() {
+    let server = CheckServer::start(Defect::AnyVersion);
+    let (code, lines, summary, _) = check(&[&server.url()]);
+    assert_report(&lines, &with(&[VERSION_8_UPGRADED]));
+    assert!(
+        glob("22 probes: 15 pass, 1 warn, 0 fail, 6 info, in *", &summary),
+        "{summary}"
+    );
+    assert_eq!(code, 0);
+}
+
+const VERSION_8_UPGRADED: (&str, &str, &str) = (
+    "warn",
+    "version-8",
+    "upgraded a version 8 request: answered 101 Switching Protocols, no Sec-WebSocket-Version; \
+     the server speaks draft version 8 too (section 4.4 allows it) [RFC 6455 4.4]",
+);
 
 /// Failing the connection with 1000 is the wrong code, in each probe that
 /// fails it.
@@ -379,4 +392,248 @@ fn text_that_is_not_utf8_taken_and_echoed_is_named() {
         )]),
     );
     assert_eq!(code, 13);
+}
+
+// ------------------------------------------------------------ real servers
+
+/// Python websockets 17.4 answers a version 8 request with 400 and no
+/// Sec-WebSocket-Version header: against section 4.4's MUST, recorded here
+/// as what it does.
+const PYTHON_VERSION_8: (&str, &str, &str) = (
+    "fail",
+    "version-8",
+    "answered 400 Bad Request, no Sec-WebSocket-Version; the refusal must name the versions \
+     spoken: Sec-WebSocket-Version: 13 [RFC 6455 4.4]",
+);
+/// Servers with no limit of their own under 16 MiB.
+const UNLIMITED: [(&str, &str, &str); 2] = [
+    (
+        "pass",
+        "fidelity",
+        "text and binary came back byte for byte at 0 B, 1 B, 125 B, 126 B, 65535 B, 64 KiB, \
+         1 MiB, 4 MiB",
+    ),
+    ("info", "max-message", "echoed 16 MiB, the largest tried"),
+];
+const DEFLATE_KEPT_CONTEXT: (&str, &str, &str) = (
+    "pass",
+    "context-takeover",
+    "the server kept its context (second copy * B on the wire, first * B)",
+);
+
+/// The report against a server whose lines differ from the correct one's
+/// by `changed` (and the unlimited sizes).
+fn expected(
+    changed: &[(&'static str, &'static str, &'static str)],
+) -> Vec<(&'static str, &'static str, &'static str)> {
+    let mut all = UNLIMITED.to_vec();
+    all.extend_from_slice(changed);
+    with(&all)
+}
+
+fn python_report(compression: bool) -> Vec<(&'static str, &'static str, &'static str)> {
+    if compression {
+        expected(&[
+            PYTHON_VERSION_8,
+            (
+                "pass",
+                "extensions",
+                "agreed permessage-deflate; server_max_window_bits=12; client_max_window_bits=12",
+            ),
+            (
+                "pass",
+                "deflate",
+                "agreed permessage-deflate; server_max_window_bits=12; client_max_window_bits=12; \
+                 the server inflated ours and its echoes inflate: 4200 B in * B",
+            ),
+            DEFLATE_KEPT_CONTEXT,
+        ])
+    } else {
+        expected(&[PYTHON_VERSION_8])
+    }
+}
+
+#[test]
+fn python_websockets_with_compression() {
+    let echo = PythonEcho::start();
+    let (code, lines, summary, stderr) = check(&[&echo.url()]);
+    assert_report(&lines, &python_report(true));
+    assert!(
+        glob("22 probes: 17 pass, 0 warn, 1 fail, 4 info, in *", &summary),
+        "{summary}"
+    );
+    assert_eq!(code, 13, "{stderr}");
+    assert_eq!(echo.next_connection(), "/");
+}
+
+#[test]
+fn python_websockets_without_compression() {
+    let echo = PythonEcho::start_with(&["--no-compression"]);
+    let (code, lines, summary, _) = check(&[&echo.url()]);
+    assert_report(&lines, &python_report(false));
+    assert!(
+        glob("22 probes: 15 pass, 0 warn, 1 fail, 6 info, in *", &summary),
+        "{summary}"
+    );
+    assert_eq!(code, 13);
+}
+
+/// The report as one JSON event: the same verdicts, the echo detected.
+#[test]
+fn python_websockets_as_json() {
+    let echo = PythonEcho::start();
+    let out = wsprobe()
+        .args(["--check", "--json", &echo.url()])
+        .output()
+        .expect("wsprobe runs");
+    assert_eq!(out.status.code(), Some(13));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut events = text.lines().map(|l| {
+        serde_json::from_str::<serde_json::Value>(l).unwrap_or_else(|e| panic!("{e}: {l}"))
+    });
+    let report = events.next().expect("the report");
+    assert_eq!(report["event"], "check");
+    assert_eq!(report["echo"], true);
+    let want = python_report(true);
+    let probes = report["probes"].as_array().expect("probes");
+    assert_eq!(probes.len(), want.len());
+    for (p, (verdict, name, _)) in probes.iter().zip(&want) {
+        assert_eq!(
+            (p["verdict"].as_str(), p["name"].as_str()),
+            (Some(*verdict), Some(*name))
+        );
+    }
+    assert_eq!(probes[3]["rfc"], "RFC 6455 4.4");
+    assert_eq!(report["summary"]["fail"], 1);
+    let error = events.next().expect("the error event");
+    assert_eq!(error["event"], "error");
+    assert_eq!(error["class"], "check");
+}
+
+/// Node's ws 8.23.1 upgrades version 8 on purpose (it speaks hybi-08).
+#[test]
+fn node_ws_with_and_without_compression() {
+    for compression in [true, false] {
+        let args: &[&str] = if compression {
+            &[]
+        } else {
+            &["--no-compression"]
+        };
+        let Some(server) = node::start_ws(args) else {
+            return;
+        };
+        let (code, lines, summary, stderr) = check(&[&server.url()]);
+        let mut changed = vec![VERSION_8_UPGRADED];
+        if compression {
+            changed.extend([
+                ("pass", "extensions", "agreed permessage-deflate"),
+                (
+                    "pass",
+                    "deflate",
+                    "agreed permessage-deflate; the server inflated ours and its echoes inflate: \
+                     4200 B in * B",
+                ),
+                DEFLATE_KEPT_CONTEXT,
+            ]);
+        }
+        assert_report(&lines, &expected(&changed));
+        let want = if compression {
+            "22 probes: 17 pass, 1 warn, 0 fail, 4 info, in *"
+        } else {
+            "22 probes: 15 pass, 1 warn, 0 fail, 6 info, in *"
+        };
+        assert!(glob(want, &summary), "{summary}");
+        assert_eq!(code, 0, "{stderr}");
+    }
+}
+
+const NGINX_CONF: &str = r#"
+worker_processes 1;
+pid nginx.pid;
+error_log error.log warn;
+events { worker_connections 256; }
+http {
+  access_log off;
+  client_body_temp_path tmp; proxy_temp_path tmp; fastcgi_temp_path tmp;
+  uwsgi_temp_path tmp; scgi_temp_path tmp;
+  map $http_upgrade $connection_upgrade { default upgrade; '' close; }
+  server {
+    listen 127.0.0.1:@LISTEN@;
+    listen 127.0.0.1:@TLS@ ssl;
+    ssl_certificate cert.pem;
+    ssl_certificate_key key.pem;
+    location / {
+      proxy_pass http://127.0.0.1:@WS@;
+      proxy_http_version 1.1;
+      proxy_set_header Upgrade $http_upgrade;
+      proxy_set_header Connection $connection_upgrade;
+    }
+  }
+}
+"#;
+
+/// nginx in front of the Python server: the frames pass through, so the
+/// report is the server's; over TLS, the tls probe reports nginx's.
+#[test]
+fn nginx_in_front_of_python_websockets() {
+    let Some(bin) = find("nginx", "nginx") else {
+        return;
+    };
+    let echo = PythonEcho::start();
+    let (port, tls_port) = (free_port(), free_port());
+    let dir = Daemon::dir("nginx-check");
+    std::fs::create_dir(dir.path().join("tmp")).expect("mkdir tmp");
+    let pki = TestPki::generate();
+    for (file, args, der) in [
+        (
+            "cert.pem",
+            ["x509", "-inform", "der"],
+            pki.leaf_der.as_ref(),
+        ),
+        (
+            "key.pem",
+            ["pkey", "-inform", "der"],
+            pki.leaf_key_der.as_slice(),
+        ),
+    ] {
+        std::fs::write(dir.path().join(file), openssl(&args, der)).expect("write pem");
+    }
+    let conf = NGINX_CONF
+        .replace("@LISTEN@", &port.to_string())
+        .replace("@TLS@", &tls_port.to_string())
+        .replace("@WS@", &echo.port().to_string());
+    std::fs::write(dir.path().join("nginx.conf"), conf).expect("write nginx.conf");
+    let mut cmd = std::process::Command::new(bin);
+    cmd.arg("-p")
+        .arg(dir.path())
+        .arg("-e")
+        .arg(dir.path().join("error.log"))
+        .arg("-c")
+        .arg(dir.path().join("nginx.conf"))
+        .args(["-g", "daemon off;"]);
+    let _nginx = Daemon::start("nginx", cmd, dir, &[port, tls_port]);
+
+    let (code, lines, _, stderr) = check(&[&format!("ws://127.0.0.1:{port}/")]);
+    assert_report(&lines, &python_report(true));
+    assert_eq!(code, 13, "{stderr}");
+
+    let ca = write_ca_file(&pki);
+    let ca = ca.path().to_str().expect("a UTF-8 temp path");
+    let url = format!("wss://localhost:{tls_port}/");
+    let (code, lines, _, stderr) = check(&[
+        "--cacert",
+        ca,
+        "--resolve",
+        &format!("localhost:{tls_port}:127.0.0.1"),
+        &url,
+    ]);
+    let mut want = python_report(true);
+    *want.last_mut().expect("tls") = (
+        "pass",
+        "tls",
+        "TLS 1.*, TLS*; certificate expires in * days; 1 certificate presented; chain \
+         complete: verified without fetching anything",
+    );
+    assert_report(&lines, &want);
+    assert_eq!(code, 13, "{stderr}");
 }
