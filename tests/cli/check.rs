@@ -568,6 +568,14 @@ http {
       proxy_set_header Upgrade $http_upgrade;
       proxy_set_header Connection $connection_upgrade;
     }
+    # a proxy that drops silent connections after a second
+    location /idle/ {
+      proxy_pass http://127.0.0.1:@WS@;
+      proxy_http_version 1.1;
+      proxy_set_header Upgrade $http_upgrade;
+      proxy_set_header Connection $connection_upgrade;
+      proxy_read_timeout 1s;
+    }
   }
 }
 "#;
@@ -636,4 +644,75 @@ fn nginx_in_front_of_python_websockets() {
     );
     assert_report(&lines, &want);
     assert_eq!(code, 13, "{stderr}");
+
+    // -k: the chain is not verified, and the report says so.
+    let (_, lines, _, _) = check(&["-k", &url]);
+    let tls = lines.last().expect("tls");
+    assert_eq!((tls.verdict.as_str(), tls.name.as_str()), ("warn", "tls"));
+    assert!(
+        glob("TLS 1.*; not verified (-k): * [RFC 6125 6]", &tls.rest),
+        "{tls:?}"
+    );
+
+    // --idle: nginx's proxy_read_timeout drops the silent connection.
+    let (_, lines, _, _) = check(&["--idle", "5", &format!("ws://127.0.0.1:{port}/idle/")]);
+    let idle = lines.last().expect("idle");
+    assert_eq!(
+        (idle.verdict.as_str(), idle.name.as_str()),
+        ("info", "idle")
+    );
+    assert!(
+        glob(
+            "dropped without a Close after *: an idle timeout, often a proxy's",
+            &idle.rest
+        ),
+        "{idle:?}"
+    );
+}
+
+/// --idle against a server that lets silence be: it survives, and the
+/// probe says how long it waited.
+#[test]
+fn idle_connection_that_survives() {
+    let server = CheckServer::start(Defect::None);
+    let (code, lines, summary, _) = check(&["--idle", "0.3", &server.url()]);
+    let mut want = correct_report();
+    want.push((
+        "info",
+        "idle",
+        "survived 300.0 ms of silence from us (0 messages from the server)",
+    ));
+    assert_report(&lines, &want);
+    assert!(
+        glob("23 probes: 16 pass, 0 warn, 0 fail, 7 info, in *", &summary),
+        "{summary}"
+    );
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn idle_needs_check_and_unreachable_servers_keep_their_status() {
+    let out = wsprobe()
+        .args(["--idle", "1", "ws://127.0.0.1:1/"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--idle needs --check"));
+    // Nothing listens: the usual diagnosis and exit 4, no report.
+    let port = crate::support::refused_port();
+    let out = wsprobe()
+        .args(["--check", &format!("ws://127.0.0.1:{port}/")])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(4), "{out:?}");
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("wsprobe: error: "));
+    // A plain HTTP server: the refusal as usual, exit 6.
+    let http = crate::support::daemon::PlainHttp::start();
+    let out = wsprobe()
+        .args(["--check", &format!("ws://127.0.0.1:{}/plain/", http.port())])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(6), "{out:?}");
+    assert!(out.stdout.is_empty());
 }
