@@ -5,6 +5,10 @@
 //! turns a parsed [`Cli`] into a [`crate::config::Config`]. The flag names
 //! are an interface that scripts rely on (see DESIGN.md, "The CLI contract").
 
+// The doc comments of the flags are their help text, written for a terminal:
+// `items[0]` in a jq path is not a rustdoc link.
+#![allow(rustdoc::broken_intra_doc_links)]
+
 use crate::protocol::frame::{CLOSE_CODES_ALLOWED, close_code_on_wire};
 use clap::{ArgAction, Parser, ValueEnum};
 use std::path::PathBuf;
@@ -453,10 +457,12 @@ pub struct Cli {
 
     // ----- check -----
     /// Check the server at URL instead of opening a session: run a battery
-    /// of probes and print a report, one line per probe (pass, warn, fail
-    /// or info), the facts measured and the RFC section of each failure.
+    /// of probes, some of which send deliberately invalid frames, and print
+    /// a report (exit status 13 when a probe failed).
     ///
-    /// The probes: the handshake (101, Accept, tokens, subprotocol and
+    /// One line per probe (pass, warn, fail or info) with the facts
+    /// measured and the RFC section of each failure, then a summary. The
+    /// probes: the handshake (101, Accept, tokens, subprotocol and
     /// extension answers, a version 8 request, a request without a key),
     /// pings and the close handshake, the server's enforcement of the
     /// protocol, echo probes when the server echoes (fragments, sizes up to

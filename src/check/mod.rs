@@ -3,14 +3,14 @@
 //! on a thread of its own, each bounded by a deadline; the result is data
 //! (a [`Report`] of [`ProbeResult`]s) that `output::check` renders.
 //!
-//! The first connection is made alone ([`handshake::baseline`]): when the
+//! The first connection is made alone (`handshake::baseline`): when the
 //! server cannot be reached or refuses the upgrade, that is the usual typed
 //! error with its usual exit status, not a report. Then the families run
-//! in parallel: [`handshake`] (the 101 and deliberately broken requests),
-//! [`control`] (ping, close), [`enforcement`] (deliberately invalid frames,
-//! which the server must fail the connection for), [`echo`] (only when the
-//! server echoes, which it is asked first), [`deflate`] (RFC 7692) and
-//! [`path`] (TLS, and the opt-in idle probe). Nothing here prints.
+//! in parallel: `handshake` (the 101 and deliberately broken requests),
+//! `control` (ping, close), `enforcement` (deliberately invalid frames,
+//! which the server must fail the connection for), `echo` (only when the
+//! server echoes, which it is asked first), `deflate` (RFC 7692) and
+//! `path` (TLS, and the opt-in idle probe). Nothing here prints.
 
 mod conn;
 mod control;

@@ -245,7 +245,8 @@ fn an_offered_subprotocol_chosen_passes() {
 /// Each planted defect, named by the probe that finds it, exit 13.
 #[test]
 fn each_planted_defect_is_named() {
-    let cases: Vec<(Defect, Vec<&str>, (&str, &str, &str))> = vec![
+    type Case = (Defect, Vec<&'static str>, (&'static str, &'static str, &'static str));
+    let cases: Vec<Case> = vec![
         (
             Defect::AcceptsUnmasked,
             vec![],
