@@ -497,11 +497,11 @@ RSV2 and RSV3 and no extension (5.2), opcode 0x3 (5.2), a ping without FIN
 (5.4), a text message that is not UTF\-8 (8.1); then a valid ping. Pass when
 the server closes with 1002 (1007 for UTF\-8); fail when it closes with
 another code or none, or keeps going (answers the ping and has not closed
-300 ms later, sends a message, or neither closes nor drops); warn when it
+1 s later, sends a message, or neither closes nor drops); warn when it
 drops TCP without a Close (7.1.7 says it should send one).
 .TP
 \fBecho\fR
-Info: whether the server echoes a text message within 1 s. Only then do the
+Info: whether the server echoes a text message within 1.5 s. Only then do the
 next four run; otherwise each says it was skipped.
 .TP
 \fBfragmented\fR

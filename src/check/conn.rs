@@ -10,7 +10,7 @@
 //! budget and no more. Nothing here judges: the probes do.
 
 use crate::config::Config;
-use crate::error::{Error, Result, TimeoutKind};
+use crate::error::{Error, Result};
 use crate::event::{CertInfo, Emit, Event};
 use crate::handshake;
 use crate::http::{self, ReadTimeout, ResponseHead};
@@ -53,6 +53,8 @@ impl Write for Bounded {
     }
 
     fn flush(&mut self) -> io::Result<()> {
+        let left = self.budget()?;
+        self.stream.set_write_timeout(Some(left))?;
         self.stream.flush()
     }
 }
@@ -128,19 +130,7 @@ pub fn ask(cfg: &Config, request: &[u8], deadline: Instant, seen: &mut dyn Emit)
         kind,
         after: cfg.handshake_timeout,
     };
-    stream
-        .write_all(request)
-        .and_then(|()| stream.flush())
-        .map_err(|e| {
-            if crate::deadline::is_timeout(&e) {
-                timeout(TimeoutKind::HandshakeRequest)
-            } else {
-                Error::Io {
-                    context: "cannot send the handshake request".into(),
-                    source: e,
-                }
-            }
-        })?;
+    handshake::send_request(&mut stream, request, &timeout)?;
     let got = http::read_response(&mut stream, deadline)
         .map_err(|e| handshake::head_error(e, &stream.stream, &timeout))?;
     let took = start.elapsed();
@@ -202,13 +192,7 @@ impl Ws {
         let (request, _) = handshake::build_request(&cfg)?;
         let a = ask(&cfg, &request, deadline, &mut TlsSeen::default())?;
         if a.head.status != 101 {
-            return Err(Error::Rejected(Box::new(crate::error::Rejection {
-                status: a.head.status,
-                reason: a.head.reason,
-                headers: a.head.headers,
-                body: Vec::new(),
-                body_truncated: false,
-            })));
+            return Err(handshake::rejected(a.head, Vec::new(), false));
         }
         // What was agreed is the deflate probe's to judge; a refused answer
         // leaves the engine without compression.

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use tungstenite::Message;
 
 /// How long the server has to echo the first message.
-pub const ECHO_WAIT: Duration = Duration::from_secs(1);
+pub const ECHO_WAIT: Duration = Duration::from_millis(1500);
 /// The largest message the limit search sends.
 pub const MAX_TRIED: usize = 16 << 20;
 /// The sizes the fidelity probe sends, text and binary.
@@ -208,7 +208,12 @@ fn round_trip(ws: &mut Ws, msg: Message) -> Echoed {
     ws.set_deadline(budget());
     let sent = msg.clone();
     if let Err(e) = ws.send(msg) {
-        return Echoed::Refused(format!("cannot send: {e}"));
+        // The server may have refused the message with a Close and gone
+        // before all of it was written: what it said is still to be read.
+        return match ws.next_data() {
+            end @ Next::Close(_) => Echoed::Refused(ended(&end)),
+            _ => Echoed::Refused(format!("cannot send: {e}")),
+        };
     }
     match ws.next_data() {
         Next::Message(m) if m == sent => Echoed::Same,

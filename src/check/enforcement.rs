@@ -16,7 +16,7 @@ use tungstenite::Message;
 
 /// How long a server that answered the ping after the invalid frame has
 /// left to close.
-const GRACE: Duration = Duration::from_millis(300);
+const GRACE: Duration = Duration::from_secs(1);
 
 /// One invalid frame and what it breaks.
 struct Case {
@@ -186,7 +186,7 @@ fn probe(cfg: &Config, case: Case) -> ProbeResult {
                 format!(
                     "the server kept going: it answered the ping sent after it, and had not \
                      closed {} later",
-                    crate::format::ms(GRACE)
+                    crate::format::secs(GRACE)
                 ),
             ),
             Next::Timeout => verdict(

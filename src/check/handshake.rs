@@ -8,8 +8,8 @@
 use super::conn::{Bounded, TlsSeen, Ws, ask, probe_config, request_with};
 use super::{ProbeResult, Verdict, budget, ms};
 use crate::config::Config;
-use crate::error::{Error, HandshakeProblem, Rejection, Result};
-use crate::handshake::{build_request, validate};
+use crate::error::{Error, HandshakeProblem, Result};
+use crate::handshake::{build_request, rejected, validate};
 use crate::http::{self, ResponseHead};
 use crate::protocol::deflate::{self, Refusal};
 
@@ -35,14 +35,7 @@ pub fn baseline(cfg: &Config, deadline: std::time::Instant) -> Result<Baseline> 
     if a.head.status != 101 {
         let rest = std::mem::take(&mut a.rest);
         let (body, truncated) = http::read_body(&mut a.stream, &a.head, rest, deadline);
-        let head = a.head;
-        return Err(Error::Rejected(Box::new(Rejection {
-            status: head.status,
-            reason: head.reason,
-            headers: head.headers,
-            body,
-            body_truncated: truncated,
-        })));
+        return Err(rejected(a.head, body, truncated));
     }
     let offered = &cfg.request.subprotocols;
     let mut core = vec![format!("101 in {}", ms(a.took))];

@@ -7,8 +7,8 @@
 //! here as what it does.
 
 use crate::support::conformant::{CheckServer, Defect};
-use crate::support::daemon::{Daemon, find, free_port};
-use crate::support::tls::{TestPki, openssl, write_ca_file};
+use crate::support::daemon::{find, free_port, nginx};
+use crate::support::tls::{TestPki, write_ca_file};
 use crate::support::{PythonEcho, node, wsprobe};
 
 /// One report line, split: verdict, probe, the rest (facts and RFC).
@@ -245,7 +245,11 @@ fn an_offered_subprotocol_chosen_passes() {
 /// Each planted defect, named by the probe that finds it, exit 13.
 #[test]
 fn each_planted_defect_is_named() {
-    type Case = (Defect, Vec<&'static str>, (&'static str, &'static str, &'static str));
+    type Case = (
+        Defect,
+        Vec<&'static str>,
+        (&'static str, &'static str, &'static str),
+    );
     let cases: Vec<Case> = vec![
         (
             Defect::AcceptsUnmasked,
@@ -590,37 +594,12 @@ fn nginx_in_front_of_python_websockets() {
     };
     let echo = PythonEcho::start();
     let (port, tls_port) = (free_port(), free_port());
-    let dir = Daemon::dir("nginx-check");
-    std::fs::create_dir(dir.path().join("tmp")).expect("mkdir tmp");
     let pki = TestPki::generate();
-    for (file, args, der) in [
-        (
-            "cert.pem",
-            ["x509", "-inform", "der"],
-            pki.leaf_der.as_ref(),
-        ),
-        (
-            "key.pem",
-            ["pkey", "-inform", "der"],
-            pki.leaf_key_der.as_slice(),
-        ),
-    ] {
-        std::fs::write(dir.path().join(file), openssl(&args, der)).expect("write pem");
-    }
     let conf = NGINX_CONF
         .replace("@LISTEN@", &port.to_string())
         .replace("@TLS@", &tls_port.to_string())
         .replace("@WS@", &echo.port().to_string());
-    std::fs::write(dir.path().join("nginx.conf"), conf).expect("write nginx.conf");
-    let mut cmd = std::process::Command::new(bin);
-    cmd.arg("-p")
-        .arg(dir.path())
-        .arg("-e")
-        .arg(dir.path().join("error.log"))
-        .arg("-c")
-        .arg(dir.path().join("nginx.conf"))
-        .args(["-g", "daemon off;"]);
-    let _nginx = Daemon::start("nginx", cmd, dir, &[port, tls_port]);
+    let _nginx = nginx(&bin, &conf, &pki, &[port, tls_port]);
 
     let (code, lines, _, stderr) = check(&[&format!("ws://127.0.0.1:{port}/")]);
     assert_report(&lines, &python_report(true));
@@ -716,4 +695,49 @@ fn idle_needs_check_and_unreachable_servers_keep_their_status() {
         .expect("runs");
     assert_eq!(out.status.code(), Some(6), "{out:?}");
     assert!(out.stdout.is_empty());
+}
+
+/// Through a real CONNECT proxy (Debian's tinyproxy), every probe's
+/// connection is a tunnel, and the report is the server's own.
+#[test]
+fn through_tinyproxy_every_probe_uses_the_proxy() {
+    let tiny = crate::support::Tinyproxy::start(None);
+    let server = CheckServer::start(Defect::None);
+    let (code, lines, _, stderr) = check(&["-x", &tiny.url(), &server.url()]);
+    assert_report(&lines, &correct_report());
+    assert_eq!(code, 0, "{stderr}");
+    let tunnels = tiny
+        .log()
+        .iter()
+        .filter(|l| l.contains("CONNECT") || l.contains("Established connection"))
+        .count();
+    assert!(tunnels >= 13, "{tunnels} tunnels: {:#?}", tiny.log());
+}
+
+/// A server that does not echo: the echo probes say they were skipped, and
+/// nothing fails.
+#[test]
+fn a_server_that_does_not_echo_skips_the_echo_probes() {
+    let server = CheckServer::start(Defect::NoEcho);
+    let (code, lines, summary, _) = check(&[&server.url()]);
+    let skipped = "skipped: the server does not echo";
+    assert_report(
+        &lines,
+        &with(&[
+            (
+                "info",
+                "echo",
+                "no echo within 1.50 s (0 other messages): the echo probes did not run",
+            ),
+            ("info", "fragmented", skipped),
+            ("info", "control-in-fragments", skipped),
+            ("info", "fidelity", skipped),
+            ("info", "max-message", skipped),
+        ]),
+    );
+    assert!(
+        glob("22 probes: 13 pass, 0 warn, 0 fail, 9 info, in *", &summary),
+        "{summary}"
+    );
+    assert_eq!(code, 0);
 }

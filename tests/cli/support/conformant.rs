@@ -43,6 +43,9 @@ pub enum Defect {
     AnyVersion,
     /// Takes a text message that is not UTF-8 (and echoes it).
     NoUtf8Check,
+    /// Not a defect: sends nothing back (a server that is not an echo
+    /// server; the echo probes must be skipped).
+    NoEcho,
 }
 
 /// The server; see the module documentation.
@@ -272,7 +275,7 @@ fn frames(s: &mut TcpStream, defect: Defect) {
                 {
                     return close(s, fail_code(1007));
                 }
-                if s.write_all(&frame(true, kind, &data)).is_err() {
+                if defect != Defect::NoEcho && s.write_all(&frame(true, kind, &data)).is_err() {
                     return;
                 }
             }
