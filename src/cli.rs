@@ -815,6 +815,17 @@ mod tests {
     }
 
     #[test]
+    fn check_is_a_flag_beside_the_url() {
+        let cli = parse(&["--check", "--idle", "3", "ws://h/"]).expect("parses");
+        assert!(cli.check);
+        assert_eq!(cli.idle, Some(3.0));
+        assert_eq!(cli.url.as_deref(), Some("ws://h/"));
+        assert!(parse(&["--check", "--echo", "h:1"]).is_err());
+        assert!(parse(&["--check", "-i", "h:1"]).is_err());
+        assert!(parse(&["--check", "--idle", "-1", "h:1"]).is_err());
+    }
+
+    #[test]
     fn null_and_whole_conflict() {
         assert!(parse(&["-0", "--whole", "h:1"]).is_err());
         assert!(parse(&["-0", "-b", "h:1"]).is_ok());

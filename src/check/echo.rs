@@ -330,3 +330,25 @@ fn max_message(cfg: &Config) -> ProbeResult {
         )],
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_exactly_the_size_asked_and_valid_utf8() {
+        for n in SIZES.into_iter().chain([2, 3, 17, 18, 19]) {
+            let t = text_of(n);
+            assert_eq!(t.len(), n);
+        }
+        assert!(text_of(4096).chars().any(|c| c.len_utf8() > 1));
+    }
+
+    #[test]
+    fn sizes_read_as_units() {
+        assert_eq!(size(0), "0 B");
+        assert_eq!(size(65535), "65535 B");
+        assert_eq!(size(65536), "64 KiB");
+        assert_eq!(size(4 << 20), "4 MiB");
+    }
+}

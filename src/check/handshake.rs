@@ -277,3 +277,77 @@ fn is_header(l: &str, name: &str) -> bool {
     l.split_once(':')
         .is_some_and(|(n, _)| n.trim().eq_ignore_ascii_case(name))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn head(extra: &str) -> ResponseHead {
+        let raw = format!("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n{extra}\r\n");
+        http::parse_response(raw.as_bytes())
+            .expect("parses")
+            .expect("complete")
+            .1
+    }
+
+    #[test]
+    fn subprotocol_answers_are_judged_against_the_offer() {
+        let offered = ["chat".to_string(), "json".to_string()];
+        let v = |extra: &str, offered: &[String]| subprotocol(&head(extra), offered).verdict;
+        assert_eq!(
+            v("Sec-WebSocket-Protocol: json\r\n", &offered),
+            Verdict::Pass
+        );
+        assert_eq!(v("", &offered), Verdict::Pass);
+        assert_eq!(v("", &[]), Verdict::Info);
+        assert_eq!(
+            v("Sec-WebSocket-Protocol: xml\r\n", &offered),
+            Verdict::Fail
+        );
+        assert_eq!(
+            v("Sec-WebSocket-Protocol: chat, json\r\n", &offered),
+            Verdict::Fail
+        );
+        let r = subprotocol(&head("Sec-WebSocket-Protocol: chat\r\n"), &[]);
+        assert_eq!(r.facts, ["chose chat though none was offered"]);
+        assert_eq!(r.rfc, Some("RFC 6455 4.2.2"));
+    }
+
+    #[test]
+    fn extension_answers_follow_rfc_7692() {
+        let r = extensions(
+            &head("Sec-WebSocket-Extensions: permessage-deflate; server_max_window_bits=7\r\n"),
+            true,
+        );
+        assert_eq!((r.verdict, r.rfc), (Verdict::Fail, Some("RFC 7692 7.1")));
+        let r = extensions(
+            &head("Sec-WebSocket-Extensions: x-webkit-deflate-frame\r\n"),
+            true,
+        );
+        assert_eq!((r.verdict, r.rfc), (Verdict::Fail, Some("RFC 6455 9.1")));
+        let r = extensions(
+            &head("Sec-WebSocket-Extensions: permessage-deflate\r\n"),
+            false,
+        );
+        assert_eq!(r.verdict, Verdict::Fail);
+        let r = extensions(
+            &head("Sec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover\r\n"),
+            true,
+        );
+        assert_eq!(r.verdict, Verdict::Pass);
+        assert_eq!(
+            r.facts,
+            ["agreed permessage-deflate; server_no_context_takeover"]
+        );
+    }
+
+    #[test]
+    fn header_lines_are_matched_by_name() {
+        assert!(is_header("sec-websocket-key: abc", "Sec-WebSocket-Key"));
+        assert!(!is_header(
+            "Sec-WebSocket-Key-Extra: abc",
+            "Sec-WebSocket-Key"
+        ));
+        assert!(!is_header("GET / HTTP/1.1", "Sec-WebSocket-Key"));
+    }
+}

@@ -45,3 +45,36 @@ pub(super) fn check_spec(cli: &Cli, warnings: &mut Vec<String>) -> Result<Option
         idle: cli.idle.map(super::session::secs),
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testutil::config;
+    use std::time::Duration;
+
+    #[test]
+    fn check_and_idle() {
+        let c = config(&["--check", "h:1"]).expect("ok");
+        assert_eq!(c.check.map(|s| s.idle), Some(None));
+        assert!(c.repl.is_none());
+        let c = config(&["--check", "--idle", "2.5", "h:1"]).expect("ok");
+        assert_eq!(
+            c.check.and_then(|s| s.idle),
+            Some(Duration::from_millis(2500))
+        );
+        let e = config(&["--idle", "1", "h:1"]).expect_err("needs --check");
+        assert_eq!(e.exit_code(), 2);
+        assert!(config(&["h:1"]).expect("ok").check.is_none());
+    }
+
+    #[test]
+    fn session_flags_are_warned_about() {
+        let c = config(&["--check", "-d", "x", "-c", "2", "h:1"]).expect("ok");
+        assert!(
+            c.warnings
+                .iter()
+                .any(|w| w == "-d, -c do nothing with --check: it sends its own probes"),
+            "{:?}",
+            c.warnings
+        );
+    }
+}

@@ -8,7 +8,7 @@
 
 use crate::support::conformant::{CheckServer, Defect};
 use crate::support::daemon::{find, free_port, nginx};
-use crate::support::tls::{TestPki, write_ca_file};
+use crate::support::tls::{LeafSpec, TestPki, write_ca_file};
 use crate::support::{PythonEcho, node, wsprobe};
 
 /// One report line, split: verdict, probe, the rest (facts and RFC).
@@ -634,6 +634,35 @@ fn nginx_in_front_of_python_websockets() {
         "{tls:?}"
     );
 
+    // An expired certificate: the usual TLS failure (exit 5) without -k;
+    // with -k, the check runs and the tls probe fails it.
+    let (old_port, old_tls) = (free_port(), free_port());
+    let expired = TestPki::generate_with(&LeafSpec {
+        expired: true,
+        ..LeafSpec::default()
+    });
+    let conf = NGINX_CONF
+        .replace("@LISTEN@", &old_port.to_string())
+        .replace("@TLS@", &old_tls.to_string())
+        .replace("@WS@", &echo.port().to_string());
+    let _old = nginx(&bin, &conf, &expired, &[old_port, old_tls]);
+    let url = format!("wss://127.0.0.1:{old_tls}/");
+    let out = wsprobe().args(["--check", &url]).output().expect("runs");
+    assert_eq!(out.status.code(), Some(5), "{out:?}");
+    assert!(out.stdout.is_empty());
+    let (code, lines, _, _) = check(&["-k", &url]);
+    let tls = lines.last().expect("tls");
+    assert_eq!((tls.verdict.as_str(), tls.name.as_str()), ("fail", "tls"));
+    assert!(
+        glob(
+            "TLS 1.*; the certificate expired * days ago; 1 certificate presented; not verified \
+             (-k): * [RFC 5280 4.1.2.5]",
+            &tls.rest
+        ),
+        "{tls:?}"
+    );
+    assert_eq!(code, 13);
+
     // --idle: nginx's proxy_read_timeout drops the silent connection.
     let (_, lines, _, _) = check(&["--idle", "5", &format!("ws://127.0.0.1:{port}/idle/")]);
     let idle = lines.last().expect("idle");
@@ -740,4 +769,19 @@ fn a_server_that_does_not_echo_skips_the_echo_probes() {
         "{summary}"
     );
     assert_eq!(code, 0);
+}
+
+/// Over a unix socket (--unix-socket), every probe connects there.
+#[test]
+fn over_a_unix_socket() {
+    let server = CheckServer::start_unix(Defect::None);
+    let path = server
+        .socket_path()
+        .to_str()
+        .expect("a UTF-8 path")
+        .to_string();
+    let (code, lines, _, stderr) = check(&["--unix-socket", &path, &server.url()]);
+    assert_report(&lines, &correct_report());
+    assert_eq!(code, 0, "{stderr}");
+    assert!(server.connections() >= 13, "{}", server.connections());
 }

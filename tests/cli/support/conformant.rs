@@ -4,11 +4,13 @@
 //! rule of section 5 and 8.1 enforced with 1002 or 1007; messages over
 //! [`LIMIT`] closed with 1009), with at most ONE [`Defect`] planted. It
 //! takes any number of connections (a check opens a dozen), each on its
-//! own thread with 10 s socket timeouts, on 127.0.0.1 port 0, until it is
-//! dropped. It never uses wsprobe's code: the frame layer is its own.
+//! own thread with 10 s socket timeouts, on 127.0.0.1 port 0 (or a unix
+//! socket in a temporary directory), until it is dropped. It never uses wsprobe's code: the frame layer is its own.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread;
@@ -48,9 +50,33 @@ pub enum Defect {
     NoEcho,
 }
 
+/// A connection the server can serve: TCP or a unix socket.
+trait Conn: Read + Write + Send + 'static {
+    /// Close our sending side.
+    fn shut_write(&self);
+}
+
+impl Conn for TcpStream {
+    fn shut_write(&self) {
+        let _ = self.shutdown(std::net::Shutdown::Write);
+    }
+}
+
+impl Conn for UnixStream {
+    fn shut_write(&self) {
+        let _ = self.shutdown(std::net::Shutdown::Write);
+    }
+}
+
+/// Where it listens.
+enum Place {
+    Tcp(SocketAddr),
+    Unix(PathBuf, tempfile::TempDir),
+}
+
 /// The server; see the module documentation.
 pub struct CheckServer {
-    addr: SocketAddr,
+    place: Place,
     stop: Arc<AtomicBool>,
     connections: Arc<AtomicUsize>,
 }
@@ -60,12 +86,9 @@ impl CheckServer {
     pub fn start(defect: Defect) -> CheckServer {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
         let addr = listener.local_addr().expect("local_addr");
-        let stop = Arc::new(AtomicBool::new(false));
-        let connections = Arc::new(AtomicUsize::new(0));
-        let (s, n) = (stop.clone(), connections.clone());
-        thread::spawn(move || {
+        CheckServer::run(Place::Tcp(addr), move |stop, n| {
             for conn in listener.incoming() {
-                if s.load(Ordering::SeqCst) {
+                if stop.load(Ordering::SeqCst) {
                     break;
                 }
                 let Ok(conn) = conn else { continue };
@@ -73,17 +96,60 @@ impl CheckServer {
                 configure_socket(&conn);
                 thread::spawn(move || serve(conn, defect));
             }
-        });
+        })
+    }
+
+    /// Listen on `check.sock` in a new temporary directory.
+    pub fn start_unix(defect: Defect) -> CheckServer {
+        let dir = tempfile::Builder::new()
+            .prefix("wsprobe-check-")
+            .tempdir()
+            .expect("create the socket directory");
+        let path = dir.path().join("check.sock");
+        let listener = UnixListener::bind(&path).expect("bind the unix socket");
+        CheckServer::run(Place::Unix(path, dir), move |stop, n| {
+            for conn in listener.incoming() {
+                if stop.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(conn) = conn else { continue };
+                n.fetch_add(1, Ordering::SeqCst);
+                let _ = conn.set_read_timeout(Some(super::IO_TIMEOUT));
+                let _ = conn.set_write_timeout(Some(super::IO_TIMEOUT));
+                thread::spawn(move || serve(conn, defect));
+            }
+        })
+    }
+
+    fn run<F>(place: Place, accept: F) -> CheckServer
+    where
+        F: FnOnce(Arc<AtomicBool>, Arc<AtomicUsize>) + Send + 'static,
+    {
+        let stop = Arc::new(AtomicBool::new(false));
+        let connections = Arc::new(AtomicUsize::new(0));
+        let (s, n) = (stop.clone(), connections.clone());
+        thread::spawn(move || accept(s, n));
         CheckServer {
-            addr,
+            place,
             stop,
             connections,
         }
     }
 
-    /// `ws://127.0.0.1:PORT/`
+    /// `ws://127.0.0.1:PORT/` (for a unix socket, `ws://localhost/`).
     pub fn url(&self) -> String {
-        format!("ws://{}/", self.addr)
+        match &self.place {
+            Place::Tcp(addr) => format!("ws://{addr}/"),
+            Place::Unix(..) => "ws://localhost/".into(),
+        }
+    }
+
+    /// The unix socket's path; panics for a TCP server.
+    pub fn socket_path(&self) -> &Path {
+        match &self.place {
+            Place::Unix(path, _) => path,
+            Place::Tcp(addr) => panic!("the CheckServer on {addr} has no unix socket"),
+        }
     }
 
     /// How many connections arrived so far.
@@ -96,12 +162,15 @@ impl Drop for CheckServer {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
         // Wake the accepting thread so that it sees the flag.
-        let _ = TcpStream::connect(self.addr);
+        match &self.place {
+            Place::Tcp(addr) => drop(TcpStream::connect(addr)),
+            Place::Unix(path, _) => drop(UnixStream::connect(path)),
+        }
     }
 }
 
 /// One connection: the handshake, then the frame loop.
-fn serve(mut s: TcpStream, defect: Defect) {
+fn serve<S: Conn>(mut s: S, defect: Defect) {
     let Some(head) = read_head(&mut s) else {
         return;
     };
@@ -148,7 +217,7 @@ fn serve(mut s: TcpStream, defect: Defect) {
 }
 
 /// The request head, byte by byte (at most 16 KiB), or None.
-fn read_head(s: &mut TcpStream) -> Option<Vec<u8>> {
+fn read_head<S: Conn>(s: &mut S) -> Option<Vec<u8>> {
     let mut head = Vec::new();
     let mut b = [0u8; 1];
     while !head.ends_with(b"\r\n\r\n") {
@@ -171,7 +240,7 @@ struct Frame {
 
 /// Read one frame; None on EOF, error, or a frame over the limit (the
 /// close code to send then is in the Err).
-fn read_frame(s: &mut TcpStream) -> Result<Frame, Option<u16>> {
+fn read_frame<S: Conn>(s: &mut S) -> Result<Frame, Option<u16>> {
     let mut h = [0u8; 2];
     s.read_exact(&mut h).map_err(|_| None)?;
     let len = match h[1] & 0x7f {
@@ -213,7 +282,7 @@ fn read_frame(s: &mut TcpStream) -> Result<Frame, Option<u16>> {
 
 /// Echo messages, answer pings and the Close, fail the connection on
 /// every rule broken (as the defect allows).
-fn frames(s: &mut TcpStream, defect: Defect) {
+fn frames<S: Conn>(s: &mut S, defect: Defect) {
     let fail_code = |code: u16| {
         if defect == Defect::WrongCloseCode {
             1000
@@ -288,10 +357,10 @@ fn frames(s: &mut TcpStream, defect: Defect) {
 /// unread bytes would reset the connection, and the reset can destroy the
 /// Close before the client reads it). Bounded by the socket's timeout and
 /// [`DRAIN`] bytes.
-fn close(s: &mut TcpStream, code: u16) {
+fn close<S: Conn>(s: &mut S, code: u16) {
     let _ = s.write_all(&frame(true, 0x8, &close_payload(code, "")));
     let _ = s.flush();
-    let _ = s.shutdown(std::net::Shutdown::Write);
+    s.shut_write();
     let mut buf = [0u8; 64 * 1024];
     let mut drained = 0;
     while drained < DRAIN {
