@@ -165,6 +165,9 @@ pub struct Ws {
     pub conn: Connection<Bounded>,
     /// What the handshake agreed, when permessage-deflate was.
     pub deflate: Option<DeflateParams>,
+    /// An extension answer that could not be agreed (the extensions probe
+    /// says why), as received.
+    pub refused_extensions: Option<String>,
 }
 
 /// How a wait for the server's next message ended.
@@ -197,8 +200,13 @@ impl Ws {
         // What was agreed is the deflate probe's to judge; a refused answer
         // leaves the engine without compression.
         let offers: Vec<&str> = http::values(&a.head.headers, "Sec-WebSocket-Extensions").collect();
-        let deflate = deflate::negotiate(&offers, cfg.compress).ok().flatten();
-        Ok(Ws::on(a.stream, a.rest, deflate, &cfg))
+        let (deflate, refused) = match deflate::negotiate(&offers, cfg.compress) {
+            Ok(d) => (d, None),
+            Err(_) => (None, Some(offers.join(", "))),
+        };
+        let mut ws = Ws::on(a.stream, a.rest, deflate, &cfg);
+        ws.refused_extensions = refused;
+        Ok(ws)
     }
 
     /// The engine on an upgraded stream.
@@ -215,6 +223,7 @@ impl Ws {
         Ws {
             conn: Connection::new(stream, early, settings),
             deflate,
+            refused_extensions: None,
         }
     }
 

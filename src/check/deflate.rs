@@ -33,6 +33,11 @@ pub fn run(cfg: &Config) -> Vec<ProbeResult> {
         Ok(ws) => ws,
         Err(e) => return skip(format!("could not connect: {e}")),
     };
+    if let Some(answer) = ws.refused_extensions.take() {
+        return skip(format!(
+            "the server answered {answer}, which cannot be agreed (see extensions)"
+        ));
+    }
     let Some(params) = ws.deflate else {
         return skip("offered; the server agreed none".into());
     };

@@ -785,3 +785,104 @@ fn over_a_unix_socket() {
     assert_eq!(code, 0, "{stderr}");
     assert!(server.connections() >= 13, "{}", server.connections());
 }
+
+/// More planted defects, each named by its probe (or probes).
+#[test]
+fn defects_of_refusal_and_negotiation_are_named() {
+    type Case = (
+        Defect,
+        &'static str,
+        Vec<(&'static str, &'static str, &'static str)>,
+    );
+    let cases: Vec<Case> = vec![
+        (
+            Defect::AcceptsNoKey,
+            "22 probes: 15 pass, 0 warn, 1 fail, 6 info, in *",
+            vec![(
+                "fail",
+                "no-key",
+                "upgraded a request without Sec-WebSocket-Key (101) [RFC 6455 4.2.1]",
+            )],
+        ),
+        (
+            Defect::BadExtension,
+            "22 probes: 15 pass, 0 warn, 1 fail, 6 info, in *",
+            vec![
+                (
+                    "fail",
+                    "extensions",
+                    "answered permessage-deflate; server_max_window_bits=7: * [RFC 7692 7.1]",
+                ),
+                (
+                    "info",
+                    "deflate",
+                    "the server answered permessage-deflate; server_max_window_bits=7, which \
+                     cannot be agreed (see extensions)",
+                ),
+                (
+                    "info",
+                    "context-takeover",
+                    "the server answered permessage-deflate; server_max_window_bits=7, which \
+                     cannot be agreed (see extensions)",
+                ),
+            ],
+        ),
+        (
+            Defect::BadDeflate,
+            "22 probes: 16 pass, 0 warn, 1 fail, 5 info, in *",
+            vec![
+                ("pass", "extensions", "agreed permessage-deflate"),
+                (
+                    "fail",
+                    "deflate",
+                    "agreed permessage-deflate; echo 1: * [RFC 7692 7.2.2]",
+                ),
+                (
+                    "info",
+                    "context-takeover",
+                    "skipped: the echo did not inflate",
+                ),
+            ],
+        ),
+        (
+            Defect::DropsOnError,
+            "22 probes: 9 pass, 7 warn, 0 fail, 6 info, in *",
+            [
+                "unmasked-frame",
+                "rsv-bits",
+                "reserved-opcode",
+                "fragmented-ping",
+                "long-ping",
+                "stray-continuation",
+            ]
+            .into_iter()
+            .map(|name| {
+                (
+                    "warn",
+                    name,
+                    "sent *; the server dropped TCP without a Close (section 7.1.7: it should \
+                         send 1002 Protocol Error) [RFC 6455 5.*]",
+                )
+            })
+            .chain([(
+                "warn",
+                "invalid-utf8",
+                "sent a text message that is not UTF-8; the server dropped TCP without a Close \
+                     (section 7.1.7: it should send 1007 Invalid Payload Data) [RFC 6455 8.1]",
+            )])
+            .collect(),
+        ),
+    ];
+    for (defect, summary_want, changed) in cases {
+        let server = CheckServer::start(defect);
+        let (code, lines, summary, stderr) = check(&[&server.url()]);
+        assert_report(&lines, &with(&changed));
+        assert!(glob(summary_want, &summary), "{defect:?}: {summary}");
+        let want = if summary_want.contains(" 0 fail") {
+            0
+        } else {
+            13
+        };
+        assert_eq!(code, want, "{defect:?}: {stderr}");
+    }
+}

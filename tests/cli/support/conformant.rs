@@ -45,6 +45,16 @@ pub enum Defect {
     AnyVersion,
     /// Takes a text message that is not UTF-8 (and echoes it).
     NoUtf8Check,
+    /// Drops TCP, without a Close, on every rule broken.
+    DropsOnError,
+    /// Upgrades a request without Sec-WebSocket-Key.
+    AcceptsNoKey,
+    /// Answers the deflate offer with a window of 7 bits (RFC 7692 allows
+    /// 8 to 15).
+    BadExtension,
+    /// Agrees permessage-deflate, inflates what it gets, but echoes with
+    /// RSV1 set over bytes that are not deflate data.
+    BadDeflate,
     /// Not a defect: sends nothing back (a server that is not an echo
     /// server; the echo probes must be skipped).
     NoEcho,
@@ -192,7 +202,9 @@ fn serve<S: Conn>(mut s: S, defect: Defect) {
         );
         return;
     }
-    let Some(key) = header("Sec-WebSocket-Key") else {
+    let Some(key) =
+        header("Sec-WebSocket-Key").or_else(|| (defect == Defect::AcceptsNoKey).then(String::new))
+    else {
         let _ = s.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
         return;
     };
@@ -206,14 +218,27 @@ fn serve<S: Conn>(mut s: S, defect: Defect) {
         Defect::UnofferedSubprotocol => Some("chat".to_string()),
         _ => offered.and_then(|o| o.split(',').next().map(|p| p.trim().to_string())),
     };
-    let extra: Vec<(&str, &str)> = chosen
+    let mut extra: Vec<(&str, &str)> = chosen
         .as_deref()
         .map(|c| vec![("Sec-WebSocket-Protocol", c)])
         .unwrap_or_default();
+    let deflate_offered =
+        header("Sec-WebSocket-Extensions").is_some_and(|e| e.contains("permessage-deflate"));
+    let deflate = deflate_offered && defect == Defect::BadDeflate;
+    match defect {
+        Defect::BadExtension if deflate_offered => extra.push((
+            "Sec-WebSocket-Extensions",
+            "permessage-deflate; server_max_window_bits=7",
+        )),
+        Defect::BadDeflate if deflate => {
+            extra.push(("Sec-WebSocket-Extensions", "permessage-deflate"))
+        }
+        _ => {}
+    }
     if s.write_all(&response_101(&key, &extra)).is_err() {
         return;
     }
-    frames(&mut s, defect);
+    frames(&mut s, defect, deflate);
 }
 
 /// The request head, byte by byte (at most 16 KiB), or None.
@@ -282,7 +307,7 @@ fn read_frame<S: Conn>(s: &mut S) -> Result<Frame, Option<u16>> {
 
 /// Echo messages, answer pings and the Close, fail the connection on
 /// every rule broken (as the defect allows).
-fn frames<S: Conn>(s: &mut S, defect: Defect) {
+fn frames<S: Conn>(s: &mut S, defect: Defect, deflate: bool) {
     let fail_code = |code: u16| {
         if defect == Defect::WrongCloseCode {
             1000
@@ -290,19 +315,26 @@ fn frames<S: Conn>(s: &mut S, defect: Defect) {
             code
         }
     };
-    let mut message: Option<(u8, Vec<u8>)> = None;
+    // With permessage-deflate agreed, RSV1 on a message's first frame means
+    // compressed (RFC 7692 6); the inflater keeps its context.
+    let mut inflater = flate2::Decompress::new(false);
+    let mut message: Option<(u8, bool, Vec<u8>)> = None;
     loop {
         let f = match read_frame(s) {
             Ok(f) => f,
             Err(Some(code)) => return close(s, code),
             Err(None) => return,
         };
+        let compressed_start = deflate && f.rsv == 0b100 && matches!(f.opcode, 0x1 | 0x2);
         let broken = (!f.masked && defect != Defect::AcceptsUnmasked)
-            || (f.rsv != 0 && defect != Defect::IgnoresRsv)
+            || (f.rsv != 0 && defect != Defect::IgnoresRsv && !compressed_start)
             || matches!(f.opcode, 0x3..=0x7 | 0xb..=0xf)
             || (f.opcode >= 0x8 && (!f.fin || f.payload.len() > 125))
             || (f.opcode == 0x0 && message.is_none())
             || (matches!(f.opcode, 0x1 | 0x2) && message.is_some());
+        if broken && defect == Defect::DropsOnError {
+            return;
+        }
         if broken {
             return close(s, fail_code(1002));
         }
@@ -329,27 +361,69 @@ fn frames<S: Conn>(s: &mut S, defect: Defect) {
             }
             0xA => {}
             op => {
-                let (kind, mut data) = message.take().unwrap_or((op, Vec::new()));
+                let (kind, packed, mut data) =
+                    message.take().unwrap_or((op, compressed_start, Vec::new()));
                 data.extend_from_slice(&f.payload);
                 if data.len() > LIMIT {
                     return close(s, 1009);
                 }
                 if !f.fin {
-                    message = Some((kind, data));
+                    message = Some((kind, packed, data));
                     continue;
+                }
+                if packed {
+                    match inflate(&mut inflater, &data) {
+                        Some(d) => data = d,
+                        None => return close(s, 1007),
+                    }
                 }
                 if kind == 0x1
                     && std::str::from_utf8(&data).is_err()
                     && defect != Defect::NoUtf8Check
                 {
+                    if defect == Defect::DropsOnError {
+                        return;
+                    }
                     return close(s, fail_code(1007));
                 }
-                if defect != Defect::NoEcho && s.write_all(&frame(true, kind, &data)).is_err() {
+                let echo = if deflate {
+                    // The planted defect: RSV1 says compressed, the bytes
+                    // are not deflate data.
+                    let mut f = frame(true, kind, b"\xffnot deflate data");
+                    f[0] |= 0x40;
+                    f
+                } else {
+                    frame(true, kind, &data)
+                };
+                if defect != Defect::NoEcho && s.write_all(&echo).is_err() {
                     return;
                 }
             }
         }
     }
+}
+
+/// Inflate one message (RFC 7692 7.2.2: the tail 00 00 ff ff appended),
+/// at most [`LIMIT`] bytes; None when it is not deflate data.
+fn inflate(z: &mut flate2::Decompress, data: &[u8]) -> Option<Vec<u8>> {
+    let mut input = data.to_vec();
+    input.extend_from_slice(&[0, 0, 0xff, 0xff]);
+    let mut out = Vec::with_capacity(4 * input.len() + 64);
+    let start = z.total_in();
+    while ((z.total_in() - start) as usize) < input.len() {
+        if out.len() >= LIMIT {
+            return None;
+        }
+        out.reserve(64 * 1024);
+        let at = (z.total_in() - start) as usize;
+        let before = (z.total_in(), z.total_out());
+        z.decompress_vec(&input[at..], &mut out, flate2::FlushDecompress::Sync)
+            .ok()?;
+        if (z.total_in(), z.total_out()) == before {
+            return None;
+        }
+    }
+    Some(out)
 }
 
 /// Fail the connection with `code`, then close TCP: our side first, then
