@@ -37,6 +37,7 @@ complete -c wsprobe -l write-out -d 'At the end, whatever the outcome, write FOR
 complete -c wsprobe -l retry -d 'After a drop or a failed connection, connect again, up to N times (or \'forever\'), replaying the -d messages on each new connection' -r
 complete -c wsprobe -l retry-delay -d 'The wait before the first retry; it doubles after each' -r
 complete -c wsprobe -l retry-max-time -d 'Start no retry once SECS have passed since the first attempt' -r
+complete -c wsprobe -l exec -d 'Run COMMAND (with sh -c) on the connection: each line it writes (or record, with -0, --whole, -b) is sent as a message, and each message received is written to its stdin, followed by a newline (NUL with -0, nothing with --whole). Its stderr is wsprobe\'s' -r
 complete -c wsprobe -l ping-interval -d 'Send a ping every SECS seconds, to keep the connection alive and to notice a dead peer [REPL default: 20, with --ping-timeout 20]' -r
 complete -c wsprobe -l ping-timeout -d 'Fail (exit status 10) when a keepalive ping has no pong after SECS seconds (default: the ping interval)' -r
 complete -c wsprobe -l har -d 'Write the session to FILE as HAR 1.2: the upgrade request and response, timings, and every message in _webSocketMessages (as browsers export them)' -r -F

@@ -27,6 +27,7 @@ Exit status:
   3 name resolution failed                      9 abnormal close (code other than 1000/1001, or none)
   4 connect failed or timed out (also proxy)    10 timeout during the session
   5 TLS failed                                  11 --expect not met
+                                                12 the --exec program failed
                                                 130 interrupted";
 
 /// A WebSocket client for scripts and people, and a diagnostic tool for
@@ -428,6 +429,21 @@ pub struct Cli {
     #[arg(long, value_name = "SECS", value_parser = parse_secs, requires = "retry",
           help_heading = "Scripting")]
     pub retry_max_time: Option<f64>,
+
+    /// Run COMMAND (with sh -c) on the connection: each line it writes (or
+    /// record, with -0, --whole, -b) is sent as a message, and each message
+    /// received is written to its stdin, followed by a newline (NUL with -0,
+    /// nothing with --whole). Its stderr is wsprobe's.
+    ///
+    /// Stdin is not read, and received messages do not go to stdout. The
+    /// session closes when the program exits (after --wait, which defaults
+    /// to 0 here), or the program's stdin closes when the server ends the
+    /// session. A status other than 0, a signal, or messages it stopped
+    /// taking make the exit status 12. The program sees WSPROBE_URL and, when
+    /// one was agreed, WSPROBE_SUBPROTOCOL.
+    #[arg(long, value_name = "COMMAND", conflicts_with_all = ["echo", "no_input", "retry", "interactive"],
+          help_heading = "Scripting")]
+    pub exec: Option<String>,
 
     /// The expectations in the order they were given on the command line
     /// (filled by [`Cli::parse_args`]; --expect and --expect-json are

@@ -66,7 +66,7 @@ fn scripts_section(w: &mut dyn Write) -> io::Result<()> {
         let name = name.replace('_', "\\_");
         writeln!(w, ".TP\n\\fB%{{{name}}}\\fR\n{what}")?;
     }
-    Ok(())
+    w.write_all(EXEC.as_bytes())
 }
 
 const SCRIPTS: &str = r#".SH "SCRIPTS"
@@ -94,6 +94,22 @@ its outcome, after every message (stdout is flushed first). As in curl:
 format from FILE. Times are in seconds with six decimals, and each is its own
 phase (not cumulative as curl's are); a value that does not apply (no
 connection, no pong) is empty, and null in \fB%{json}\fR. The variables:
+"#;
+
+const EXEC: &str = r#".PP
+\fB\-\-exec COMMAND\fR runs COMMAND with \fBsh \-c\fR once the connection is
+open: what it writes to its stdout is cut into messages as stdin would be
+(lines, \fB\-0\fR records, \fB\-\-whole\fR, \fB\-b\fR), after the \fB\-d\fR messages;
+each message received is written to its stdin followed by a newline (a NUL
+with \fB\-0\fR, nothing with \fB\-\-whole\fR), and not to wsprobe's stdout. Its
+stderr is wsprobe's; it sees \fBWSPROBE_URL\fR and, when one was agreed,
+\fBWSPROBE_SUBPROTOCOL\fR. When it closes its stdout or exits, the session closes
+(after \fB\-w\fR, 0 by default here); when the server ends the session first,
+its stdin closes, and it has 2 s to exit before SIGTERM (then SIGKILL, 2 s
+later). A program that stops reading holds the server back instead of filling
+memory: at most 16 messages wait for it, then wsprobe stops reading the
+socket. A status other than 0, a signal, or messages that arrived after it
+stopped reading make the exit status 12, with the status or the signal named.
 "#;
 
 const MAN_EXTRA: &str = r#".SH "INPUT AND OUTPUT"
@@ -386,6 +402,9 @@ message
 \fBexpect_met\fR
 index, of, pattern (the flag and its argument), after_ms
 .TP
+\fBexec_end\fR
+command, status (null when a signal ended it), signal
+.TP
 \fBretry\fR
 attempt (2 for the first retry), of (null without a limit), delay_ms,
 server_close_code (when the server closed as going away; otherwise the
@@ -394,7 +413,7 @@ server_close_code (when the server closed as going away; otherwise the
 \fBerror\fR
 class (usage, resolve, connect, proxy, tls, rejected, redirect,
 malformed_response, invalid_handshake, protocol, abnormal_close, timeout, io,
-input, expect), exit_status, message, facts, hints
+input, expect, exec), exit_status, message, facts, hints
 .TP
 \fBproxy\fR, \fBproxy_request\fR, \fBproxy_response\fR, \fBsocks_auth\fR, \fBsocks_connect\fR, \fBtunnel\fR
 the proxy's url and the setting that chose it; the CONNECT request_line and
@@ -489,6 +508,10 @@ a keepalive ping without pong).
 \fB11\fR
 An expectation (\fB\-\-expect\fR, \fB\-\-expect\-json\fR) was not met: it timed
 out, or the session ended first.
+.TP
+\fB12\fR
+The \fB\-\-exec\fR program exited with a status other than 0, was killed by a
+signal, or stopped reading while messages still arrived.
 .TP
 \fB130\fR
 Interrupted by Ctrl\-C in pipe mode, or in the REPL before its prompt

@@ -79,7 +79,8 @@ impl Error {
             | Error::Handshake(_)
             | Error::Protocol { .. }
             | Error::Input(_)
-            | Error::ExpectUnmet(_) => false,
+            | Error::ExpectUnmet(_)
+            | Error::Exec { .. } => false,
         }
     }
 

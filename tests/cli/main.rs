@@ -11,6 +11,7 @@ mod architecture;
 mod bounded;
 mod conformance;
 mod diagnostics;
+mod exec;
 mod failures;
 mod generated;
 mod intermediaries;
