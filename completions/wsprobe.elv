@@ -57,7 +57,7 @@ set edit:completion:arg-completer[wsprobe] = {|@words|
             cand --max-message-size 'The largest message accepted from the server, in bytes (after decompression); a larger one fails the session with close code 1009'
             cand --max-frame-size 'The largest frame accepted from the server, in bytes as sent (default: the --max-message-size limit)'
             cand --expect 'Wait until a received message matches the regular expression PATTERN (repeatable: met in order, with --expect-json)'
-            cand --expect-json 'Wait until a received JSON message passes TEST, a jq path alone (it must be neither null nor false) or compared with == or != to a JSON value, or with <, <=, > or >= to a number: ''.type == "welcome"'', ''.data.items[0].id != 0'', ''.version >= 2'', ''.ok''. Repeatable; met in order with --expect'
+            cand --expect-json 'Wait until a received JSON message passes TEST, a jq path alone (it must be neither null nor false) or compared with == or != to a JSON value, or with <, <=, > or >= to a number: ''.type == "welcome"'', ''.data.id != 0'', ''.version >= 2'', ''.ok'' (see the man page, SCRIPTS). Repeatable; met in order with --expect'
             cand --expect-timeout 'How long each --expect or --expect-json waits, from the moment the one before it was met (or the connection opened)'
             cand --write-out 'At the end, whatever the outcome, write FORMAT with its %{variables} filled in, as curl''s --write-out does: to stdout after the messages'
             cand --retry 'After a drop or a failed connection, connect again, up to N times (or ''forever''), replaying the -d messages on each new connection'

@@ -383,7 +383,7 @@ pub struct Cli {
     /// Wait until a received JSON message passes TEST, a jq path alone
     /// (it must be neither null nor false) or compared with == or != to a
     /// JSON value, or with <, <=, > or >= to a number: '.type == "welcome"',
-    /// '.data.items[0].id != 0', '.version >= 2', '.ok'.
+    /// '.data.id != 0', '.version >= 2', '.ok' (see the man page, SCRIPTS).
     /// Repeatable; met in order with --expect.
     #[arg(long, value_name = "TEST", action = ArgAction::Append,
           help_heading = "Scripting")]

@@ -147,7 +147,7 @@ impl Program {
     }
 
     /// End the program: close its stdin (after what is queued), give it
-    /// [`GRACE`] to exit, then SIGTERM and SIGKILL. How it ended, as an
+    /// two seconds to exit, then SIGTERM and SIGKILL. How it ended, as an
     /// error when that was not status 0.
     pub fn finish(mut self) -> (ExecEnd, Option<Error>) {
         self.to_stdin = None;
