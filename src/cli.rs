@@ -5,10 +5,6 @@
 //! turns a parsed [`Cli`] into a [`crate::config::Config`]. The flag names
 //! are an interface that scripts rely on (see DESIGN.md, "The CLI contract").
 
-// The doc comments of the flags are their help text, written for a terminal:
-// `items[0]` in a jq path is not a rustdoc link.
-#![allow(rustdoc::broken_intra_doc_links)]
-
 use crate::protocol::frame::{CLOSE_CODES_ALLOWED, close_code_on_wire};
 use clap::{ArgAction, Parser, ValueEnum};
 use std::path::PathBuf;
@@ -22,6 +18,7 @@ Examples:
   wsprobe -b --whole ws://host/bin < image.png > echoed.png
   wsprobe -v wss://host/path                       show DNS, TCP, TLS, the handshake and timings
   wsprobe -x socks5h://127.0.0.1:1080 wss://host/  go through a SOCKS5 proxy
+  wsprobe -n -d ping --expect pong wss://host/ws   health check: exit 11 unless pong comes in 10 s
   wsprobe --check wss://host/path                  a conformance and health report of the server
 
 Exit status:
@@ -31,6 +28,7 @@ Exit status:
   3 name resolution failed                      9 abnormal close (code other than 1000/1001, or none)
   4 connect failed or timed out (also proxy)    10 timeout during the session
   5 TLS failed                                  11 --expect not met
+                                                12 the --exec program failed
                                                 13 --check: a probe failed
                                                 130 interrupted";
 
@@ -386,7 +384,8 @@ pub struct Cli {
 
     /// Wait until a received JSON message passes TEST, a jq path alone
     /// (it must be neither null nor false) or compared with == or != to a
-    /// JSON value: '.type == "welcome"', '.data.items[0].id != 0', '.ok'.
+    /// JSON value, or with <, <=, > or >= to a number: '.type == "welcome"',
+    /// '.data.id != 0', '.version >= 2', '.ok' (see the man page, SCRIPTS).
     /// Repeatable; met in order with --expect.
     #[arg(long, value_name = "TEST", action = ArgAction::Append,
           help_heading = "Scripting")]
@@ -433,6 +432,21 @@ pub struct Cli {
           help_heading = "Scripting")]
     pub retry_max_time: Option<f64>,
 
+    /// Run COMMAND (with sh -c) on the connection: each line it writes (or
+    /// record, with -0, --whole, -b) is sent as a message, and each message
+    /// received is written to its stdin, followed by a newline (NUL with -0,
+    /// nothing with --whole). Its stderr is wsprobe's.
+    ///
+    /// Stdin is not read, and received messages do not go to stdout. The
+    /// session closes when the program exits (after --wait, which defaults
+    /// to 0 here), or the program's stdin closes when the server ends the
+    /// session. A status other than 0, a signal, or messages it stopped
+    /// taking make the exit status 12. The program sees WSPROBE_URL and, when
+    /// one was agreed, WSPROBE_SUBPROTOCOL.
+    #[arg(long, value_name = "COMMAND", conflicts_with_all = ["echo", "no_input", "retry", "interactive"],
+          help_heading = "Scripting")]
+    pub exec: Option<String>,
+
     /// The expectations in the order they were given on the command line
     /// (filled by [`Cli::parse_args`]; --expect and --expect-json are
     /// separate lists otherwise).
@@ -474,7 +488,7 @@ pub struct Cli {
     /// one JSON object. The man page lists every probe (CHECK PROBES).
     ///
     /// Example: wsprobe --check wss://example.com/socket
-    #[arg(long, conflicts_with_all = ["interactive", "echo"], help_heading = "Check")]
+    #[arg(long, conflicts_with_all = ["interactive", "echo", "exec"], help_heading = "Check")]
     pub check: bool,
 
     /// With --check, also measure how long a silent connection lives (up to
@@ -822,6 +836,7 @@ mod tests {
         assert_eq!(cli.url.as_deref(), Some("ws://h/"));
         assert!(parse(&["--check", "--echo", "h:1"]).is_err());
         assert!(parse(&["--check", "-i", "h:1"]).is_err());
+        assert!(parse(&["--check", "--exec", "cat", "h:1"]).is_err());
         assert!(parse(&["--check", "--idle", "-1", "h:1"]).is_err());
     }
 

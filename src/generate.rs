@@ -66,16 +66,17 @@ fn scripts_section(w: &mut dyn Write) -> io::Result<()> {
         let name = name.replace('_', "\\_");
         writeln!(w, ".TP\n\\fB%{{{name}}}\\fR\n{what}")?;
     }
-    Ok(())
+    w.write_all(EXEC.as_bytes())
 }
 
 const SCRIPTS: &str = r#".SH "SCRIPTS"
 \fB\-\-expect PATTERN\fR waits for a received message in which the regular
 expression PATTERN (the Rust regex crate's syntax) matches; \fB\-\-expect\-json
 TEST\fR waits for a JSON message that passes TEST, a jq path alone
-(\fB.ok\fR: present, and neither null nor false) or compared with \fB==\fR or
+(\fB.ok\fR: present, and neither null nor false), compared with \fB==\fR or
 \fB!=\fR to a JSON value (\fB.type == "welcome"\fR, \fB.data.items[0].id != 0\fR,
-\fB.["odd key"]\fR); numbers compare by value, as in jq. Both flags repeat, and
+\fB.["odd key"] == null\fR), or with \fB<\fR, \fB<=\fR, \fB>\fR or \fB>=\fR to a
+number (\fB.version >= 2\fR); numbers compare by value, as in jq. Both flags repeat, and
 the expectations are met one after the other in command\-line order, each
 within \fB\-\-expect\-timeout\fR (10 s by default) of the one before (or of the
 connection opening). Messages print as usual meanwhile. When the last one is
@@ -93,6 +94,22 @@ its outcome, after every message (stdout is flushed first). As in curl:
 format from FILE. Times are in seconds with six decimals, and each is its own
 phase (not cumulative as curl's are); a value that does not apply (no
 connection, no pong) is empty, and null in \fB%{json}\fR. The variables:
+"#;
+
+const EXEC: &str = r#".PP
+\fB\-\-exec COMMAND\fR runs COMMAND with \fBsh \-c\fR once the connection is
+open: what it writes to its stdout is cut into messages as stdin would be
+(lines, \fB\-0\fR records, \fB\-\-whole\fR, \fB\-b\fR), after the \fB\-d\fR messages;
+each message received is written to its stdin followed by a newline (a NUL
+with \fB\-0\fR, nothing with \fB\-\-whole\fR), and not to wsprobe's stdout. Its
+stderr is wsprobe's; it sees \fBWSPROBE_URL\fR and, when one was agreed,
+\fBWSPROBE_SUBPROTOCOL\fR. When it closes its stdout or exits, the session closes
+(after \fB\-w\fR, 0 by default here); when the server ends the session first,
+its stdin closes, and it has 2 s to exit before SIGTERM (then SIGKILL, 2 s
+later). A program that stops reading holds the server back instead of filling
+memory: at most 16 messages wait for it, then wsprobe stops reading the
+socket. A status other than 0, a signal, or messages that arrived after it
+stopped reading make the exit status 12, with the status or the signal named.
 "#;
 
 const MAN_EXTRA: &str = r#".SH "INPUT AND OUTPUT"
@@ -385,6 +402,9 @@ message
 \fBexpect_met\fR
 index, of, pattern (the flag and its argument), after_ms
 .TP
+\fBexec_end\fR
+command, status (null when a signal ended it), signal
+.TP
 \fBretry\fR
 attempt (2 for the first retry), of (null without a limit), delay_ms,
 server_close_code (when the server closed as going away; otherwise the
@@ -393,7 +413,7 @@ server_close_code (when the server closed as going away; otherwise the
 \fBerror\fR
 class (usage, resolve, connect, proxy, tls, rejected, redirect,
 malformed_response, invalid_handshake, protocol, abnormal_close, timeout, io,
-input, expect), exit_status, message, facts, hints
+input, expect, exec), exit_status, message, facts, hints
 .TP
 \fBproxy\fR, \fBproxy_request\fR, \fBproxy_response\fR, \fBsocks_auth\fR, \fBsocks_connect\fR, \fBtunnel\fR
 the proxy's url and the setting that chose it; the CONNECT request_line and
@@ -588,6 +608,9 @@ a keepalive ping without pong).
 An expectation (\fB\-\-expect\fR, \fB\-\-expect\-json\fR) was not met: it timed
 out, or the session ended first.
 .TP
+\fB12\fR
+The \fB\-\-exec\fR program exited with a status other than 0, was killed by a
+signal, or stopped reading while messages still arrived.
 \fB13\fR
 \fB\-\-check\fR: at least one probe failed (warnings and info do not count).
 A server that cannot be checked at all gets the statuses above (3 to 7).

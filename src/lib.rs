@@ -80,11 +80,45 @@ pub fn run(cfg: &Config, out: &mut dyn output::report::Sink) -> Result<()> {
         None
     };
     let data = data_messages(cfg)?;
+    if let Some(command) = &cfg.script.exec {
+        return run_exec(cfg, out, poller, data, command);
+    }
     let Some(spec) = cfg.script.retry else {
         let up = open(cfg, out)?;
         return session::Session::new(up.ws, cfg, out, poller, input, data, up.via).run();
     };
     retrying(cfg, out, &poller, input, data, spec)
+}
+
+/// `--exec`: connect, then start the program (it may speak first: the
+/// connection is there for it), and run the session on its output.
+fn run_exec(
+    cfg: &Config,
+    out: &mut dyn output::report::Sink,
+    poller: Arc<Poller>,
+    data: Vec<Message>,
+    command: &str,
+) -> Result<()> {
+    let up = open(cfg, out)?;
+    let mut env = vec![("WSPROBE_URL".to_string(), cfg.target.url.clone())];
+    if let Some(p) = &up.subprotocol {
+        env.push(("WSPROBE_SUBPROTOCOL".to_string(), p.clone()));
+    }
+    let (tx, rx) = mpsc::sync_channel(INPUT_QUEUE);
+    let waker = poller.clone();
+    let program = input::exec::Program::spawn(
+        command,
+        &env,
+        cfg.input.framing,
+        cfg.input.binary,
+        tx,
+        move || {
+            let _ = waker.notify();
+        },
+    )?;
+    session::Session::new(up.ws, cfg, out, poller, Some(rx), data, up.via)
+        .with_exec(program)
+        .run()
 }
 
 /// `--retry`: connect and run sessions until one ends for good, waiting

@@ -80,6 +80,7 @@ impl Error {
             | Error::Protocol { .. }
             | Error::Input(_)
             | Error::ExpectUnmet(_)
+            | Error::Exec { .. }
             | Error::CheckFailed { .. } => false,
         }
     }

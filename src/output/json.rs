@@ -256,7 +256,9 @@ impl<O: Write> Emit for JsonPrinter<O> {
                 json!({"messages_sent": sent, "wait_ms": wait.map(ms)}),
             ),
             Event::Warning(msg) => self.line("warning", json!({"message": msg})),
-            Event::Retrying { .. } | Event::ExpectMet { .. } => self.script(ev),
+            Event::Retrying { .. } | Event::ExpectMet { .. } | Event::ExecEnded { .. } => {
+                self.script(ev)
+            }
             // REPL-only events: --json never runs the REPL, and message and
             // frame events already carry what these say.
             Event::ReplMessageSent { .. }
@@ -413,6 +415,14 @@ impl<O: Write> JsonPrinter<O> {
             } => self.line(
                 "expect_met",
                 json!({"index": index, "of": of, "pattern": pattern, "after_ms": ms(after)}),
+            ),
+            Event::ExecEnded {
+                command,
+                code,
+                signal,
+            } => self.line(
+                "exec_end",
+                json!({"command": command, "status": code, "signal": signal}),
             ),
             _ => Ok(()),
         }

@@ -6,10 +6,11 @@
 //! for anywhere in the message, text or binary. `--expect-json` is a small
 //! part of jq's language, the part health checks need: a path (`.`,
 //! `.type`, `.data.items[0]`, `.["odd key"]`), alone (it must exist and be
-//! neither null nor false, jq's truth) or compared with `==` or `!=` to a
-//! JSON value (`.type == "welcome"`, `.code != 0`, `.tags == ["a","b"]`).
-//! Numbers compare by value, as jq's do (`1 == 1.0`). A message that is not
-//! JSON matches no `--expect-json`.
+//! neither null nor false, jq's truth) or compared to a JSON value with
+//! `==` or `!=` (`.type == "welcome"`, `.tags == ["a","b"]`), or to a
+//! number with `<`, `<=`, `>` or `>=` (`.version >= 2`). Numbers compare by
+//! value, as jq's do (`1 == 1.0`). A message that is not JSON matches no
+//! `--expect-json`.
 
 use regex::bytes::Regex;
 use serde_json::Value;
@@ -33,8 +34,29 @@ enum Test {
 #[derive(Debug, Clone, PartialEq)]
 pub struct JsonTest {
     path: Vec<Step>,
-    compare: Option<(bool, Value)>,
+    compare: Option<(Op, Value)>,
 }
+
+/// A comparison of a JSON test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Op {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+/// The operators, longest first so that `<=` is not read as `<`.
+const OPS: [(&str, Op); 6] = [
+    ("==", Op::Eq),
+    ("!=", Op::Ne),
+    ("<=", Op::Le),
+    (">=", Op::Ge),
+    ("<", Op::Lt),
+    (">", Op::Gt),
+];
 
 /// One step of a path: an object key or an array index.
 #[derive(Debug, Clone, PartialEq)]
@@ -84,7 +106,8 @@ impl fmt::Display for Expectation {
 }
 
 impl JsonTest {
-    /// Parse `PATH`, `PATH == VALUE` or `PATH != VALUE`.
+    /// Parse `PATH`, or `PATH OP VALUE` with OP one of `==`, `!=`, `<`,
+    /// `<=`, `>`, `>=` (the last four with a number).
     pub fn parse(s: &str) -> Result<JsonTest, String> {
         let s = s.trim();
         let (path, rest) = parse_path(s)?;
@@ -95,18 +118,25 @@ impl JsonTest {
                 compare: None,
             });
         }
-        let (equal, value) = if let Some(v) = rest.strip_prefix("==") {
-            (true, v)
-        } else if let Some(v) = rest.strip_prefix("!=") {
-            (false, v)
-        } else {
-            return Err(format!("expected == or != after the path, found '{rest}'"));
+        let Some((op, value)) = OPS
+            .iter()
+            .find_map(|(s, op)| rest.strip_prefix(s).map(|v| (*op, v)))
+        else {
+            return Err(format!(
+                "expected ==, !=, <, <=, > or >= after the path, found '{rest}'"
+            ));
         };
         let value: Value = serde_json::from_str(value.trim())
             .map_err(|e| format!("the value after the operator is not JSON ({e})"))?;
+        if !matches!(op, Op::Eq | Op::Ne) && !value.is_number() {
+            return Err(format!(
+                "{} compares numbers, and {value} is not one",
+                op_str(op)
+            ));
+        }
         Ok(JsonTest {
             path,
-            compare: Some((equal, value)),
+            compare: Some((op, value)),
         })
     }
 
@@ -119,13 +149,28 @@ impl JsonTest {
         match (&self.compare, found) {
             (None, Some(v)) => !matches!(v, Value::Null | Value::Bool(false)),
             (None, None) => false,
-            (Some((equal, want)), found) => {
+            (Some((op @ (Op::Eq | Op::Ne), want)), found) => {
                 let same = found.is_some_and(|v| same_value(v, want))
                     || (found.is_none() && want.is_null());
-                same == *equal
+                same == (*op == Op::Eq)
+            }
+            (Some((op, want)), found) => {
+                let (Some(x), Some(y)) = (found.and_then(Value::as_f64), want.as_f64()) else {
+                    return false;
+                };
+                match op {
+                    Op::Lt => x < y,
+                    Op::Le => x <= y,
+                    Op::Gt => x > y,
+                    _ => x >= y,
+                }
             }
         }
     }
+}
+
+fn op_str(op: Op) -> &'static str {
+    OPS.iter().find(|(_, o)| *o == op).map_or("?", |(s, _)| *s)
 }
 
 /// JSON equality with numbers compared by value (jq: `1 == 1.0`).
@@ -249,6 +294,10 @@ mod tests {
         assert!(json(r#".data == {"items":[{"id":7.0}]}"#, msg));
         assert!(json(".", msg));
         assert!(json(". != null", msg));
+        assert!(json(".n >= 1", msg) && json(".n <= 1", msg) && json(".n > 0.5", msg));
+        assert!(!json(".n < 1", msg) && !json(".n > 1", msg));
+        assert!(!json(".type > 1", msg), "a string is not a number");
+        assert!(!json(".missing < 1", msg));
     }
 
     #[test]
@@ -261,7 +310,8 @@ mod tests {
     fn bad_json_tests_say_what_is_wrong() {
         for (t, want) in [
             ("type == 1", "a path starts with '.'"),
-            (".a = 1", "expected == or != after the path"),
+            (".a = 1", "expected ==, !=, <, <=, > or >= after the path"),
+            (".a > \"x\"", "> compares numbers, and \"x\" is not one"),
             (".a == welcome", "is not JSON"),
             (".a[", "a '[' without its ']'"),
             (".a[x]", "neither an index nor a quoted key"),

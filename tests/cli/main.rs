@@ -12,6 +12,7 @@ mod bounded;
 mod check;
 mod conformance;
 mod diagnostics;
+mod exec;
 mod failures;
 mod generated;
 mod intermediaries;

@@ -174,7 +174,7 @@ fn bad_patterns_are_usage_errors() {
     fails_with(
         wsprobe().args(["--expect-json", ".a = 1", "ws://127.0.0.1:1/"]),
         2,
-        &["expected == or != after the path"],
+        &["expected ==, !=, <, <=, > or >= after the path"],
     );
     fails_with(
         wsprobe().args(["--write-out", "%{nope}", "ws://127.0.0.1:1/"]),
