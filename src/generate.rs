@@ -533,9 +533,11 @@ whole (5.4, 5.5.2).
 .TP
 \fBfidelity\fR
 Text (with multi\-byte characters) and binary of 0 B, 1 B, 125 B, 126 B,
-65535 B, 64 KiB, 1 MiB and 4 MiB must come back byte for byte; a size the
-server refuses (a close, 1009 or other, or a drop) ends the probe as a pass
-that names the size.
+65535 B, 64 KiB, 1 MiB and 4 MiB must come back byte for byte (fail
+otherwise); a size the server refuses (a close, 1009 or other, or a drop),
+or does not echo within 2.5 s, ends the probe as a pass that names the size.
+With max\-message, it has 6 s in all, so that a slow path cannot make the
+check long.
 .TP
 \fBmax\-message\fR
 Info: the largest binary message echoed, from 64 KiB by factors of 4 up to

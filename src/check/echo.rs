@@ -21,6 +21,10 @@ pub const ECHO_WAIT: Duration = Duration::from_millis(1500);
 pub const MAX_TRIED: usize = 16 << 20;
 /// The sizes the fidelity probe sends, text and binary.
 const SIZES: [usize; 8] = [0, 1, 125, 126, 65535, 65536, 1 << 20, 4 << 20];
+/// How long fidelity and max-message may take in all (each message also
+/// has the probe budget): a slow path ends them early, saying so, and the
+/// check stays bounded.
+const SIZES_BUDGET: Duration = Duration::from_secs(6);
 /// The probes that need an echo, in report order.
 const NEEDS_ECHO: [&str; 4] = [
     "fragmented",
@@ -43,13 +47,14 @@ pub fn run(cfg: &Config, echoes: &AtomicBool) -> Vec<ProbeResult> {
         Ok(fact) => {
             echoes.store(true, Ordering::SeqCst);
             let mut out = vec![ProbeResult::new("echo", Verdict::Info, None, vec![fact])];
+            let until = Instant::now() + SIZES_BUDGET;
             std::thread::scope(|s| {
-                let limit = s.spawn(|| max_message(cfg));
+                let limit = s.spawn(|| max_message(cfg, until));
                 ws.set_deadline(budget());
                 out.push(fragmented(&mut ws));
                 ws.set_deadline(budget());
                 out.push(control_inside(&mut ws));
-                out.push(fidelity(&mut ws));
+                out.push(fidelity(&mut ws, until));
                 out.push(limit.join().unwrap_or_else(|_| {
                     ProbeResult::skipped("max-message", "the probe crashed (a wsprobe bug)")
                 }));
@@ -202,10 +207,21 @@ enum Echoed {
     Same,
     Different(String),
     Refused(String),
+    /// No answer in time, or no time left to send: not a verdict on the
+    /// server (a slow path takes long with megabytes).
+    Stopped(String),
 }
 
-fn round_trip(ws: &mut Ws, msg: Message) -> Echoed {
-    ws.set_deadline(budget());
+/// Send `msg` and compare the echo, by the probe budget or `until`, the
+/// end of the sizes' time, whichever comes first.
+fn round_trip(ws: &mut Ws, msg: Message, until: Instant) -> Echoed {
+    if Instant::now() >= until {
+        return Echoed::Stopped(format!(
+            "not sent: the {} the size probes may take had passed",
+            crate::format::secs(SIZES_BUDGET)
+        ));
+    }
+    ws.set_deadline(budget().min(until));
     let sent = msg.clone();
     if let Err(e) = ws.send(msg) {
         // The server may have refused the message with a Close and gone
@@ -223,11 +239,12 @@ fn round_trip(ws: &mut Ws, msg: Message) -> Echoed {
             if m.is_text() { "text" } else { "binary" }
         )),
         end @ (Next::Close(_) | Next::Eof | Next::Broken(_)) => Echoed::Refused(ended(&end)),
+        Next::Timeout => Echoed::Stopped("no echo before the deadline".into()),
         end => Echoed::Different(ended(&end)),
     }
 }
 
-fn fidelity(ws: &mut Ws) -> ProbeResult {
+fn fidelity(ws: &mut Ws, until: Instant) -> ProbeResult {
     let mut largest = None;
     for n in SIZES {
         for msg in [
@@ -235,7 +252,7 @@ fn fidelity(ws: &mut Ws) -> ProbeResult {
             Message::Binary(binary_of(n).into()),
         ] {
             let kind = if msg.is_text() { "text" } else { "binary" };
-            match round_trip(ws, msg) {
+            match round_trip(ws, msg, until) {
                 Echoed::Same => {}
                 Echoed::Different(how) => {
                     return ProbeResult::new(
@@ -254,6 +271,18 @@ fn fidelity(ws: &mut Ws) -> ProbeResult {
                         vec![
                             format!("text and binary came back byte for byte up to {upto}"),
                             format!("{} of {kind}: {how} (its limit?)", size(n)),
+                        ],
+                    );
+                }
+                Echoed::Stopped(how) => {
+                    let upto = largest.map_or("nothing".into(), size);
+                    return ProbeResult::new(
+                        "fidelity",
+                        Verdict::Pass,
+                        None,
+                        vec![
+                            format!("text and binary came back byte for byte up to {upto}"),
+                            format!("{} of {kind}: {how}; the probe stopped there", size(n)),
                         ],
                     );
                 }
@@ -285,7 +314,7 @@ fn size(n: usize) -> String {
 
 /// Quadruple a binary message from 64 KiB until the server refuses one or
 /// [`MAX_TRIED`] (or our own --max-message-size) is reached.
-fn max_message(cfg: &Config) -> ProbeResult {
+fn max_message(cfg: &Config, until: Instant) -> ProbeResult {
     let name = "max-message";
     let mut ws = match Ws::open(cfg, budget()) {
         Ok(ws) => ws,
@@ -295,7 +324,7 @@ fn max_message(cfg: &Config) -> ProbeResult {
     let mut n = 64 << 10;
     let mut accepted = None;
     while n <= top {
-        match round_trip(&mut ws, Message::Binary(binary_of(n).into())) {
+        match round_trip(&mut ws, Message::Binary(binary_of(n).into()), until) {
             Echoed::Same => accepted = Some(n),
             Echoed::Different(how) => {
                 return ProbeResult::new(
@@ -305,7 +334,7 @@ fn max_message(cfg: &Config) -> ProbeResult {
                     vec![format!("{} of binary {how}", size(n))],
                 );
             }
-            Echoed::Refused(how) => {
+            Echoed::Refused(how) | Echoed::Stopped(how) => {
                 return ProbeResult::new(
                     name,
                     Verdict::Info,

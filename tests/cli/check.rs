@@ -886,3 +886,28 @@ fn defects_of_refusal_and_negotiation_are_named() {
         assert_eq!(code, want, "{defect:?}: {stderr}");
     }
 }
+
+/// A server that takes large messages and never answers: the size probes
+/// stop at the deadline and say so; no verdict is made of it.
+#[test]
+fn a_server_that_never_echoes_large_messages_stops_the_size_probes() {
+    let server = CheckServer::start(Defect::SwallowsLarge);
+    let (code, lines, _, _) = check(&[&server.url()]);
+    assert_report(
+        &lines,
+        &with(&[
+            (
+                "pass",
+                "fidelity",
+                "text and binary came back byte for byte up to 64 KiB; 1 MiB of text: no echo \
+                 before the deadline; the probe stopped there",
+            ),
+            (
+                "info",
+                "max-message",
+                "largest echoed: 256 KiB; 1 MiB: no echo before the deadline",
+            ),
+        ]),
+    );
+    assert_eq!(code, 0);
+}

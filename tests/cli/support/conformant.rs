@@ -55,6 +55,9 @@ pub enum Defect {
     /// Agrees permessage-deflate, inflates what it gets, but echoes with
     /// RSV1 set over bytes that are not deflate data.
     BadDeflate,
+    /// Reads messages over 512 KiB but never echoes them (a hang, or a
+    /// very slow path).
+    SwallowsLarge,
     /// Not a defect: sends nothing back (a server that is not an echo
     /// server; the echo probes must be skipped).
     NoEcho,
@@ -395,7 +398,8 @@ fn frames<S: Conn>(s: &mut S, defect: Defect, deflate: bool) {
                 } else {
                     frame(true, kind, &data)
                 };
-                if defect != Defect::NoEcho && s.write_all(&echo).is_err() {
+                let swallowed = defect == Defect::SwallowsLarge && data.len() > 512 << 10;
+                if defect != Defect::NoEcho && !swallowed && s.write_all(&echo).is_err() {
                     return;
                 }
             }
