@@ -19,6 +19,7 @@ Examples:
   wsprobe -v wss://host/path                       show DNS, TCP, TLS, the handshake and timings
   wsprobe -x socks5h://127.0.0.1:1080 wss://host/  go through a SOCKS5 proxy
   wsprobe -n -d ping --expect pong wss://host/ws   health check: exit 11 unless pong comes in 10 s
+  wsprobe --check wss://host/path                  a conformance and health report of the server
 
 Exit status:
   0 clean close (1000/1001) or ended as asked   6 upgrade rejected (status other than 101)
@@ -28,6 +29,7 @@ Exit status:
   4 connect failed or timed out (also proxy)    10 timeout during the session
   5 TLS failed                                  11 --expect not met
                                                 12 the --exec program failed
+                                                13 --check: a probe failed
                                                 130 interrupted";
 
 /// A WebSocket client for scripts and people, and a diagnostic tool for
@@ -467,6 +469,34 @@ pub struct Cli {
           help_heading = "Liveness")]
     pub ping_timeout: Option<f64>,
 
+    // ----- check -----
+    /// Check the server at URL instead of opening a session: run a battery
+    /// of probes, some of which send deliberately invalid frames, and print
+    /// a report (exit status 13 when a probe failed).
+    ///
+    /// One line per probe (pass, warn, fail or info) with the facts
+    /// measured and the RFC section of each failure, then a summary. The
+    /// probes: the handshake (101, Accept, tokens, subprotocol and
+    /// extension answers, a version 8 request, a request without a key),
+    /// pings and the close handshake, the server's enforcement of the
+    /// protocol, echo probes when the server echoes (fragments, sizes up to
+    /// 4 MiB, its largest message), permessage-deflate, and TLS. Check
+    /// sends deliberately invalid frames and requests, which the server may
+    /// log as errors. The connection options apply (headers, Origin, -s,
+    /// TLS, proxies, --resolve, --connect-to, unix sockets). Exit status 0
+    /// when no probe failed, 13 when one did. --json writes the report as
+    /// one JSON object. The man page lists every probe (CHECK PROBES).
+    ///
+    /// Example: wsprobe --check wss://example.com/socket
+    #[arg(long, conflicts_with_all = ["interactive", "echo", "exec"], help_heading = "Check")]
+    pub check: bool,
+
+    /// With --check, also measure how long a silent connection lives (up to
+    /// SECS) and who ends it: a Close with a code, or a drop (often a
+    /// proxy's idle timeout).
+    #[arg(long, value_name = "SECS", value_parser = parse_secs, help_heading = "Check")]
+    pub idle: Option<f64>,
+
     // ----- output -----
     /// Show the connection and handshake (-v); repeat for more.
     #[arg(short = 'v', long = "verbose", action = ArgAction::Count, help_heading = "Output")]
@@ -796,6 +826,18 @@ mod tests {
             (cli.ping_interval, cli.ping_timeout),
             (Some(0.5), Some(2.0))
         );
+    }
+
+    #[test]
+    fn check_is_a_flag_beside_the_url() {
+        let cli = parse(&["--check", "--idle", "3", "ws://h/"]).expect("parses");
+        assert!(cli.check);
+        assert_eq!(cli.idle, Some(3.0));
+        assert_eq!(cli.url.as_deref(), Some("ws://h/"));
+        assert!(parse(&["--check", "--echo", "h:1"]).is_err());
+        assert!(parse(&["--check", "-i", "h:1"]).is_err());
+        assert!(parse(&["--check", "--exec", "cat", "h:1"]).is_err());
+        assert!(parse(&["--check", "--idle", "-1", "h:1"]).is_err());
     }
 
     #[test]

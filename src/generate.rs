@@ -464,6 +464,107 @@ TLS together.
 With \fB\-L\fR, credentials (\fB\-u\fR, user:pass@, Authorization and
 Cookie headers) and a custom Host header are not sent to another scheme,
 host or port.
+.SH "CHECK PROBES"
+\fB\-\-check\fR URL runs these probes and prints one line per probe: the
+verdict (\fBpass\fR: as RFC 6455 or 7692 requires; \fBwarn\fR: allowed, but a
+SHOULD is not met or something needs a look; \fBfail\fR: a MUST is broken;
+\fBinfo\fR: a measurement, or a probe that did not apply, saying why), its
+name, the facts measured, and the RFC section of a warning or failure; then
+a summary line. \fB\-\-json\fR writes the report as one JSON object
+(\fB"event": "check"\fR, the probes with name, verdict, facts and rfc, and
+the counts). The first connection is made alone: a server that cannot be
+reached, or refuses the upgrade, gets the usual diagnosis and exit status.
+Then the probe families run in parallel, each on connections of its own,
+each within 2.5 s. Check sends deliberately invalid requests and frames,
+which the server may log as errors.
+.TP
+\fBhandshake\fR
+The 101: Upgrade and Connection tokens, Sec\-WebSocket\-Accept derived from
+the key, the time to 101. Fail when one is wrong (RFC 6455 4.2.2).
+.TP
+\fBsubprotocol\fR
+With \fB\-s\fR: pass when the server chose one offered, or none; fail when
+it chose one not offered, or several (4.2.2). Info when none was offered.
+.TP
+\fBextensions\fR
+Pass when the Sec\-WebSocket\-Extensions answer is empty or a valid
+permessage\-deflate (RFC 7692 7.1); fail for an extension not offered (RFC
+6455 9.1) or invalid parameters.
+.TP
+\fBversion\-8\fR
+A request with Sec\-WebSocket\-Version: 8. Pass for 426 with
+Sec\-WebSocket\-Version: 13; warn for another refusal status with that header,
+or for a 101 (the server speaks draft 8 too, which section 4.4 allows); fail
+for a refusal without the header, or no HTTP answer (4.4).
+.TP
+\fBno\-key\fR
+A request without Sec\-WebSocket\-Key. Pass when refused with any status;
+fail for a 101; warn when the connection ends without an HTTP answer
+(4.2.1).
+.TP
+\fBping\fR
+Five pings with payloads: pass when each gets a pong with the same payload,
+with the round trip (min, median, max); fail otherwise (5.5.2).
+.TP
+\fBclose\fR
+Our Close (1000): pass when a Close comes back (its code named), fail for a
+drop, no answer, or a code that may not be sent (5.5.1, 7.4).
+.TP
+\fBunmasked\-frame\fR, \fBrsv\-bits\fR, \fBreserved\-opcode\fR, \fBfragmented\-ping\fR, \fBlong\-ping\fR, \fBstray\-continuation\fR, \fBinvalid\-utf8\fR
+Each on its own connection: an unmasked text frame (5.1), a text frame with
+RSV2 and RSV3 and no extension (5.2), opcode 0x3 (5.2), a ping without FIN
+(5.5), a ping of 126 bytes (5.5), a continuation with nothing to continue
+(5.4), a text message that is not UTF\-8 (8.1); then a valid ping. Pass when
+the server closes with 1002 (1007 for UTF\-8); fail when it closes with
+another code or none, or keeps going (answers the ping and has not closed
+1 s later, sends a message, or neither closes nor drops); warn when it
+drops TCP without a Close (7.1.7 says it should send one).
+.TP
+\fBecho\fR
+Info: whether the server echoes a text message within 1.5 s. Only then do the
+next four run; otherwise each says it was skipped.
+.TP
+\fBfragmented\fR
+A text message in three frames must come back whole (5.4).
+.TP
+\fBcontrol\-in\-fragments\fR
+A ping between two fragments must get its pong, and the message come back
+whole (5.4, 5.5.2).
+.TP
+\fBfidelity\fR
+Text (with multi\-byte characters) and binary of 0 B, 1 B, 125 B, 126 B,
+65535 B, 64 KiB, 1 MiB and 4 MiB must come back byte for byte (fail
+otherwise); a size the server refuses (a close, 1009 or other, or a drop),
+or does not echo within 2.5 s, ends the probe as a pass that names the size.
+With max\-message, it has 6 s in all, so that a slow path cannot make the
+check long.
+.TP
+\fBmax\-message\fR
+Info: the largest binary message echoed, from 64 KiB by factors of 4 up to
+16 MiB (or \fB\-\-max\-message\-size\fR), and what the server did with the next.
+.TP
+\fBdeflate\fR
+When permessage\-deflate is agreed and the server echoes: a compressible
+message sent compressed, twice. Pass when the server inflated ours and its
+compressed echoes inflate; fail when they do not (RFC 7692 7.2.2). Info when
+not agreed, not offered (\fB\-\-no\-compress\fR) or no echo.
+.TP
+\fBcontext\-takeover\fR
+Pass when the second copy came back smaller (the server kept its context),
+or each inflated alone when server_no_context_takeover was agreed; info when
+the server did not use its context (allowed).
+.TP
+\fBtls\fR
+For wss://: version and suite, days until the certificate expires (warn
+under 14, fail when expired), how many certificates were presented, and
+whether the chain verified (rustls fetches no missing intermediate, so a
+verified chain is complete); warn with \fB\-k\fR, naming what verification
+would have said. Info for ws://.
+.TP
+\fBidle\fR
+Only with \fB\-\-idle\fR SECS. Info: how long a connection on which we send
+nothing lives, up to SECS, and who ended it: a Close with its code, or a
+drop without one (often a proxy's idle timeout).
 .SH "EXIT STATUS"
 .TP
 \fB0\fR
@@ -512,6 +613,9 @@ out, or the session ended first.
 \fB12\fR
 The \fB\-\-exec\fR program exited with a status other than 0, was killed by a
 signal, or stopped reading while messages still arrived.
+\fB13\fR
+\fB\-\-check\fR: at least one probe failed (warnings and info do not count).
+A server that cannot be checked at all gets the statuses above (3 to 7).
 .TP
 \fB130\fR
 Interrupted by Ctrl\-C in pipe mode, or in the REPL before its prompt

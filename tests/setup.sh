@@ -10,6 +10,12 @@ if ! python3 -c 'import websockets' 2>/dev/null; then
   python3 -m pip install --quiet -r tests/peers/requirements.txt
 fi
 
+# Node peers (the ws echo server): the versions pinned in
+# tests/peers/package-lock.json, installed once.
+if command -v npm >/dev/null 2>&1 && ! node -e "require('./tests/peers/node_modules/ws')" 2>/dev/null; then
+  (cd tests/peers && npm ci --no-audit --no-fund --silent)
+fi
+
 # Debian packages the tests start as real peers, one per line in
 # tests/peers/debian-packages.txt (command name, then package name).
 missing=()

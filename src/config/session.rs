@@ -258,6 +258,7 @@ pub(super) fn repl_spec(
         || cli.no_input
         || cli.echo
         || cli.exec.is_some()
+        || cli.check
         || framing != Framing::Lines
     {
         false

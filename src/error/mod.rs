@@ -383,6 +383,13 @@ pub enum Error {
         /// Messages it did not take.
         lost: u64,
     },
+    /// `--check`: at least one probe failed (the report says which): exit 13.
+    CheckFailed {
+        /// How many probes failed.
+        failed: usize,
+        /// How many ran.
+        probes: usize,
+    },
 }
 
 /// How an `--exec` program ended.
@@ -467,13 +474,14 @@ impl Error {
             Error::Timeout { .. } => 10,
             Error::ExpectUnmet(_) => 11,
             Error::Exec { .. } => 12,
+            Error::CheckFailed { .. } => 13,
             Error::Io { .. } | Error::Input(_) => 1,
         }
     }
 
     /// The failure class, a stable name for --json: usage, resolve, connect,
     /// proxy, tls, rejected, redirect, malformed_response, invalid_handshake,
-    /// protocol, abnormal_close, timeout, io, input, expect, exec.
+    /// protocol, abnormal_close, timeout, io, input, expect, exec, check.
     pub fn class(&self) -> &'static str {
         match self {
             Error::Usage(_)
@@ -495,6 +503,7 @@ impl Error {
             Error::Input(_) => "input",
             Error::ExpectUnmet(_) => "expect",
             Error::Exec { .. } => "exec",
+            Error::CheckFailed { .. } => "check",
         }
     }
 }

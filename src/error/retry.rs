@@ -80,7 +80,8 @@ impl Error {
             | Error::Protocol { .. }
             | Error::Input(_)
             | Error::ExpectUnmet(_)
-            | Error::Exec { .. } => false,
+            | Error::Exec { .. }
+            | Error::CheckFailed { .. } => false,
         }
     }
 

@@ -86,6 +86,10 @@ impl fmt::Display for Error {
             Error::Io { context, source } => write!(f, "{context}: {}", describe_io(source)),
             Error::ExpectUnmet(u) => unmet(f, u),
             Error::Exec { command, end, lost } => exec(f, command, *end, *lost),
+            Error::CheckFailed { failed, probes } => write!(
+                f,
+                "{failed} of {probes} probes failed: the report names each failure and its RFC section"
+            ),
         }
     }
 }

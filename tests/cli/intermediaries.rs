@@ -12,7 +12,7 @@
 //! them from tests/peers/debian-packages.txt).
 
 use crate::support::daemon::{Daemon, PlainHttp, find, free_port};
-use crate::support::tls::{openssl, write_ca_file};
+use crate::support::tls::write_ca_file;
 use crate::support::{IO_TIMEOUT, PythonEcho, TestPki, wsprobe};
 use std::io::Read;
 use std::net::TcpListener;
@@ -197,20 +197,7 @@ fn nginx_in_front_of_websockets_each_failure_named_with_its_fix() {
     };
     let (echo, http) = (PythonEcho::start(), PlainHttp::start());
     let (port, tls_port) = (free_port(), free_port());
-    let dir = Daemon::dir("nginx");
-    std::fs::create_dir(dir.path().join("tmp")).expect("mkdir tmp");
     let pki = TestPki::generate();
-    let pem = |args: &[&str], der: &[u8]| openssl(args, der);
-    std::fs::write(
-        dir.path().join("cert.pem"),
-        pem(&["x509", "-inform", "der"], &pki.leaf_der),
-    )
-    .expect("write cert.pem");
-    std::fs::write(
-        dir.path().join("key.pem"),
-        pem(&["pkey", "-inform", "der"], &pki.leaf_key_der),
-    )
-    .expect("write key.pem");
     let ca = write_ca_file(&pki);
     let conf = fill(
         NGINX_CONF,
@@ -223,16 +210,7 @@ fn nginx_in_front_of_websockets_each_failure_named_with_its_fix() {
             ("HTTP", http.port()),
         ],
     );
-    std::fs::write(dir.path().join("nginx.conf"), conf).expect("write nginx.conf");
-    let mut cmd = Command::new(bin);
-    cmd.arg("-p")
-        .arg(dir.path())
-        .arg("-e")
-        .arg(dir.path().join("error.log"))
-        .arg("-c")
-        .arg(dir.path().join("nginx.conf"))
-        .args(["-g", "daemon off;"]);
-    let _nginx = Daemon::start("nginx", cmd, dir, &[port, tls_port]);
+    let _nginx = crate::support::daemon::nginx(&bin, &conf, &pki, &[port, tls_port]);
     let url = |path: &str| format!("ws://127.0.0.1:{port}/{path}/");
 
     works_through(&url("good"), &[]);

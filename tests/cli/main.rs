@@ -9,6 +9,7 @@ mod support;
 
 mod architecture;
 mod bounded;
+mod check;
 mod conformance;
 mod diagnostics;
 mod exec;

@@ -25,7 +25,9 @@
 //! app).
 #![allow(dead_code, unused_imports)]
 
+pub mod conformant;
 pub mod daemon;
+pub mod node;
 pub mod proxy;
 pub mod python;
 pub mod raw;
