@@ -372,8 +372,9 @@ pub struct Cli {
     /// Wait until a received message matches the regular expression
     /// PATTERN (repeatable: met in order, with --expect-json).
     ///
-    /// The pattern is searched for anywhere in the message (regex crate
-    /// syntax; anchor it with ^ and $). When every expectation has been met,
+    /// The pattern is searched for anywhere in the message (the regex
+    /// crate's syntax without Unicode classes: \d and \w are ASCII; anchor
+    /// it with ^ and $). When every expectation has been met,
     /// wsprobe closes the session cleanly and exits 0; when one is not met
     /// within --expect-timeout, or the server closes first, it exits 11 and
     /// shows the last messages that arrived instead. Messages are printed as

@@ -71,7 +71,8 @@ fn scripts_section(w: &mut dyn Write) -> io::Result<()> {
 
 const SCRIPTS: &str = r#".SH "SCRIPTS"
 \fB\-\-expect PATTERN\fR waits for a received message in which the regular
-expression PATTERN (the Rust regex crate's syntax) matches; \fB\-\-expect\-json
+expression PATTERN (the Rust regex crate's syntax, without its Unicode
+classes: \fB\ed\fR and \fB\ew\fR are ASCII) matches; \fB\-\-expect\-json
 TEST\fR waits for a JSON message that passes TEST, a jq path alone
 (\fB.ok\fR: present, and neither null nor false), compared with \fB==\fR or
 \fB!=\fR to a JSON value (\fB.type == "welcome"\fR, \fB.data.items[0].id != 0\fR,

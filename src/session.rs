@@ -275,6 +275,7 @@ impl<'a> Session<'a> {
             self.emit_frames();
 
             let now = Instant::now();
+            self.quiet.stamp(now);
             if self.closing_since.is_none()
                 && !self.cfg.echo
                 && self.input_done_at.is_none()
