@@ -23,7 +23,7 @@ _wsprobe() {
 
     case "${cmd}" in
         wsprobe)
-            opts="-l -H -s -u -A -k -x -4 -6 -L -d -n -b -0 -i -c -w -v -q -h -V --listen --max-clients --once --accept-subprotocol --tls-cert --static --tls-key --header --origin --subprotocol --user --user-agent --compress --no-compress --insecure --cacert --cert --key --tls-min --tls-max --sni --no-sni --proxy --proxy-user --noproxy --unix-socket --abstract-unix-socket --ipv4 --ipv6 --resolve --connect-to --location --max-redirs --connect-timeout --handshake-timeout --data --no-input --binary --null --whole --echo --interactive --no-repl --no-history --count --wait --max-time --close-code --close-reason --close-timeout --max-message-size --max-frame-size --expect --expect-json --expect-timeout --write-out --retry --retry-delay --retry-max-time --ping-interval --ping-timeout --verbose --pretty --quiet --json --har --show-secrets --timestamps --color --generate --deterministic --help --version"
+            opts="-l -H -s -u -A -k -x -4 -6 -L -d -n -b -0 -i -c -w -v -q -h -V --listen --max-clients --once --accept-subprotocol --tls-cert --static --tls-key --header --origin --subprotocol --user --user-agent --compress --no-compress --insecure --cacert --cert --key --tls-min --tls-max --sni --no-sni --proxy --proxy-user --noproxy --unix-socket --abstract-unix-socket --ipv4 --ipv6 --resolve --connect-to --location --max-redirs --connect-timeout --handshake-timeout --data --no-input --binary --null --whole --echo --interactive --no-repl --no-history --count --wait --max-time --close-code --close-reason --close-timeout --max-message-size --max-frame-size --expect --expect-json --expect-timeout --write-out --retry --retry-delay --retry-max-time --exec --ping-interval --ping-timeout --check --idle --verbose --pretty --quiet --json --har --show-secrets --timestamps --color --generate --deterministic --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -237,11 +237,19 @@ _wsprobe() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --exec)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --ping-interval)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --ping-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --idle)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

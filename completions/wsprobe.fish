@@ -37,14 +37,16 @@ complete -c wsprobe -l close-timeout -d 'How long to wait for the server\'s Clos
 complete -c wsprobe -l max-message-size -d 'The largest message accepted from the server, in bytes (after decompression); a larger one fails the session with close code 1009' -r
 complete -c wsprobe -l max-frame-size -d 'The largest frame accepted from the server, in bytes as sent (default: the --max-message-size limit)' -r
 complete -c wsprobe -l expect -d 'Wait until a received message matches the regular expression PATTERN (repeatable: met in order, with --expect-json)' -r
-complete -c wsprobe -l expect-json -d 'Wait until a received JSON message passes TEST, a jq path alone (it must be neither null nor false) or compared with == or != to a JSON value, or with <, <=, > or >= to a number: \'.type == "welcome"\', \'.data.items[0].id != 0\', \'.version >= 2\', \'.ok\'. Repeatable; met in order with --expect' -r
+complete -c wsprobe -l expect-json -d 'Wait until a received JSON message passes TEST, a jq path alone (it must be neither null nor false) or compared with == or != to a JSON value, or with <, <=, > or >= to a number: \'.type == "welcome"\', \'.data.id != 0\', \'.version >= 2\', \'.ok\' (see the man page, SCRIPTS). Repeatable; met in order with --expect' -r
 complete -c wsprobe -l expect-timeout -d 'How long each --expect or --expect-json waits, from the moment the one before it was met (or the connection opened)' -r
 complete -c wsprobe -l write-out -d 'At the end, whatever the outcome, write FORMAT with its %{variables} filled in, as curl\'s --write-out does: to stdout after the messages' -r
 complete -c wsprobe -l retry -d 'After a drop or a failed connection, connect again, up to N times (or \'forever\'), replaying the -d messages on each new connection' -r
 complete -c wsprobe -l retry-delay -d 'The wait before the first retry; it doubles after each' -r
 complete -c wsprobe -l retry-max-time -d 'Start no retry once SECS have passed since the first attempt' -r
+complete -c wsprobe -l exec -d 'Run COMMAND (with sh -c) on the connection: each line it writes (or record, with -0, --whole, -b) is sent as a message, and each message received is written to its stdin, followed by a newline (NUL with -0, nothing with --whole). Its stderr is wsprobe\'s' -r
 complete -c wsprobe -l ping-interval -d 'Send a ping every SECS seconds, to keep the connection alive and to notice a dead peer [REPL default: 20, with --ping-timeout 20]' -r
 complete -c wsprobe -l ping-timeout -d 'Fail (exit status 10) when a keepalive ping has no pong after SECS seconds (default: the ping interval)' -r
+complete -c wsprobe -l idle -d 'With --check, also measure how long a silent connection lives (up to SECS) and who ends it: a Close with a code, or a drop (often a proxy\'s idle timeout)' -r
 complete -c wsprobe -l har -d 'Write the session to FILE as HAR 1.2: the upgrade request and response, timings, and every message in _webSocketMessages (as browsers export them)' -r -F
 complete -c wsprobe -l color -d 'When to use colour on stderr' -r -f -a "auto\t'Colour when stderr is a terminal and NO_COLOR is not set'
 always\t'Always colour'
@@ -71,6 +73,7 @@ complete -c wsprobe -l echo -d 'Send every message received back to the server, 
 complete -c wsprobe -s i -l interactive -d 'Use the interactive REPL even when standard output is not a terminal'
 complete -c wsprobe -l no-repl -d 'Never start the REPL: on a terminal too, send each line as typed'
 complete -c wsprobe -l no-history -d 'Do not read or write the REPL history file'
+complete -c wsprobe -l check -d 'Check the server at URL instead of opening a session: run a battery of probes, some of which send deliberately invalid frames, and print a report (exit status 13 when a probe failed)'
 complete -c wsprobe -s v -l verbose -d 'Show the connection and handshake (-v); repeat for more'
 complete -c wsprobe -l pretty -d 'Indent JSON text messages (received, and sent by REPL commands)'
 complete -c wsprobe -s q -l quiet -d 'Print nothing on stderr but errors'

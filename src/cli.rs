@@ -23,6 +23,7 @@ Examples:
   wsprobe -v wss://host/path                       show DNS, TCP, TLS, the handshake and timings
   wsprobe -x socks5h://127.0.0.1:1080 wss://host/  go through a SOCKS5 proxy
   wsprobe -n -d ping --expect pong wss://host/ws   health check: exit 11 unless pong comes in 10 s
+  wsprobe --check wss://host/path                  a conformance and health report of the server
   wsprobe -l 8080 --echo                           be an echo server on 127.0.0.1:8080
   wsprobe -l 0 --once -d hi | jq                   serve one client, print what it sends
 
@@ -33,6 +34,8 @@ Exit status:
   3 name resolution failed                      9 abnormal close (code other than 1000/1001, or none)
   4 connect failed or timed out (also proxy)    10 timeout during the session
   5 TLS failed                                  11 --expect not met
+                                                12 the --exec program failed
+                                                13 --check: a probe failed
                                                 130 interrupted";
 
 /// A WebSocket client for scripts and people, and a diagnostic tool for
@@ -380,8 +383,9 @@ pub struct Cli {
     /// Wait until a received message matches the regular expression
     /// PATTERN (repeatable: met in order, with --expect-json).
     ///
-    /// The pattern is searched for anywhere in the message (regex crate
-    /// syntax; anchor it with ^ and $). When every expectation has been met,
+    /// The pattern is searched for anywhere in the message (the regex
+    /// crate's syntax without Unicode classes: \d and \w are ASCII; anchor
+    /// it with ^ and $). When every expectation has been met,
     /// wsprobe closes the session cleanly and exits 0; when one is not met
     /// within --expect-timeout, or the server closes first, it exits 11 and
     /// shows the last messages that arrived instead. Messages are printed as
@@ -393,7 +397,7 @@ pub struct Cli {
     /// Wait until a received JSON message passes TEST, a jq path alone
     /// (it must be neither null nor false) or compared with == or != to a
     /// JSON value, or with <, <=, > or >= to a number: '.type == "welcome"',
-    /// '.data.items[0].id != 0', '.version >= 2', '.ok'.
+    /// '.data.id != 0', '.version >= 2', '.ok' (see the man page, SCRIPTS).
     /// Repeatable; met in order with --expect.
     #[arg(long, value_name = "TEST", action = ArgAction::Append,
           help_heading = "Scripting")]
@@ -443,6 +447,21 @@ pub struct Cli {
           help_heading = "Scripting")]
     pub retry_max_time: Option<f64>,
 
+    /// Run COMMAND (with sh -c) on the connection: each line it writes (or
+    /// record, with -0, --whole, -b) is sent as a message, and each message
+    /// received is written to its stdin, followed by a newline (NUL with -0,
+    /// nothing with --whole). Its stderr is wsprobe's.
+    ///
+    /// Stdin is not read, and received messages do not go to stdout. The
+    /// session closes when the program exits (after --wait, which defaults
+    /// to 0 here), or the program's stdin closes when the server ends the
+    /// session. A status other than 0, a signal, or messages it stopped
+    /// taking make the exit status 12. The program sees WSPROBE_URL and, when
+    /// one was agreed, WSPROBE_SUBPROTOCOL.
+    #[arg(long, value_name = "COMMAND", conflicts_with_all = ["echo", "no_input", "retry", "interactive"],
+          help_heading = "Scripting")]
+    pub exec: Option<String>,
+
     /// The expectations in the order they were given on the command line
     /// (filled by [`Cli::parse_args`]; --expect and --expect-json are
     /// separate lists otherwise).
@@ -464,6 +483,34 @@ pub struct Cli {
     #[arg(long, value_name = "SECS", value_parser = parse_secs, requires = "ping_interval",
           help_heading = "Liveness")]
     pub ping_timeout: Option<f64>,
+
+    // ----- check -----
+    /// Check the server at URL instead of opening a session: run a battery
+    /// of probes, some of which send deliberately invalid frames, and print
+    /// a report (exit status 13 when a probe failed).
+    ///
+    /// One line per probe (pass, warn, fail or info) with the facts
+    /// measured and the RFC section of each failure, then a summary. The
+    /// probes: the handshake (101, Accept, tokens, subprotocol and
+    /// extension answers, a version 8 request, a request without a key),
+    /// pings and the close handshake, the server's enforcement of the
+    /// protocol, echo probes when the server echoes (fragments, sizes up to
+    /// 4 MiB, its largest message), permessage-deflate, and TLS. Check
+    /// sends deliberately invalid frames and requests, which the server may
+    /// log as errors. The connection options apply (headers, Origin, -s,
+    /// TLS, proxies, --resolve, --connect-to, unix sockets). Exit status 0
+    /// when no probe failed, 13 when one did. --json writes the report as
+    /// one JSON object. The man page lists every probe (CHECK PROBES).
+    ///
+    /// Example: wsprobe --check wss://example.com/socket
+    #[arg(long, conflicts_with_all = ["interactive", "echo", "exec"], help_heading = "Check")]
+    pub check: bool,
+
+    /// With --check, also measure how long a silent connection lives (up to
+    /// SECS) and who ends it: a Close with a code, or a drop (often a
+    /// proxy's idle timeout).
+    #[arg(long, value_name = "SECS", value_parser = parse_secs, help_heading = "Check")]
+    pub idle: Option<f64>,
 
     // ----- output -----
     /// Show the connection and handshake (-v); repeat for more.
@@ -816,6 +863,18 @@ mod tests {
             (cli.ping_interval, cli.ping_timeout),
             (Some(0.5), Some(2.0))
         );
+    }
+
+    #[test]
+    fn check_is_a_flag_beside_the_url() {
+        let cli = parse(&["--check", "--idle", "3", "ws://h/"]).expect("parses");
+        assert!(cli.check);
+        assert_eq!(cli.idle, Some(3.0));
+        assert_eq!(cli.url.as_deref(), Some("ws://h/"));
+        assert!(parse(&["--check", "--echo", "h:1"]).is_err());
+        assert!(parse(&["--check", "-i", "h:1"]).is_err());
+        assert!(parse(&["--check", "--exec", "cat", "h:1"]).is_err());
+        assert!(parse(&["--check", "--idle", "-1", "h:1"]).is_err());
     }
 
     #[test]

@@ -485,6 +485,15 @@ pub enum Event<'a> {
         /// connection failing).
         server_closed: Option<u16>,
     },
+    /// The `--exec` program ended.
+    ExecEnded {
+        /// The command line.
+        command: &'a str,
+        /// Its exit status, if it exited.
+        code: Option<i32>,
+        /// The signal that ended it, if one did.
+        signal: Option<i32>,
+    },
     /// A warning worth showing even without -v.
     Warning(&'a str),
     /// Listen mode is listening (the first line it shows).

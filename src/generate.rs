@@ -35,6 +35,8 @@ pub fn committed_path(kind: Generate) -> &'static str {
     }
 }
 
+mod listen;
+
 fn man(w: &mut dyn Write) -> io::Result<()> {
     // The examples and exit table are in after_help for --help; the man page
     // gets them as proper sections instead.
@@ -48,7 +50,7 @@ fn man(w: &mut dyn Write) -> io::Result<()> {
     let (before, after) = MAN_EXTRA
         .split_once(".SH \"EXIT STATUS\"")
         .unwrap_or((MAN_EXTRA, ""));
-    w.write_all(before.as_bytes())?;
+    w.write_all(listen::insert(before).as_bytes())?;
     scripts_section(w)?;
     if !after.is_empty() {
         w.write_all(b".SH \"EXIT STATUS\"")?;
@@ -66,12 +68,13 @@ fn scripts_section(w: &mut dyn Write) -> io::Result<()> {
         let name = name.replace('_', "\\_");
         writeln!(w, ".TP\n\\fB%{{{name}}}\\fR\n{what}")?;
     }
-    Ok(())
+    w.write_all(EXEC.as_bytes())
 }
 
 const SCRIPTS: &str = r#".SH "SCRIPTS"
 \fB\-\-expect PATTERN\fR waits for a received message in which the regular
-expression PATTERN (the Rust regex crate's syntax) matches; \fB\-\-expect\-json
+expression PATTERN (the Rust regex crate's syntax, without its Unicode
+classes: \fB\ed\fR and \fB\ew\fR are ASCII) matches; \fB\-\-expect\-json
 TEST\fR waits for a JSON message that passes TEST, a jq path alone
 (\fB.ok\fR: present, and neither null nor false), compared with \fB==\fR or
 \fB!=\fR to a JSON value (\fB.type == "welcome"\fR, \fB.data.items[0].id != 0\fR,
@@ -94,6 +97,22 @@ its outcome, after every message (stdout is flushed first). As in curl:
 format from FILE. Times are in seconds with six decimals, and each is its own
 phase (not cumulative as curl's are); a value that does not apply (no
 connection, no pong) is empty, and null in \fB%{json}\fR. The variables:
+"#;
+
+const EXEC: &str = r#".PP
+\fB\-\-exec COMMAND\fR runs COMMAND with \fBsh \-c\fR once the connection is
+open: what it writes to its stdout is cut into messages as stdin would be
+(lines, \fB\-0\fR records, \fB\-\-whole\fR, \fB\-b\fR), after the \fB\-d\fR messages;
+each message received is written to its stdin followed by a newline (a NUL
+with \fB\-0\fR, nothing with \fB\-\-whole\fR), and not to wsprobe's stdout. Its
+stderr is wsprobe's; it sees \fBWSPROBE_URL\fR and, when one was agreed,
+\fBWSPROBE_SUBPROTOCOL\fR. When it closes its stdout or exits, the session closes
+(after \fB\-w\fR, 0 by default here); when the server ends the session first,
+its stdin closes, and it has 2 s to exit before SIGTERM (then SIGKILL, 2 s
+later). A program that stops reading holds the server back instead of filling
+memory: at most 16 messages wait for it, then wsprobe stops reading the
+socket. A status other than 0, a signal, or messages that arrived after it
+stopped reading make the exit status 12, with the status or the signal named.
 "#;
 
 const MAN_EXTRA: &str = r#".SH "INPUT AND OUTPUT"
@@ -256,67 +275,6 @@ how the expected Accept key is derived.
 Authorization, Proxy\-Authorization, Cookie and Set\-Cookie values are shown as
 \fB[redacted]\fR (the scheme and cookie names stay) unless
 \fB\-\-show\-secrets\fR.
-.SH "LISTEN MODE"
-\fBwsprobe \-l [ADDR:]PORT\fR is the server, for debugging the client side (a
-page's JavaScript, a Python or Node client). It listens on 127.0.0.1 unless
-ADDR is given (\fB\-l 0.0.0.0:8080\fR, \fB\-l [::]:8080\fR); port 0 picks a
-free port. The first line on standard error is \fB* Listening on
-ws://ADDR:PORT/\fR, shown without \fB\-v\fR; \fB\-q\fR hides it with the
-other informational lines, and a script that uses \fB\-q\fR reads the
-\fBlistening\fR event of \fB\-\-json\fR instead.
-.PP
-Clients are numbered #1, #2, ... in the order they connect; every stderr
-line about one starts \fB* #ID\fR (\fB< #ID\fR, \fB> #ID\fR, \fB{ #ID\fR,
-\fB} #ID\fR for its request, our response and its frames). Without
-\fB\-v\fR each client's open, refusal and end is one line, naming its
-address and, for a refusal or a protocol error, the rule broken (RFC 6455
-section 4.2.1 for the request, section 5 for frames) and the status or
-close code answered: 400 for a method other than GET, HTTP/1.0, no Host, an
-Upgrade or Connection header without its token, a missing or malformed
-Sec\-WebSocket\-Key; 426 with Sec\-WebSocket\-Version: 13 for another
-version; 426 with a short text/plain page for a plain HTTP request (the line
-says whether it looks like a browser tab, a proxy that stripped the upgrade,
-or a plain fetch); 503 past \fB\-\-max\-clients\fR; 408 for a request head
-not complete within \fB\-\-handshake\-timeout\fR (a client that trickles
-bytes is cut off); 431 past 64 KiB. After the 101, frames are judged as in
-client mode, with the server's rules: an unmasked frame, reserved bits or
-opcodes, fragmented or long control frames (1002), invalid UTF\-8 (1007), a
-message over \fB\-\-max\-message\-size\fR (1009); the client is closed and
-the others go on. \fB\-v\fR shows each request head as received (Cookie
-and Authorization redacted) and our response; \fB\-vv\fR the frames.
-.PP
-Messages from clients go to standard output as in client mode: on a pipe
-the payloads alone, one message per line (\fB\-b\fR: binary byte for byte),
-never interleaved within a message; on a terminal each starts with
-\fB#ID\fR; \fB\-\-json\fR \fBmessage\fR events carry \fBclient\fR.
-Standard input (lines, \fB\-0\fR, \fB\-\-whole\fR, \fB\-b\fR) and
-\fB\-d\fR go to every connected client. Input is taken only while a client
-is connected and keeping up (under 256 KiB queued), so what is read before
-the first client connects waits for it, in the input queue (two reads of
-at most 64 KiB; stdin is not read further meanwhile), and the end of
-standard input does not stop the server. A client with more than 4 MiB
-queued has stopped reading: it is disconnected as too slow and the others
-go on. \fB\-\-echo\fR sends every message back to its sender with its
-type, and does not read standard input.
-.PP
-The server runs until Ctrl\-C (every client is closed with 1001, exit status
-0) or \fB\-\-max\-time\fR (the same). \fB\-\-once\fR serves one client and
-exits with that session's status by the table below (others get 503 in
-the meantime): its session ends as a client session does, by the client's
-Close, \fB\-c\fR, \fB\-w\fR after input ends (not with \fB\-\-echo\fR), or
-\fB\-\-max\-time\fR (counted from the start, exit status 10).
-\fB\-\-accept\-subprotocol\fR names the subprotocols to accept: the first the
-client offers is chosen, none without it. \fB\-H\fR adds response headers.
-permessage\-deflate is accepted when offered (\fB\-\-no\-compress\fR declines).
-\fB\-\-tls\-cert FILE \-\-tls\-key FILE\fR serve wss:// (TLS 1.2 and 1.3,
-ALPN http/1.1); a file that cannot be used is a usage error (status 2)
-before anything listens, a client that speaks plain HTTP to it is answered
-400 in plain text, and a failed TLS handshake is one line.
-\fB\-\-static DIR\fR answers plain GET requests with the files in DIR
-(index.html for a directory; Content\-Type by extension), so that a page and
-its WebSocket share one origin: read\-only, 403 for a path that leads outside
-DIR (\fB..\fR, encoded or not, or a symlink), 404 for a missing file; each
-request is one line.
 .SH DIAGNOSTICS
 When a run fails, wsprobe says why in one line (\fBwsprobe: error: ...\fR), then
 the facts, then what to try (\fBhint:\fR lines). Among the causes it names:
@@ -447,6 +405,9 @@ message
 \fBexpect_met\fR
 index, of, pattern (the flag and its argument), after_ms
 .TP
+\fBexec_end\fR
+command, status (null when a signal ended it), signal
+.TP
 \fBretry\fR
 attempt (2 for the first retry), of (null without a limit), delay_ms,
 server_close_code (when the server closed as going away; otherwise the
@@ -455,7 +416,7 @@ server_close_code (when the server closed as going away; otherwise the
 \fBerror\fR
 class (usage, resolve, connect, proxy, tls, rejected, redirect,
 malformed_response, invalid_handshake, protocol, abnormal_close, timeout, io,
-input, expect), exit_status, message, facts, hints
+input, expect, exec), exit_status, message, facts, hints
 .TP
 \fBproxy\fR, \fBproxy_request\fR, \fBproxy_response\fR, \fBsocks_auth\fR, \fBsocks_connect\fR, \fBtunnel\fR
 the proxy's url and the setting that chose it; the CONNECT request_line and
@@ -465,35 +426,6 @@ user; target and remote_dns; target, proxy, ms
 \fBresolve_override\fR, \fBconnect_to\fR, \fBconnect_unix\fR, \fBkey_log\fR, \fBredirect\fR
 host, port, addresses (\-\-resolve); from, to (\-\-connect\-to); path, ms;
 path (SSLKEYLOGFILE); status, url, hop, dropped_headers (\-L)
-.TP
-\fBlistening\fR
-listen mode (\fB\-l\fR): address, port (the one the OS picked for port 0),
-url, secure (wss://); the first event of the run
-.TP
-\fBaccepted\fR, \fBrequest\fR, \fBresponse\fR, \fBrefused\fR
-listen mode, each with \fBclient\fR (the client's id, 1, 2, ...): address;
-the client's request head (method, target, version, headers, credentials
-redacted); our response (as above, body included); status (null when
-nothing was answered), rule (method, http_version, no_host, plain_http,
-plain_http_browser, plain_http_proxied, upgrade_stripped, upgrade,
-connection, no_key, bad_key, version, max_clients, tls, not_http,
-too_large, timeout, tls_handshake, plain_over_tls, closed_early) and
-message
-.TP
-\fBfile\fR
-listen mode with \fB\-\-static\fR, with \fBclient\fR: address, path, status,
-outcome (sent, not_found, outside, bad_path, failed), length and
-content_type (when sent)
-.TP
-\fBclient_open\fR, \fBclient_end\fR
-listen mode, with \fBclient\fR: address, path, subprotocols_offered,
-subprotocol, extensions; address, ms, messages_received, how (closed,
-protocol_error, dropped), code, and for closed: reason, clean, initiator;
-for protocol_error: rule; for dropped: detail. The \fBframe\fR,
-\fBmessage\fR, \fBping\fR, \fBpong\fR, \fBclose\fR and
-\fBcompression\fR events of a client carry \fBclient\fR too; a
-\fBmessage\fR sent (standard input, \-d) has none: it goes to every
-connected client.
 .PP
 \fB\-\-har FILE\fR writes a HAR 1.2 file with one entry: the upgrade request
 and response, timings, serverIPAddress and \fB_webSocketMessages\fR (type
@@ -535,6 +467,107 @@ TLS together.
 With \fB\-L\fR, credentials (\fB\-u\fR, user:pass@, Authorization and
 Cookie headers) and a custom Host header are not sent to another scheme,
 host or port.
+.SH "CHECK PROBES"
+\fB\-\-check\fR URL runs these probes and prints one line per probe: the
+verdict (\fBpass\fR: as RFC 6455 or 7692 requires; \fBwarn\fR: allowed, but a
+SHOULD is not met or something needs a look; \fBfail\fR: a MUST is broken;
+\fBinfo\fR: a measurement, or a probe that did not apply, saying why), its
+name, the facts measured, and the RFC section of a warning or failure; then
+a summary line. \fB\-\-json\fR writes the report as one JSON object
+(\fB"event": "check"\fR, the probes with name, verdict, facts and rfc, and
+the counts). The first connection is made alone: a server that cannot be
+reached, or refuses the upgrade, gets the usual diagnosis and exit status.
+Then the probe families run in parallel, each on connections of its own,
+each within 2.5 s. Check sends deliberately invalid requests and frames,
+which the server may log as errors.
+.TP
+\fBhandshake\fR
+The 101: Upgrade and Connection tokens, Sec\-WebSocket\-Accept derived from
+the key, the time to 101. Fail when one is wrong (RFC 6455 4.2.2).
+.TP
+\fBsubprotocol\fR
+With \fB\-s\fR: pass when the server chose one offered, or none; fail when
+it chose one not offered, or several (4.2.2). Info when none was offered.
+.TP
+\fBextensions\fR
+Pass when the Sec\-WebSocket\-Extensions answer is empty or a valid
+permessage\-deflate (RFC 7692 7.1); fail for an extension not offered (RFC
+6455 9.1) or invalid parameters.
+.TP
+\fBversion\-8\fR
+A request with Sec\-WebSocket\-Version: 8. Pass for 426 with
+Sec\-WebSocket\-Version: 13; warn for another refusal status with that header,
+or for a 101 (the server speaks draft 8 too, which section 4.4 allows); fail
+for a refusal without the header, or no HTTP answer (4.4).
+.TP
+\fBno\-key\fR
+A request without Sec\-WebSocket\-Key. Pass when refused with any status;
+fail for a 101; warn when the connection ends without an HTTP answer
+(4.2.1).
+.TP
+\fBping\fR
+Five pings with payloads: pass when each gets a pong with the same payload,
+with the round trip (min, median, max); fail otherwise (5.5.2).
+.TP
+\fBclose\fR
+Our Close (1000): pass when a Close comes back (its code named), fail for a
+drop, no answer, or a code that may not be sent (5.5.1, 7.4).
+.TP
+\fBunmasked\-frame\fR, \fBrsv\-bits\fR, \fBreserved\-opcode\fR, \fBfragmented\-ping\fR, \fBlong\-ping\fR, \fBstray\-continuation\fR, \fBinvalid\-utf8\fR
+Each on its own connection: an unmasked text frame (5.1), a text frame with
+RSV2 and RSV3 and no extension (5.2), opcode 0x3 (5.2), a ping without FIN
+(5.5), a ping of 126 bytes (5.5), a continuation with nothing to continue
+(5.4), a text message that is not UTF\-8 (8.1); then a valid ping. Pass when
+the server closes with 1002 (1007 for UTF\-8); fail when it closes with
+another code or none, or keeps going (answers the ping and has not closed
+1 s later, sends a message, or neither closes nor drops); warn when it
+drops TCP without a Close (7.1.7 says it should send one).
+.TP
+\fBecho\fR
+Info: whether the server echoes a text message within 1.5 s. Only then do the
+next four run; otherwise each says it was skipped.
+.TP
+\fBfragmented\fR
+A text message in three frames must come back whole (5.4).
+.TP
+\fBcontrol\-in\-fragments\fR
+A ping between two fragments must get its pong, and the message come back
+whole (5.4, 5.5.2).
+.TP
+\fBfidelity\fR
+Text (with multi\-byte characters) and binary of 0 B, 1 B, 125 B, 126 B,
+65535 B, 64 KiB, 1 MiB and 4 MiB must come back byte for byte (fail
+otherwise); a size the server refuses (a close, 1009 or other, or a drop),
+or does not echo within 2.5 s, ends the probe as a pass that names the size.
+With max\-message, it has 6 s in all, so that a slow path cannot make the
+check long.
+.TP
+\fBmax\-message\fR
+Info: the largest binary message echoed, from 64 KiB by factors of 4 up to
+16 MiB (or \fB\-\-max\-message\-size\fR), and what the server did with the next.
+.TP
+\fBdeflate\fR
+When permessage\-deflate is agreed and the server echoes: a compressible
+message sent compressed, twice. Pass when the server inflated ours and its
+compressed echoes inflate; fail when they do not (RFC 7692 7.2.2). Info when
+not agreed, not offered (\fB\-\-no\-compress\fR) or no echo.
+.TP
+\fBcontext\-takeover\fR
+Pass when the second copy came back smaller (the server kept its context),
+or each inflated alone when server_no_context_takeover was agreed; info when
+the server did not use its context (allowed).
+.TP
+\fBtls\fR
+For wss://: version and suite, days until the certificate expires (warn
+under 14, fail when expired), how many certificates were presented, and
+whether the chain verified (rustls fetches no missing intermediate, so a
+verified chain is complete); warn with \fB\-k\fR, naming what verification
+would have said. Info for ws://.
+.TP
+\fBidle\fR
+Only with \fB\-\-idle\fR SECS. Info: how long a connection on which we send
+nothing lives, up to SECS, and who ended it: a Close with its code, or a
+drop without one (often a proxy's idle timeout).
 .SH "EXIT STATUS"
 .TP
 \fB0\fR
@@ -580,6 +613,13 @@ a keepalive ping without pong).
 \fB11\fR
 An expectation (\fB\-\-expect\fR, \fB\-\-expect\-json\fR) was not met: it timed
 out, or the session ended first.
+.TP
+\fB12\fR
+The \fB\-\-exec\fR program exited with a status other than 0, was killed by a
+signal, or stopped reading while messages still arrived.
+\fB13\fR
+\fB\-\-check\fR: at least one probe failed (warnings and info do not count).
+A server that cannot be checked at all gets the statuses above (3 to 7).
 .TP
 \fB130\fR
 Interrupted by Ctrl\-C in pipe mode, or in the REPL before its prompt

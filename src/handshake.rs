@@ -114,19 +114,7 @@ pub fn upgrade(mut stream: Stream, cfg: &Config, out: &mut dyn Emit) -> Result<U
     };
 
     stream.set_write_timeout(Some(cfg.handshake_timeout)).ok();
-    stream
-        .write_all(&request)
-        .and_then(|()| stream.flush())
-        .map_err(|e| {
-            if is_timeout(&e) {
-                timeout(TimeoutKind::HandshakeRequest)
-            } else {
-                Error::Io {
-                    context: "cannot send the handshake request".into(),
-                    source: e,
-                }
-            }
-        })?;
+    send_request(&mut stream, &request, &timeout)?;
     emit(out, &Event::RequestSent { raw: &request });
 
     let response =
@@ -144,14 +132,7 @@ pub fn upgrade(mut stream: Stream, cfg: &Config, out: &mut dyn Emit) -> Result<U
                 accepted: None,
             },
         );
-        let head = response.head;
-        return Err(Error::Rejected(Box::new(Rejection {
-            status: head.status,
-            reason: head.reason,
-            headers: head.headers,
-            body,
-            body_truncated: truncated,
-        })));
+        return Err(rejected(response.head, body, truncated));
     }
 
     let validation = validate(head, &key, &cfg.request.subprotocols, cfg.compress);
@@ -221,10 +202,47 @@ pub fn tracer(cfg: &Config) -> Option<Tracer> {
     }
 }
 
+/// Write the upgrade request and flush it; a write that runs out of time
+/// is the handshake's timeout.
+pub(crate) fn send_request<W: Write + ?Sized>(
+    stream: &mut W,
+    request: &[u8],
+    timeout: &dyn Fn(TimeoutKind) -> Error,
+) -> Result<()> {
+    stream
+        .write_all(request)
+        .and_then(|()| stream.flush())
+        .map_err(|e| {
+            if is_timeout(&e) {
+                timeout(TimeoutKind::HandshakeRequest)
+            } else {
+                Error::Io {
+                    context: "cannot send the handshake request".into(),
+                    source: e,
+                }
+            }
+        })
+}
+
+/// A refused upgrade: the response kept whole for the diagnosis.
+pub(crate) fn rejected(head: ResponseHead, body: Vec<u8>, body_truncated: bool) -> Error {
+    Error::Rejected(Box::new(Rejection {
+        status: head.status,
+        reason: head.reason,
+        headers: head.headers,
+        body,
+        body_truncated,
+    }))
+}
+
 /// The error for a response head that could not be read, in the words of
 /// the handshake (a TLS alert read instead of the head is a TLS failure:
 /// TLS 1.3 sends certificate_required only after the handshake).
-fn head_error(e: HeadError, stream: &Stream, timeout: &dyn Fn(TimeoutKind) -> Error) -> Error {
+pub(crate) fn head_error(
+    e: HeadError,
+    stream: &Stream,
+    timeout: &dyn Fn(TimeoutKind) -> Error,
+) -> Error {
     match e {
         HeadError::NotHttp { reason, received } => {
             Error::Malformed(MalformedResponse::NotHttp { reason, received })

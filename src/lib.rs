@@ -4,12 +4,14 @@
 //! The binary (`main.rs`) is a thin shell around [`run`]; everything lives
 //! in this library so that tests, fuzz targets and benchmarks reach it. The
 //! pipeline: [`cli`] → [`config`] → [`net::open`] → [`handshake::upgrade`]
-//! (repeated by [`redirect::connect`] for -L) → [`session::Session`], with
+//! (repeated by [`redirect::connect`] for -L) → [`session::Session`] (or,
+//! with --check, [`check::run`] and its report), with
 //! every observation sent as an [`event::Event`] to [`output`]. HTTP/1.1
 //! itself (heads, bodies, both sides) is [`http`]'s, for the upgrade and
 //! for proxies alike. ARCHITECTURE.md is the map: layers, data flow,
 //! invariants, and where to add things.
 
+pub mod check;
 pub mod cli;
 pub mod config;
 pub mod deadline;
@@ -82,11 +84,45 @@ pub fn run(cfg: &Config, out: &mut dyn output::report::Sink) -> Result<()> {
     if let config::Mode::Listen(spec) = &cfg.mode {
         return server::run(cfg, spec, out, poller, input, data);
     }
+    if let Some(command) = &cfg.script.exec {
+        return run_exec(cfg, out, poller, data, command);
+    }
     let Some(spec) = cfg.script.retry else {
         let up = open(cfg, out)?;
         return session::Session::new(up.ws, cfg, out, poller, input, data, up.via).run();
     };
     retrying(cfg, out, &poller, input, data, spec)
+}
+
+/// `--exec`: connect, then start the program (it may speak first: the
+/// connection is there for it), and run the session on its output.
+fn run_exec(
+    cfg: &Config,
+    out: &mut dyn output::report::Sink,
+    poller: Arc<Poller>,
+    data: Vec<Message>,
+    command: &str,
+) -> Result<()> {
+    let up = open(cfg, out)?;
+    let mut env = vec![("WSPROBE_URL".to_string(), cfg.target.url.clone())];
+    if let Some(p) = &up.subprotocol {
+        env.push(("WSPROBE_SUBPROTOCOL".to_string(), p.clone()));
+    }
+    let (tx, rx) = mpsc::sync_channel(INPUT_QUEUE);
+    let waker = poller.clone();
+    let program = input::exec::Program::spawn(
+        command,
+        &env,
+        cfg.input.framing,
+        cfg.input.binary,
+        tx,
+        move || {
+            let _ = waker.notify();
+        },
+    )?;
+    session::Session::new(up.ws, cfg, out, poller, Some(rx), data, up.via)
+        .with_exec(program)
+        .run()
 }
 
 /// `--retry`: connect and run sessions until one ends for good, waiting
@@ -161,6 +197,40 @@ fn jitter() -> f64 {
     match ring::rand::SystemRandom::new().fill(&mut b) {
         Ok(()) => f64::from(u32::from_le_bytes(b)) / (f64::from(u32::MAX) + 1.0),
         Err(_) => 0.5,
+    }
+}
+
+/// `--check`: run the probes of [`check::run`] and write the report on
+/// stdout (text, or one JSON object with --json). The warnings go to `out`
+/// first; a server that cannot be reached or upgraded is the usual error;
+/// a report with a failed probe is [`error::Error::CheckFailed`] (exit 13).
+pub fn run_check(cfg: &Config, out: &mut dyn output::report::Sink) -> Result<()> {
+    for w in &cfg.warnings {
+        let _ = out.emit(&Event::Warning(w));
+    }
+    let _ = out.flush();
+    let report = check::run(cfg)?;
+    let mut stdout = std::io::stdout().lock();
+    let written = if cfg.output.json {
+        output::check::write_json(&report, &mut stdout, cfg.deterministic)
+    } else {
+        output::check::write_plain(&report, &mut stdout, cfg.deterministic)
+    };
+    match written {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            return Err(error::Error::Io {
+                context: "cannot write the report".into(),
+                source: e,
+            });
+        }
+        _ => {}
+    }
+    match report.count(check::Verdict::Fail) {
+        0 => Ok(()),
+        failed => Err(error::Error::CheckFailed {
+            failed,
+            probes: report.results.len(),
+        }),
     }
 }
 

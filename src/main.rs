@@ -40,6 +40,11 @@ fn main() -> ExitCode {
             };
             conclude(Err(e), &mut stderr)
         }
+        Ok(cfg) if cfg.check.is_some() => {
+            let mut outputs = Outputs::new(&cfg);
+            let result = wsprobe::run_check(&cfg, &mut outputs);
+            conclude(result, &mut outputs)
+        }
         Ok(cfg) if cfg.repl.is_some() => {
             let (result, mut end) = wsprobe::run_repl(&cfg);
             conclude(result, &mut end)

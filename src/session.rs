@@ -22,6 +22,7 @@
 //! takes over (`--retry`).
 
 mod control;
+mod exec;
 mod expect;
 mod failure;
 mod idle;
@@ -84,6 +85,9 @@ pub struct Session<'a> {
     expect: Option<expect::Waiting>,
     /// The code of a Close the server sent first, for --retry.
     server_closed: Option<u16>,
+    /// --exec: the program, and a message its full queue could not take.
+    exec: Option<crate::input::exec::Program>,
+    exec_backlog: Option<Vec<u8>>,
 }
 
 /// How a session ended, with what a new connection (--retry) takes over:
@@ -186,6 +190,8 @@ impl<'a> Session<'a> {
             ctl: control::Control::new(now, cfg.keepalive.map(|k| k.interval)),
             quiet: idle::Quiet::new(now, via),
             server_closed: None,
+            exec: None,
+            exec_backlog: None,
             expect: (!cfg.script.expect.is_empty()).then(|| {
                 expect::Waiting::new(cfg.script.expect.clone(), cfg.script.expect_timeout, now)
             }),
@@ -201,6 +207,7 @@ impl<'a> Session<'a> {
     /// would go on with.
     pub fn run_to_end(mut self) -> Ended {
         let result = self.run_loop();
+        let result = self.end_program(result);
         let mut unsent = Vec::new();
         while let Some(m) = self.pending.pop_front() {
             unsent.push(m);
@@ -268,6 +275,7 @@ impl<'a> Session<'a> {
             self.emit_frames();
 
             let now = Instant::now();
+            self.quiet.stamp(now);
             if self.closing_since.is_none()
                 && !self.cfg.echo
                 && self.input_done_at.is_none()
@@ -336,7 +344,7 @@ impl<'a> Session<'a> {
             } else {
                 deadline.map(|d| d.saturating_duration_since(Instant::now()))
             };
-            let interest = polling::Event::new(SOCKET, !self.echo_backlog(), self.write_blocked);
+            let interest = polling::Event::new(SOCKET, !self.reading_paused(), self.write_blocked);
             self.poller
                 .modify(self.ws.get_ref().get_ref(), interest)
                 .map_err(|source| Error::Io {
@@ -371,7 +379,8 @@ impl<'a> Session<'a> {
 
     /// Read everything the socket has now.
     fn read_available(&mut self) -> Option<Finish> {
-        if !self.more_to_read || self.echo_backlog() {
+        self.retry_program_backlog();
+        if !self.more_to_read || self.reading_paused() {
             return None;
         }
         for _ in 0..TURN_BUDGET {
@@ -387,9 +396,10 @@ impl<'a> Session<'a> {
                     if self.output_gone {
                         return None;
                     }
-                    if self.cfg.echo && !self.pending.is_empty() {
+                    if (self.cfg.echo && !self.pending.is_empty()) || self.exec_backlog.is_some() {
                         // Send the echo before reading on: a message that
                         // came before a protocol violation is still echoed.
+                        // And wait for the program to take one it could not.
                         self.more_to_read = true;
                         return None;
                     }
@@ -478,6 +488,7 @@ impl<'a> Session<'a> {
             }));
         }
         self.judge(data);
+        self.deliver_to_program(data);
         if self.cfg.echo && self.closing_since.is_none() {
             // Same type back (Bytes clones share the payload).
             self.pending.push_back(msg.clone());

@@ -10,11 +10,10 @@ if ! python3 -c 'import websockets' 2>/dev/null; then
   python3 -m pip install --quiet -r tests/peers/requirements.txt
 fi
 
-# Node.js peers (the ws client), pinned by tests/peers/package-lock.json.
-if command -v npm >/dev/null 2>&1; then
-  if ! (cd tests/peers && node -e 'require("ws")' 2>/dev/null); then
-    (cd tests/peers && npm ci --silent --no-audit --no-fund)
-  fi
+# Node peers (the ws echo server): the versions pinned in
+# tests/peers/package-lock.json, installed once.
+if command -v npm >/dev/null 2>&1 && ! node -e "require('./tests/peers/node_modules/ws')" 2>/dev/null; then
+  (cd tests/peers && npm ci --no-audit --no-fund --silent)
 fi
 
 # Debian packages the tests start as real peers, one per line in

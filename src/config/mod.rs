@@ -13,13 +13,14 @@
 //! This file owns [`Config`] and the order in which [`Config::new`] builds
 //! and checks its parts (that order decides which error a user sees first
 //! and the order of the warnings); the parts live in its children, one
-//! concern each: `env` (the environment), `target` (the URL), `headers` (the
+//! concern each: `check` (--check and --idle), `env` (the environment), `target` (the URL), `headers` (the
 //! upgrade request), `net` (TLS, addresses, unix sockets), `proxy` (which
 //! proxy, and proxy URLs) and `session` (input, ending, keepalive, output,
 //! REPL). It must not grow rules of its own beyond the lints that span
 //! several parts; every item is re-exported here so that paths stay
 //! `crate::config::X`.
 
+mod check;
 mod env;
 mod headers;
 mod listen;
@@ -31,6 +32,7 @@ mod target;
 #[cfg(test)]
 mod testutil;
 
+pub use check::CheckSpec;
 pub use env::{Env, PROXY_VARS, history_path, inputrc_wants_vi};
 pub use headers::RequestSpec;
 pub use listen::{ListenSpec, Mode, parse_listen};
@@ -88,6 +90,8 @@ pub struct Config {
     pub har: Option<PathBuf>,
     /// --expect and --write-out.
     pub script: ScriptSpec,
+    /// --check: a server check instead of a session.
+    pub check: Option<CheckSpec>,
     /// Lints to show before connecting.
     pub warnings: Vec<String>,
 }
@@ -134,6 +138,7 @@ impl Config {
         };
         let keepalive = session::keepalive(cli, repl.is_some())?;
         let script = script::script_spec(cli)?;
+        let check = check::check_spec(cli, &mut warnings)?;
         let output = session::output_spec(cli, env, repl.as_ref());
         let tls = net::tls_options(cli, env)?;
         let net = net::net_options(cli, env)?;
@@ -159,6 +164,7 @@ impl Config {
             deterministic: cli.deterministic,
             har: cli.har.clone(),
             script,
+            check,
             warnings,
         })
     }

@@ -23,6 +23,8 @@ pub struct ScriptSpec {
     pub write_out: Option<Template>,
     /// `--retry`, when given (and not 0).
     pub retry: Option<RetrySpec>,
+    /// `--exec COMMAND`.
+    pub exec: Option<String>,
 }
 
 /// The script options of `cli`.
@@ -53,6 +55,7 @@ pub fn script_spec(cli: &Cli) -> Result<ScriptSpec> {
         expect_timeout: secs(cli.expect_timeout),
         write_out,
         retry,
+        exec: cli.exec.clone(),
     })
 }
 

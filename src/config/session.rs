@@ -81,6 +81,8 @@ pub struct OutputSpec {
     pub show_secrets: bool,
     /// --pretty: indent JSON text messages.
     pub pretty: bool,
+    /// --exec: received messages go to the program, not to stdout.
+    pub exec: bool,
 }
 
 /// --ping-interval and --ping-timeout.
@@ -142,7 +144,7 @@ pub(super) fn input_spec(cli: &Cli) -> Result<InputSpec> {
     };
     Ok(InputSpec {
         data,
-        read_stdin: !cli.no_input && !cli.echo,
+        read_stdin: !cli.no_input && !cli.echo && cli.exec.is_none(),
         framing,
         binary,
     })
@@ -168,6 +170,8 @@ pub(super) fn ending(cli: &Cli) -> Result<Ending> {
         wait: match (cli.wait, cli.count) {
             (Some(w), _) => Some(secs(w)),
             (None, Some(_)) => None,
+            // The program's exit ends the input; no one reads replies then.
+            (None, None) if cli.exec.is_some() => Some(Duration::ZERO),
             (None, None) => Some(DEFAULT_WAIT),
         },
         max_time: cli.max_time.map(secs),
@@ -237,6 +241,7 @@ pub(super) fn output_spec(cli: &Cli, env: &Env, repl: Option<&ReplSpec>) -> Outp
         deterministic: cli.deterministic,
         show_secrets: cli.show_secrets,
         pretty: cli.pretty,
+        exec: cli.exec.is_some(),
     }
 }
 
@@ -249,7 +254,13 @@ pub(super) fn repl_spec(
     framing: Framing,
     warnings: &mut Vec<String>,
 ) -> Result<Option<ReplSpec>> {
-    let wanted = if cli.no_repl || cli.no_input || cli.echo || framing != Framing::Lines {
+    let wanted = if cli.no_repl
+        || cli.no_input
+        || cli.echo
+        || cli.exec.is_some()
+        || cli.check
+        || framing != Framing::Lines
+    {
         false
     } else if cli.json || cli.har.is_some() {
         // Machine-readable output goes with pipe mode: stdout carries the

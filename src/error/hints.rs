@@ -120,6 +120,17 @@ impl Error {
             Error::Timeout { kind, .. } => timeout_hints(*kind),
             Error::Input(_) => vec!["-b sends binary messages, which need not be UTF-8".into()],
             Error::ExpectUnmet(u) => unmet_hints(u),
+            Error::Exec {
+                end: super::ExecEnd::Code(127),
+                ..
+            } => vec!["sh did not find the program: check the command and PATH".into()],
+            Error::Exec {
+                end: super::ExecEnd::Code(126),
+                ..
+            } => vec!["the program is not executable: chmod +x, or name its interpreter".into()],
+            Error::Exec { lost, .. } if *lost > 0 => vec![
+                "a program on --exec should read its stdin until it ends, or exit to end the session".into(),
+            ],
             _ => Vec::new(),
         }
     }

@@ -382,6 +382,51 @@ pub enum Error {
     Input(String),
     /// A `--expect` or `--expect-json` was not met: exit 11.
     ExpectUnmet(Box<Unmet>),
+    /// The `--exec` program failed (a status other than 0, a signal), or
+    /// stopped taking the messages that arrived: exit 12.
+    Exec {
+        /// The command line, as given.
+        command: String,
+        /// How it ended.
+        end: ExecEnd,
+        /// Messages it did not take.
+        lost: u64,
+    },
+    /// `--check`: at least one probe failed (the report says which): exit 13.
+    CheckFailed {
+        /// How many probes failed.
+        failed: usize,
+        /// How many ran.
+        probes: usize,
+    },
+}
+
+/// How an `--exec` program ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExecEnd {
+    /// It exited with this status.
+    Code(i32),
+    /// A signal ended it.
+    Signal(i32),
+    /// Waiting for it failed.
+    Unknown,
+}
+
+impl ExecEnd {
+    /// From the status `wait` gave.
+    pub fn from_status(s: std::process::ExitStatus) -> ExecEnd {
+        use std::os::unix::process::ExitStatusExt;
+        match (s.code(), s.signal()) {
+            (Some(c), _) => ExecEnd::Code(c),
+            (None, Some(sig)) => ExecEnd::Signal(sig),
+            (None, None) => ExecEnd::Unknown,
+        }
+    }
+
+    /// Status 0.
+    pub fn is_success(self) -> bool {
+        self == ExecEnd::Code(0)
+    }
 }
 
 /// An expectation that no message met, and what came instead.
@@ -437,13 +482,15 @@ impl Error {
             Error::AbnormalClose { .. } => 9,
             Error::Timeout { .. } => 10,
             Error::ExpectUnmet(_) => 11,
+            Error::Exec { .. } => 12,
+            Error::CheckFailed { .. } => 13,
             Error::Io { .. } | Error::Input(_) => 1,
         }
     }
 
     /// The failure class, a stable name for --json: usage, resolve, connect,
     /// proxy, tls, rejected, redirect, malformed_response, invalid_handshake,
-    /// protocol, abnormal_close, timeout, io, input, expect.
+    /// protocol, abnormal_close, timeout, io, input, expect, exec, check.
     pub fn class(&self) -> &'static str {
         match self {
             Error::Usage(_)
@@ -464,6 +511,8 @@ impl Error {
             Error::Io { .. } => "io",
             Error::Input(_) => "input",
             Error::ExpectUnmet(_) => "expect",
+            Error::Exec { .. } => "exec",
+            Error::CheckFailed { .. } => "check",
         }
     }
 }

@@ -79,7 +79,9 @@ impl Error {
             | Error::Handshake(_)
             | Error::Protocol { .. }
             | Error::Input(_)
-            | Error::ExpectUnmet(_) => false,
+            | Error::ExpectUnmet(_)
+            | Error::Exec { .. }
+            | Error::CheckFailed { .. } => false,
         }
     }
 

@@ -7,7 +7,7 @@
 //! test by matching text; callers match the typed variants instead.
 
 use super::{
-    Error, HandshakeProblem, MalformedResponse, ProxyFailure, ProxyProblem, ProxyProtocol,
+    Error, ExecEnd, HandshakeProblem, MalformedResponse, ProxyFailure, ProxyProblem, ProxyProtocol,
     RedirectProblem, Rejection, SocksProblem, TimeoutKind, Unmet, UnmetEnd,
     intermediary::{Intermediary, Refusal, the_proxy},
 };
@@ -91,6 +91,11 @@ impl fmt::Display for Error {
             }
             Error::Io { context, source } => write!(f, "{context}: {}", describe_io(source)),
             Error::ExpectUnmet(u) => unmet(f, u),
+            Error::Exec { command, end, lost } => exec(f, command, *end, *lost),
+            Error::CheckFailed { failed, probes } => write!(
+                f,
+                "{failed} of {probes} probes failed: the report names each failure and its RFC section"
+            ),
         }
     }
 }
@@ -237,6 +242,39 @@ fn handshake(f: &mut fmt::Formatter<'_>, p: &HandshakeProblem) -> fmt::Result {
         ),
         HandshakeProblem::BadVersion(v) => write!(f, "the response is {v}, not HTTP/1.1"),
     }
+}
+
+fn exec(f: &mut fmt::Formatter<'_>, command: &str, end: ExecEnd, lost: u64) -> fmt::Result {
+    match end {
+        ExecEnd::Code(0) => write!(f, "--exec '{command}' stopped reading its input")?,
+        ExecEnd::Code(c) => write!(f, "--exec '{command}' exited with status {c}")?,
+        ExecEnd::Signal(s) => write!(f, "--exec '{command}' was killed by {}", signal_name(s))?,
+        ExecEnd::Unknown => write!(f, "--exec '{command}' could not be waited for")?,
+    }
+    if lost > 0 {
+        let s = if lost == 1 { "" } else { "s" };
+        write!(
+            f,
+            "; {lost} message{s} received after that did not reach it"
+        )?;
+    }
+    Ok(())
+}
+
+/// "signal 15 (SIGTERM)".
+pub fn signal_name(sig: i32) -> String {
+    let name = match sig {
+        1 => "SIGHUP",
+        2 => "SIGINT",
+        3 => "SIGQUIT",
+        6 => "SIGABRT",
+        9 => "SIGKILL",
+        11 => "SIGSEGV",
+        13 => "SIGPIPE",
+        15 => "SIGTERM",
+        _ => return format!("signal {sig}"),
+    };
+    format!("signal {sig} ({name})")
 }
 
 fn unmet(f: &mut fmt::Formatter<'_>, u: &Unmet) -> fmt::Result {

@@ -6,6 +6,7 @@
 //! memory.
 
 pub mod command;
+pub mod exec;
 pub mod pipe;
 pub mod repl;
 

@@ -288,7 +288,9 @@ impl<O: Write> Emit for JsonPrinter<O> {
             | Event::ClientOpen { .. }
             | Event::FileServed { .. }
             | Event::ClientEnded { .. } => self.listen_event(ev),
-            Event::Retrying { .. } | Event::ExpectMet { .. } => self.script(ev),
+            Event::Retrying { .. } | Event::ExpectMet { .. } | Event::ExecEnded { .. } => {
+                self.script(ev)
+            }
             // REPL-only events: --json never runs the REPL, and message and
             // frame events already carry what these say.
             Event::ReplMessageSent { .. }
@@ -567,6 +569,14 @@ impl<O: Write> JsonPrinter<O> {
             } => self.line(
                 "expect_met",
                 json!({"index": index, "of": of, "pattern": pattern, "after_ms": ms(after)}),
+            ),
+            Event::ExecEnded {
+                command,
+                code,
+                signal,
+            } => self.line(
+                "exec_end",
+                json!({"command": command, "status": code, "signal": signal}),
             ),
             _ => Ok(()),
         }

@@ -9,12 +9,14 @@
 //! response lines.
 //!
 //! One file per concern: [`plain`] (the printer for pipes and terminals),
+//! [`check`] (the --check report),
 //! [`json`] (`--json`), [`har`] (`--har`), [`repl`] (above the REPL
 //! prompt), [`trace`] (frame lines), [`pretty`] (`--pretty`), [`redact`]
 //! (secrets), [`report`] (the error report and the end of a run) and
 //! [`style`] (every colour). This file only chooses the sinks of a pipe-mode
 //! run ([`Outputs`]); it renders nothing and decides no exit status.
 
+pub mod check;
 pub mod har;
 pub mod json;
 pub mod listen;

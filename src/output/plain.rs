@@ -209,6 +209,8 @@ pub fn closed_line(
 impl<O: Write, E: Write> Emit for Printer<O, E> {
     fn emit(&mut self, ev: &Event<'_>) -> io::Result<()> {
         match *ev {
+            // With --exec the program has them, not stdout.
+            Event::Message { .. } if self.spec.exec => {}
             Event::Message { kind, data } => return self.write_message(kind, data),
             Event::MessageSent { .. } => {}
             Event::Frame { dir, frame } => self.frame(dir, frame),
@@ -306,7 +308,10 @@ impl<O: Write, E: Write> Emit for Printer<O, E> {
                 self.info(1, format_args!("{line}"));
             }
             Event::InputEnded { sent, wait } => self.input_ended(sent, wait),
-            Event::ExpectMet { .. } | Event::Retrying { .. } | Event::Totals(_) => self.script(ev),
+            Event::ExpectMet { .. }
+            | Event::Retrying { .. }
+            | Event::ExecEnded { .. }
+            | Event::Totals(_) => self.script(ev),
             Event::Warning(msg) => self.warn(msg),
             Event::Client { .. }
             | Event::Listening { .. }
@@ -499,6 +504,18 @@ impl<O: Write, E: Write> Printer<O, E> {
                     secs(delay)
                 );
             }
+            Event::ExecEnded {
+                command,
+                code,
+                signal,
+            } => {
+                let how = match (code, signal) {
+                    (Some(c), _) => format!("exited with status {c}"),
+                    (None, Some(s)) => format!("was killed by signal {s}"),
+                    (None, None) => "ended".into(),
+                };
+                self.info(1, format_args!("--exec '{command}' {how}"));
+            }
             _ => {}
         }
     }
@@ -669,6 +686,7 @@ mod tests {
             deterministic: false,
             show_secrets: false,
             pretty: false,
+            exec: false,
         }
     }
 

@@ -2,8 +2,10 @@
 //! command line and matched against each message received. Pure: the
 //! session keeps the order and the deadlines (`session::expect`).
 //!
-//! `--expect` is a regular expression (the `regex` crate's syntax) searched
-//! for anywhere in the message, text or binary. `--expect-json` is a small
+//! `--expect` is a regular expression (the syntax of the `regex` crate, as
+//! `regex-lite` implements it: no Unicode classes such as `\p{L}`, which
+//! keeps the binary small) searched for anywhere in the message, text or
+//! binary (binary as its lossy UTF-8 reading). `--expect-json` is a small
 //! part of jq's language, the part health checks need: a path (`.`,
 //! `.type`, `.data.items[0]`, `.["odd key"]`), alone (it must exist and be
 //! neither null nor false, jq's truth) or compared to a JSON value with
@@ -12,7 +14,7 @@
 //! value, as jq's do (`1 == 1.0`). A message that is not JSON matches no
 //! `--expect-json`.
 
-use regex::bytes::Regex;
+use regex_lite::Regex;
 use serde_json::Value;
 use std::fmt;
 
@@ -93,7 +95,12 @@ impl Expectation {
     /// Whether a received message (its payload) satisfies it.
     pub fn matches(&self, data: &[u8]) -> bool {
         match &self.test {
-            Test::Regex(re) => re.is_match(data),
+            // Text is UTF-8 already; a binary message is matched as its
+            // lossy UTF-8 reading (regex-lite searches strings).
+            Test::Regex(re) => match std::str::from_utf8(data) {
+                Ok(s) => re.is_match(s),
+                Err(_) => re.is_match(&String::from_utf8_lossy(data)),
+            },
             Test::Json(t) => serde_json::from_slice::<Value>(data).is_ok_and(|v| t.holds(&v)),
         }
     }

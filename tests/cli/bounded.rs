@@ -69,7 +69,7 @@ fn spawn_wsprobe(args: &[&str]) -> Child {
 }
 
 /// RssAnon and VmRSS of `pid` in KiB, or None once it has ended.
-fn memory(pid: u32) -> Option<(u64, u64)> {
+pub fn memory(pid: u32) -> Option<(u64, u64)> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let field = |name: &str| {
         status.lines().find_map(|l| {

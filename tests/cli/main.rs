@@ -9,8 +9,10 @@ mod support;
 
 mod architecture;
 mod bounded;
+mod check;
 mod conformance;
 mod diagnostics;
+mod exec;
 mod failures;
 mod generated;
 mod intermediaries;

@@ -265,3 +265,32 @@ impl PlainHttp {
         self.daemon.output()
     }
 }
+
+/// Start nginx (`bin`) with the configuration `conf` in a directory of its
+/// own, with a `tmp` directory and `cert.pem`/`key.pem` (the leaf of `pki`,
+/// for `listen ... ssl`), waiting until it listens on every one of `ports`.
+pub fn nginx(bin: &Path, conf: &str, pki: &super::tls::TestPki, ports: &[u16]) -> Daemon {
+    let dir = Daemon::dir("nginx");
+    std::fs::create_dir(dir.path().join("tmp")).expect("mkdir tmp");
+    let pem = |args: &[&str], der: &[u8]| super::tls::openssl(args, der);
+    std::fs::write(
+        dir.path().join("cert.pem"),
+        pem(&["x509", "-inform", "der"], &pki.leaf_der),
+    )
+    .expect("write cert.pem");
+    std::fs::write(
+        dir.path().join("key.pem"),
+        pem(&["pkey", "-inform", "der"], &pki.leaf_key_der),
+    )
+    .expect("write key.pem");
+    std::fs::write(dir.path().join("nginx.conf"), conf).expect("write nginx.conf");
+    let mut cmd = Command::new(bin);
+    cmd.arg("-p")
+        .arg(dir.path())
+        .arg("-e")
+        .arg(dir.path().join("error.log"))
+        .arg("-c")
+        .arg(dir.path().join("nginx.conf"))
+        .args(["-g", "daemon off;"]);
+    Daemon::start("nginx", cmd, dir, ports)
+}

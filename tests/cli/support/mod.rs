@@ -25,8 +25,10 @@
 //! app).
 #![allow(dead_code, unused_imports)]
 
+pub mod conformant;
 pub mod daemon;
 pub mod listen;
+pub mod node;
 pub mod proxy;
 pub mod python;
 pub mod raw;

@@ -64,15 +64,33 @@ impl PythonEcho {
             Err(e) => panic!("cannot run python3 ({e}); {MISSING}"),
         }
 
-        let script = Self::script_path();
-        let mut child = Command::new("python3")
-            .arg(&script)
+        Self::spawn(
+            "python3",
+            &Self::script_path(),
+            args,
+            "the Python echo server",
+        )
+    }
+
+    /// Start `program script args` (an echo server that prints its port
+    /// on its first stdout line, then `connection PATH` lines, and exits
+    /// when its stdin closes) and wait at most 20 s for the port. `who`
+    /// names it in failure messages. The Node `ws` server uses it too
+    /// (`support::node`).
+    pub(crate) fn spawn(
+        program: &str,
+        script: &std::path::Path,
+        args: &[&str],
+        who: &str,
+    ) -> PythonEcho {
+        let mut child = Command::new(program)
+            .arg(script)
             .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .unwrap_or_else(|e| panic!("cannot start python3 {}: {e}", script.display()));
+            .unwrap_or_else(|e| panic!("cannot start {program} {}: {e}", script.display()));
 
         let stdout = child.stdout.take().expect("child stdout is piped");
         let (tx, lines) = mpsc::channel();
@@ -120,7 +138,7 @@ impl PythonEcho {
                 let _ = echo.child.kill();
                 let _ = echo.child.wait();
                 panic!(
-                    "the Python echo server did not print its port within {STARTUP_TIMEOUT:?} \
+                    "{who} did not print its port within {STARTUP_TIMEOUT:?} \
                      (first stdout line: {first:?}); its stderr:\n{}",
                     echo.stderr()
                 );
