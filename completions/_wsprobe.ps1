@@ -21,6 +21,13 @@ Register-ArgumentCompleter -Native -CommandName 'wsprobe' -ScriptBlock {
 
     $completions = @(switch ($command) {
         'wsprobe' {
+            [CompletionResult]::new('-l', '-l', [CompletionResultType]::ParameterName, 'Be the server: listen on [ADDR:]PORT for WebSocket clients, show what they send and diagnose what they do wrong.')
+            [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Be the server: listen on [ADDR:]PORT for WebSocket clients, show what they send and diagnose what they do wrong.')
+            [CompletionResult]::new('--max-clients', '--max-clients', [CompletionResultType]::ParameterName, 'With -l, the most clients connected at once; one more is answered 503 Service Unavailable')
+            [CompletionResult]::new('--accept-subprotocol', '--accept-subprotocol', [CompletionResultType]::ParameterName, 'With -l, accept this subprotocol (repeatable): the first one the client offers that is accepted is chosen. Without it none is chosen (-v shows what was offered)')
+            [CompletionResult]::new('--tls-cert', '--tls-cert', [CompletionResultType]::ParameterName, 'With -l, serve wss://: the certificate chain, PEM, leaf first (with --tls-key)')
+            [CompletionResult]::new('--static', '--static', [CompletionResultType]::ParameterName, 'With -l, answer plain GET requests with the files in DIR (index.html for a directory), so that a page and its WebSocket share one origin')
+            [CompletionResult]::new('--tls-key', '--tls-key', [CompletionResultType]::ParameterName, 'With -l, the private key of --tls-cert: PEM (PKCS#8, PKCS#1 or SEC1), not encrypted')
             [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Add a request header, ''Name: value'' (repeatable)')
             [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Add a request header, ''Name: value'' (repeatable)')
             [CompletionResult]::new('--origin', '--origin', [CompletionResultType]::ParameterName, 'Send an Origin header')
@@ -73,6 +80,7 @@ Register-ArgumentCompleter -Native -CommandName 'wsprobe' -ScriptBlock {
             [CompletionResult]::new('--har', '--har', [CompletionResultType]::ParameterName, 'Write the session to FILE as HAR 1.2: the upgrade request and response, timings, and every message in _webSocketMessages (as browsers export them)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour on stderr')
             [CompletionResult]::new('--generate', '--generate', [CompletionResultType]::ParameterName, 'Write shell completions or the man page to stdout')
+            [CompletionResult]::new('--once', '--once', [CompletionResultType]::ParameterName, 'With -l, serve one client, then exit with that session''s status (the exit table below); -c, -w and --max-time end it as they end a client session. Other clients are answered 503 meanwhile')
             [CompletionResult]::new('--compress', '--compress', [CompletionResultType]::ParameterName, 'Offer permessage-deflate compression (RFC 7692), as browsers do: on by default')
             [CompletionResult]::new('--no-compress', '--no-compress', [CompletionResultType]::ParameterName, 'Offer no compression (no Sec-WebSocket-Extensions header): frames on the wire then carry the messages as they are')
             [CompletionResult]::new('-k', '-k', [CompletionResultType]::ParameterName, 'Do not verify the server''s certificate chain or name')

@@ -23,12 +23,40 @@ _wsprobe() {
 
     case "${cmd}" in
         wsprobe)
-            opts="-H -s -u -A -k -x -4 -6 -L -d -n -b -0 -i -c -w -v -q -h -V --header --origin --subprotocol --user --user-agent --compress --no-compress --insecure --cacert --cert --key --tls-min --tls-max --sni --no-sni --proxy --proxy-user --noproxy --unix-socket --abstract-unix-socket --ipv4 --ipv6 --resolve --connect-to --location --max-redirs --connect-timeout --handshake-timeout --data --no-input --binary --null --whole --echo --interactive --no-repl --no-history --count --wait --max-time --close-code --close-reason --close-timeout --max-message-size --max-frame-size --expect --expect-json --expect-timeout --write-out --retry --retry-delay --retry-max-time --exec --ping-interval --ping-timeout --check --idle --verbose --pretty --quiet --json --har --show-secrets --timestamps --color --generate --deterministic --help --version"
+            opts="-l -H -s -u -A -k -x -4 -6 -L -d -n -b -0 -i -c -w -v -q -h -V --listen --max-clients --once --accept-subprotocol --tls-cert --static --tls-key --header --origin --subprotocol --user --user-agent --compress --no-compress --insecure --cacert --cert --key --tls-min --tls-max --sni --no-sni --proxy --proxy-user --noproxy --unix-socket --abstract-unix-socket --ipv4 --ipv6 --resolve --connect-to --location --max-redirs --connect-timeout --handshake-timeout --data --no-input --binary --null --whole --echo --interactive --no-repl --no-history --count --wait --max-time --close-code --close-reason --close-timeout --max-message-size --max-frame-size --expect --expect-json --expect-timeout --write-out --retry --retry-delay --retry-max-time --exec --ping-interval --ping-timeout --check --idle --verbose --pretty --quiet --json --har --show-secrets --timestamps --color --generate --deterministic --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --listen)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -l)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-clients)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --accept-subprotocol)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --static)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --header)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

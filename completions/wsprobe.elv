@@ -18,6 +18,13 @@ set edit:completion:arg-completer[wsprobe] = {|@words|
     }
     var completions = [
         &'wsprobe'= {
+            cand -l 'Be the server: listen on [ADDR:]PORT for WebSocket clients, show what they send and diagnose what they do wrong.'
+            cand --listen 'Be the server: listen on [ADDR:]PORT for WebSocket clients, show what they send and diagnose what they do wrong.'
+            cand --max-clients 'With -l, the most clients connected at once; one more is answered 503 Service Unavailable'
+            cand --accept-subprotocol 'With -l, accept this subprotocol (repeatable): the first one the client offers that is accepted is chosen. Without it none is chosen (-v shows what was offered)'
+            cand --tls-cert 'With -l, serve wss://: the certificate chain, PEM, leaf first (with --tls-key)'
+            cand --static 'With -l, answer plain GET requests with the files in DIR (index.html for a directory), so that a page and its WebSocket share one origin'
+            cand --tls-key 'With -l, the private key of --tls-cert: PEM (PKCS#8, PKCS#1 or SEC1), not encrypted'
             cand -H 'Add a request header, ''Name: value'' (repeatable)'
             cand --header 'Add a request header, ''Name: value'' (repeatable)'
             cand --origin 'Send an Origin header'
@@ -70,6 +77,7 @@ set edit:completion:arg-completer[wsprobe] = {|@words|
             cand --har 'Write the session to FILE as HAR 1.2: the upgrade request and response, timings, and every message in _webSocketMessages (as browsers export them)'
             cand --color 'When to use colour on stderr'
             cand --generate 'Write shell completions or the man page to stdout'
+            cand --once 'With -l, serve one client, then exit with that session''s status (the exit table below); -c, -w and --max-time end it as they end a client session. Other clients are answered 503 meanwhile'
             cand --compress 'Offer permessage-deflate compression (RFC 7692), as browsers do: on by default'
             cand --no-compress 'Offer no compression (no Sec-WebSocket-Extensions header): frames on the wire then carry the messages as they are'
             cand -k 'Do not verify the server''s certificate chain or name'

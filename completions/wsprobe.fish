@@ -1,3 +1,9 @@
+complete -c wsprobe -s l -l listen -d 'Be the server: listen on [ADDR:]PORT for WebSocket clients, show what they send and diagnose what they do wrong.' -r
+complete -c wsprobe -l max-clients -d 'With -l, the most clients connected at once; one more is answered 503 Service Unavailable' -r
+complete -c wsprobe -l accept-subprotocol -d 'With -l, accept this subprotocol (repeatable): the first one the client offers that is accepted is chosen. Without it none is chosen (-v shows what was offered)' -r
+complete -c wsprobe -l tls-cert -d 'With -l, serve wss://: the certificate chain, PEM, leaf first (with --tls-key)' -r -F
+complete -c wsprobe -l static -d 'With -l, answer plain GET requests with the files in DIR (index.html for a directory), so that a page and its WebSocket share one origin' -r -F
+complete -c wsprobe -l tls-key -d 'With -l, the private key of --tls-cert: PEM (PKCS#8, PKCS#1 or SEC1), not encrypted' -r -F
 complete -c wsprobe -s H -l header -d 'Add a request header, \'Name: value\' (repeatable)' -r
 complete -c wsprobe -l origin -d 'Send an Origin header' -r
 complete -c wsprobe -s s -l subprotocol -d 'Offer a subprotocol in Sec-WebSocket-Protocol (repeatable, in order of preference)' -r
@@ -51,6 +57,7 @@ fish\t'fish completions'
 powershell\t'PowerShell completions'
 elvish\t'elvish completions'
 man\t'The man page (roff)'"
+complete -c wsprobe -l once -d 'With -l, serve one client, then exit with that session\'s status (the exit table below); -c, -w and --max-time end it as they end a client session. Other clients are answered 503 meanwhile'
 complete -c wsprobe -l compress -d 'Offer permessage-deflate compression (RFC 7692), as browsers do: on by default'
 complete -c wsprobe -l no-compress -d 'Offer no compression (no Sec-WebSocket-Extensions header): frames on the wire then carry the messages as they are'
 complete -c wsprobe -s k -l insecure -d 'Do not verify the server\'s certificate chain or name'

@@ -5,6 +5,10 @@
 //! turns a parsed [`Cli`] into a [`crate::config::Config`]. The flag names
 //! are an interface that scripts rely on (see DESIGN.md, "The CLI contract").
 
+mod listen;
+
+pub use listen::ListenArgs;
+
 use crate::protocol::frame::{CLOSE_CODES_ALLOWED, close_code_on_wire};
 use clap::{ArgAction, Parser, ValueEnum};
 use std::path::PathBuf;
@@ -20,6 +24,8 @@ Examples:
   wsprobe -x socks5h://127.0.0.1:1080 wss://host/  go through a SOCKS5 proxy
   wsprobe -n -d ping --expect pong wss://host/ws   health check: exit 11 unless pong comes in 10 s
   wsprobe --check wss://host/path                  a conformance and health report of the server
+  wsprobe -l 8080 --echo                           be an echo server on 127.0.0.1:8080
+  wsprobe -l 0 --once -d hi | jq                   serve one client, print what it sends
 
 Exit status:
   0 clean close (1000/1001) or ended as asked   6 upgrade rejected (status other than 101)
@@ -51,8 +57,13 @@ Exit status:
 pub struct Cli {
     /// The WebSocket URL: ws://, wss://, http:// or https:// (aliases), or
     /// host:port for ws://.
-    #[arg(value_name = "URL", required_unless_present = "generate")]
+    #[arg(value_name = "URL", required_unless_present_any = ["generate", "listen"])]
     pub url: Option<String>,
+
+    // ----- listen -----
+    /// Listen mode's flags (-l and the ones that go with it).
+    #[command(flatten)]
+    pub server: listen::ListenArgs,
 
     // ----- request -----
     /// Add a request header, 'Name: value' (repeatable).
@@ -390,6 +401,9 @@ pub struct Cli {
     /// Repeatable; met in order with --expect.
     #[arg(long, value_name = "TEST", action = ArgAction::Append,
           help_heading = "Scripting")]
+    // The help text's jq path `[0]` is not a rustdoc link; the text is
+    // --help's, so it stays as it is.
+    #[allow(rustdoc::broken_intra_doc_links)]
     pub expect_json: Vec<String>,
 
     /// How long each --expect or --expect-json waits, from the moment the
@@ -758,6 +772,28 @@ mod tests {
         assert!(parse(&[]).is_err());
         assert!(parse(&["--generate", "man"]).is_ok());
         assert!(parse(&["--generate", "man", "h:1"]).is_err());
+    }
+
+    #[test]
+    fn listen_replaces_the_url() {
+        let cli = parse(&["-l", "0", "--once", "--accept-subprotocol", "a"]).expect("parses");
+        assert_eq!(cli.server.listen.as_deref(), Some("0"));
+        assert!(cli.server.once && cli.url.is_none() && cli.server.max_clients == 32);
+        assert_eq!(cli.server.accept_subprotocols, ["a"]);
+        assert!(parse(&["-l", "0", "ws://h/"]).is_err(), "both");
+        assert!(
+            parse(&["-l", "0", "--tls-cert", "c.pem"]).is_err(),
+            "needs --tls-key"
+        );
+        assert!(
+            parse(&["-l", "0", "--tls-key", "k.pem"]).is_err(),
+            "needs --tls-cert"
+        );
+        let tls = parse(&["-l", "0", "--tls-cert", "c", "--tls-key", "k"]).expect("parses");
+        assert!(tls.server.tls_cert.is_some() && tls.server.tls_key.is_some());
+        // With a URL, clap lets these through (the -l they require
+        // conflicts with it); config refuses them.
+        assert!(parse(&["--once"]).is_err(), "--once alone needs -l");
     }
 
     #[test]

@@ -9,6 +9,10 @@ use crate::protocol::frame::Opcode;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
+mod listen;
+
+pub use listen::{ClientEnd, ClientId, Dropped, PlainRequest, RequestProblem, StaticOutcome};
+
 /// Which way a frame went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Direction {
@@ -492,6 +496,79 @@ pub enum Event<'a> {
     },
     /// A warning worth showing even without -v.
     Warning(&'a str),
+    /// Listen mode is listening (the first line it shows).
+    Listening {
+        /// The address bound (the port the OS picked for port 0).
+        addr: SocketAddr,
+        /// wss:// (--tls-cert).
+        secure: bool,
+    },
+    /// An event of one client in listen mode: printers add the id.
+    Client {
+        /// The client.
+        id: ClientId,
+        /// What happened.
+        event: &'a Event<'a>,
+    },
+    /// A TCP connection was accepted (listen mode; inside `Client`).
+    Accepted {
+        /// The client's address.
+        addr: SocketAddr,
+    },
+    /// A client's request head, exactly as received (inside `Client`).
+    RequestReceived {
+        /// The raw head, up to and including the blank line.
+        raw: &'a [u8],
+    },
+    /// Our response head (and body), exactly as written (inside `Client`).
+    ResponseSent {
+        /// The raw response.
+        raw: &'a [u8],
+    },
+    /// A connection was refused before the 101 (inside `Client`).
+    Refused {
+        /// The client's address.
+        addr: SocketAddr,
+        /// The status and reason answered (None: nothing was answered).
+        status: Option<(u16, &'a str)>,
+        /// Why.
+        problem: &'a RequestProblem,
+    },
+    /// `--static DIR` answered a plain GET request (inside `Client`).
+    FileServed {
+        /// The client's address.
+        addr: SocketAddr,
+        /// The request target.
+        path: &'a str,
+        /// The status answered.
+        status: u16,
+        /// What happened.
+        outcome: &'a StaticOutcome,
+    },
+    /// A client's WebSocket is open (inside `Client`).
+    ClientOpen {
+        /// The client's address.
+        addr: SocketAddr,
+        /// The request target.
+        path: &'a str,
+        /// The subprotocols the client offered, in its order.
+        offered: &'a [String],
+        /// The one chosen (--accept-subprotocol).
+        subprotocol: Option<&'a str>,
+        /// The extension agreed, in header syntax, if any.
+        extensions: Option<&'a str>,
+    },
+    /// A client's session ended (inside `Client`).
+    ClientEnded {
+        /// The client's address.
+        addr: SocketAddr,
+        /// How.
+        end: ClientEnd<'a>,
+        /// How long it lasted after the 101.
+        after: Duration,
+        /// Data messages received from it.
+        received: u64,
+    },
 }
 
 /// A sink for events. Output implements it; tests collect into a `Vec`.

@@ -35,6 +35,8 @@ pub fn committed_path(kind: Generate) -> &'static str {
     }
 }
 
+mod listen;
+
 fn man(w: &mut dyn Write) -> io::Result<()> {
     // The examples and exit table are in after_help for --help; the man page
     // gets them as proper sections instead.
@@ -48,7 +50,7 @@ fn man(w: &mut dyn Write) -> io::Result<()> {
     let (before, after) = MAN_EXTRA
         .split_once(".SH \"EXIT STATUS\"")
         .unwrap_or((MAN_EXTRA, ""));
-    w.write_all(before.as_bytes())?;
+    w.write_all(listen::insert(before).as_bytes())?;
     scripts_section(w)?;
     if !after.is_empty() {
         w.write_all(b".SH \"EXIT STATUS\"")?;
@@ -597,7 +599,8 @@ Invalid handshake response (not HTTP, Accept key, Upgrade/Connection,
 subprotocol, extensions).
 .TP
 \fB8\fR
-Protocol violation by the server during the session.
+Protocol violation by the server during the session (with \fB\-l \-\-once\fR:
+by the client).
 .TP
 \fB9\fR
 Connection closed abnormally: a close code other than 1000/1001, or no Close
@@ -620,8 +623,9 @@ A server that cannot be checked at all gets the statuses above (3 to 7).
 .TP
 \fB130\fR
 Interrupted by Ctrl\-C in pipe mode, or in the REPL before its prompt
-appears: wsprobe does not catch SIGINT, so the signal ends it and the shell
-reports 128 + 2. At the REPL prompt Ctrl\-C is a key: twice on an empty line
+appears: wsprobe does not catch SIGINT in client mode, so the signal ends it
+and the shell reports 128 + 2 (listen mode catches it, closes every client
+with 1001 and exits 0). At the REPL prompt Ctrl\-C is a key: twice on an empty line
 closes, and the status is that of the close (0 when the server answers with
 1000).
 .SH EXAMPLES

@@ -158,24 +158,8 @@ pub fn upgrade(mut stream: Stream, cfg: &Config, out: &mut dyn Emit) -> Result<U
 
     let early = response.rest().to_vec();
     let early_bytes = early.len();
-    let settings = Settings {
-        limits: Limits {
-            max_message: cfg.max_message_size,
-            max_frame: cfg.max_frame_size,
-        },
-        deflate,
-        random_masks: !cfg.deterministic,
-        role: crate::protocol::frame::Role::Client,
-    };
-    let tracer = match cfg.output.verbose {
-        // Nothing decodes frames unless a trace will show them: the engine
-        // does its own checks, and the hot path then pays one branch.
-        _ if cfg.output.json => Some(Tracer::full(TRACE_PREVIEW_VVV)),
-        0 | 1 => None,
-        2 => Some(Tracer::full(TRACE_PREVIEW_VV)),
-        _ => Some(Tracer::full(TRACE_PREVIEW_VVV)),
-    };
-    let mut tap = Tap::new(stream, tracer);
+    let settings = settings(cfg, deflate, crate::protocol::frame::Role::Client);
+    let mut tap = Tap::new(stream, tracer(cfg));
     tap.saw_received(&early);
     let ws = Connection::new(tap, early, settings);
     Ok(Upgraded {
@@ -186,6 +170,36 @@ pub fn upgrade(mut stream: Stream, cfg: &Config, out: &mut dyn Emit) -> Result<U
         early_bytes,
         via,
     })
+}
+
+/// The engine's settings for a connection in `role` once the handshake
+/// agreed on `deflate`: the size limits and masking from `cfg`.
+pub fn settings(
+    cfg: &Config,
+    deflate: Option<DeflateParams>,
+    role: crate::protocol::frame::Role,
+) -> Settings {
+    Settings {
+        limits: Limits {
+            max_message: cfg.max_message_size,
+            max_frame: cfg.max_frame_size,
+        },
+        deflate,
+        random_masks: !cfg.deterministic,
+        role,
+    }
+}
+
+/// The frame decoder for the trace `cfg` asks for, if any.
+pub fn tracer(cfg: &Config) -> Option<Tracer> {
+    match cfg.output.verbose {
+        // Nothing decodes frames unless a trace will show them: the engine
+        // does its own checks, and the hot path then pays one branch.
+        _ if cfg.output.json => Some(Tracer::full(TRACE_PREVIEW_VVV)),
+        0 | 1 => None,
+        2 => Some(Tracer::full(TRACE_PREVIEW_VV)),
+        _ => Some(Tracer::full(TRACE_PREVIEW_VVV)),
+    }
 }
 
 /// Write the upgrade request and flush it; a write that runs out of time

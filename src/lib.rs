@@ -27,6 +27,7 @@ pub mod output;
 pub mod protocol;
 pub mod redirect;
 pub mod script;
+pub mod server;
 pub mod session;
 pub mod wire;
 
@@ -44,8 +45,8 @@ use tungstenite::{Bytes, Message};
 /// bounds input memory; two keep the reader a read ahead of the socket.
 const INPUT_QUEUE: usize = 2;
 
-/// Connect, upgrade and run the session described by `cfg` in pipe mode,
-/// reporting to `out`. Reads standard input on a thread of its own when
+/// Connect, upgrade and run the session described by `cfg` in pipe mode
+/// (or, with -l, serve clients: [`server::run`]), reporting to `out`. Reads standard input on a thread of its own when
 /// asked to.
 ///
 /// The thread starts before connecting: a new thread can wait milliseconds
@@ -80,6 +81,9 @@ pub fn run(cfg: &Config, out: &mut dyn output::report::Sink) -> Result<()> {
         None
     };
     let data = data_messages(cfg)?;
+    if let config::Mode::Listen(spec) = &cfg.mode {
+        return server::run(cfg, spec, out, poller, input, data);
+    }
     if let Some(command) = &cfg.script.exec {
         return run_exec(cfg, out, poller, data, command);
     }

@@ -621,6 +621,7 @@ impl<'a> Session<'a> {
                         reason,
                         detail: who.into(),
                         silence: None,
+                        ours: crate::protocol::frame::Role::Client,
                     })
                 }
             }

@@ -118,12 +118,12 @@ fn basic_auth(cred: String) -> String {
 }
 
 /// RFC 9110 section 5.6.2: token characters.
-fn is_tchar(c: u8) -> bool {
+pub(super) fn is_tchar(c: u8) -> bool {
     c.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&c)
 }
 
 /// Parse `Name: value` from -H.
-fn parse_header(h: &str) -> Result<(String, String)> {
+pub(super) fn parse_header(h: &str) -> Result<(String, String)> {
     let Some((name, value)) = h.split_once(':') else {
         return Err(Error::Usage(format!(
             "-H '{h}': a header is 'Name: value' (the colon is missing)"

@@ -23,6 +23,7 @@
 mod check;
 mod env;
 mod headers;
+mod listen;
 mod net;
 mod proxy;
 mod script;
@@ -34,6 +35,7 @@ mod testutil;
 pub use check::CheckSpec;
 pub use env::{Env, PROXY_VARS, history_path, inputrc_wants_vi};
 pub use headers::RequestSpec;
+pub use listen::{ListenSpec, Mode, parse_listen};
 pub use net::{ConnectTo, Family, NetOptions, ResolveEntry, Sni, TlsOptions, UnixSocket};
 pub use proxy::{Proxy, ProxyKind, ProxySource, no_proxy_matches, parse_proxy};
 pub use script::ScriptSpec;
@@ -49,7 +51,10 @@ use std::time::Duration;
 /// Everything a run needs, resolved and validated.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// Where to connect.
+    /// Client or listen mode (-l).
+    pub mode: Mode,
+    /// Where to connect; in listen mode, the address listened on as a
+    /// ws:// URL (port 0 until bound), which nothing connects to.
     pub target: Target,
     /// What to send in the upgrade request.
     pub request: RequestSpec,
@@ -98,16 +103,39 @@ impl Config {
     /// first problem reported, and the order of the warnings, stay put.
     pub fn new(cli: &Cli, env: &Env) -> Result<Config> {
         let mut warnings = Vec::new();
-        let raw_url = cli
-            .url
-            .as_deref()
-            .ok_or_else(|| Error::Usage("no URL given".into()))?;
-        let (target, userinfo) = parse_target(raw_url, &mut warnings)?;
-        let request = headers::request_spec(cli, userinfo, &mut warnings)?;
+        let listen = listen::listen_spec(cli, &mut warnings)?;
+        let (target, request) = match &listen {
+            Some(l) => {
+                let url = format!("ws://{}/", l.addr);
+                let target = Target {
+                    secure: false,
+                    host: l.addr.ip().to_string(),
+                    port: l.addr.port(),
+                    path: "/".into(),
+                    host_header: l.addr.to_string(),
+                    url,
+                };
+                (target, RequestSpec::default())
+            }
+            None => {
+                let raw_url = cli
+                    .url
+                    .as_deref()
+                    .ok_or_else(|| Error::Usage("no URL given (or -l PORT to listen)".into()))?;
+                let (target, userinfo) = parse_target(raw_url, &mut warnings)?;
+                let request = headers::request_spec(cli, userinfo, &mut warnings)?;
+                (target, request)
+            }
+        };
         let input = session::input_spec(cli)?;
         check_sizes(cli)?;
         let ending = session::ending(cli)?;
-        let repl = session::repl_spec(cli, env, input.framing, &mut warnings)?;
+        // No REPL in listen mode (yet): typed lines go to the clients as
+        // piped ones do.
+        let repl = match &listen {
+            Some(_) => None,
+            None => session::repl_spec(cli, env, input.framing, &mut warnings)?,
+        };
         let keepalive = session::keepalive(cli, repl.is_some())?;
         let script = script::script_spec(cli)?;
         let check = check::check_spec(cli, &mut warnings)?;
@@ -117,6 +145,7 @@ impl Config {
         let proxy = net.proxy_for(&target)?;
         lint(cli, &target, proxy.as_ref(), repl.is_some(), &mut warnings);
         Ok(Config {
+            mode: listen.map_or(Mode::Client, Mode::Listen),
             target,
             request,
             tls,

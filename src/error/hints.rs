@@ -14,7 +14,7 @@ use super::{
     response::{Preview, response_facts},
 };
 use crate::format::sanitize::escape_preview;
-use crate::protocol::frame::ACCEPT_GUID;
+use crate::protocol::frame::{ACCEPT_GUID, Role};
 use std::io;
 
 impl Error {
@@ -103,6 +103,13 @@ impl Error {
             Error::Rejected(r) => rejection_hints(r),
             Error::Malformed(m) => malformed_hints(m),
             Error::Handshake(p) => handshake_hints(p),
+            Error::AbnormalClose {
+                code: 1006,
+                ours: Role::Server,
+                ..
+            } => vec![
+                "the client or something in between dropped the connection; -v shows what happened before".into(),
+            ],
             Error::AbnormalClose {
                 code: 1006,
                 silence,
@@ -248,6 +255,9 @@ fn handshake_hints(p: &HandshakeProblem) -> Vec<String> {
 fn timeout_hints(kind: TimeoutKind) -> Vec<String> {
     match kind {
         TimeoutKind::Close => vec!["raise --close-timeout if the server is slow to close".into()],
+        TimeoutKind::ClientClose => {
+            vec!["raise --close-timeout if the client is slow to close".into()]
+        }
         TimeoutKind::Keepalive => vec![
             "raise --ping-timeout if the server is slow to answer pings (-vv shows them)".into(),
         ],

@@ -257,6 +257,8 @@ pub enum TimeoutKind {
     MaxTime,
     /// The server's answer to our Close (--close-timeout).
     Close,
+    /// A client's answer to our Close, in listen mode (--close-timeout).
+    ClientClose,
 }
 
 /// Every failure class a user can meet, each with a documented exit status.
@@ -335,10 +337,15 @@ pub enum Error {
     Malformed(MalformedResponse),
     /// The 101 response does not complete a valid WebSocket handshake: exit 7.
     Handshake(HandshakeProblem),
-    /// The server broke RFC 6455 during the session: exit 8.
+    /// The peer (the server; in listen mode, the client) broke RFC 6455
+    /// during the session: exit 8.
     Protocol {
-        /// Which rule was broken (its words are the violation's Display).
+        /// Which rule was broken (its words are the violation's, as
+        /// `ours` sees it: [`Violation::seen_by`]).
         violation: Violation,
+        /// Which end we are: `Role::Client` (the server broke the rule),
+        /// or `Role::Server` in listen mode (the client did).
+        ours: crate::protocol::frame::Role,
         /// The close code we sent in answer (1002, 1007, 1009).
         sent_code: u16,
     },
@@ -353,6 +360,8 @@ pub enum Error {
         /// How quiet the connection had been, when it ended without a
         /// Close frame while open.
         silence: Option<Silence>,
+        /// Which end we are (listen mode: `Role::Server`), for the hint.
+        ours: crate::protocol::frame::Role,
     },
     /// A timeout after the connection was made: exit 10.
     Timeout {
@@ -591,6 +600,7 @@ mod tests {
                 reason: String::new(),
                 detail: String::new(),
                 silence: None,
+                ours: crate::protocol::frame::Role::Client,
             }
             .exit_code(),
             9

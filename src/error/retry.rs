@@ -128,6 +128,7 @@ mod tests {
             reason: String::new(),
             detail: String::new(),
             silence: None,
+            ours: crate::protocol::frame::Role::Client,
         };
         assert!(drop.is_transient());
         let policy = Error::AbnormalClose {
@@ -135,6 +136,7 @@ mod tests {
             reason: String::new(),
             detail: String::new(),
             silence: None,
+            ours: crate::protocol::frame::Role::Client,
         };
         assert!(!policy.is_transient());
         let max = Error::Timeout {

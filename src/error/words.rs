@@ -12,7 +12,7 @@ use super::{
     intermediary::{Intermediary, Refusal, the_proxy},
 };
 use crate::format::{close_code_name, sanitize::escape_preview, secs};
-use crate::protocol::frame::MAX_CLOSE_REASON;
+use crate::protocol::frame::{MAX_CLOSE_REASON, Role};
 use std::fmt;
 use std::io;
 
@@ -69,9 +69,15 @@ impl fmt::Display for Error {
             Error::Protocol {
                 violation,
                 sent_code,
+                ours,
             } => write!(
                 f,
-                "protocol violation by the server: {violation} (closed with {sent_code} {})",
+                "protocol violation by the {}: {} (closed with {sent_code} {})",
+                match ours {
+                    Role::Client => "server",
+                    Role::Server => "client",
+                },
+                violation.seen_by(*ours),
                 close_code_name(*sent_code)
             ),
             Error::AbnormalClose {
@@ -107,6 +113,7 @@ impl fmt::Display for TimeoutKind {
             }
             TimeoutKind::MaxTime => "--max-time reached",
             TimeoutKind::Close => "the server did not answer our Close",
+            TimeoutKind::ClientClose => "the client did not answer our Close",
         })
     }
 }

@@ -9,7 +9,10 @@
 
 use super::redact::redact;
 use crate::error::Error;
-use crate::event::{CertInfo, Direction, Emit, Event, FrameInfo, Initiator, MessageKind, Timing};
+use crate::event::{
+    CertInfo, ClientEnd, Direction, Emit, Event, FrameInfo, Initiator, MessageKind, PlainRequest,
+    RequestProblem, StaticOutcome, Timing,
+};
 use crate::format::{close_code_name, hex, rfc3339};
 use crate::protocol::frame::Opcode;
 use base64::Engine as _;
@@ -25,6 +28,8 @@ pub struct JsonPrinter<O: Write> {
     deterministic: bool,
     show_secrets: bool,
     flush_each: bool,
+    /// Listen mode: the client the event being written is about.
+    client: Option<crate::event::ClientId>,
 }
 
 impl<O: Write> JsonPrinter<O> {
@@ -38,6 +43,7 @@ impl<O: Write> JsonPrinter<O> {
             deterministic,
             show_secrets,
             flush_each,
+            client: None,
         }
     }
 
@@ -68,6 +74,9 @@ impl<O: Write> JsonPrinter<O> {
         };
         obj.insert("t".into(), json!((t * 1e6).round() / 1e6));
         obj.insert("time".into(), rfc3339(wall).into());
+        if let Some(id) = self.client {
+            obj.insert("client".into(), id.into());
+        }
         if let Value::Object(f) = fields {
             obj.extend(f);
         }
@@ -77,6 +86,32 @@ impl<O: Write> JsonPrinter<O> {
             self.out.flush()?;
         }
         Ok(())
+    }
+}
+
+/// A stable name for each refusal cause, for `refused` events.
+fn problem_token(p: &RequestProblem) -> &'static str {
+    match p {
+        RequestProblem::Method(_) => "method",
+        RequestProblem::OldHttp(_) => "http_version",
+        RequestProblem::NoHost => "no_host",
+        RequestProblem::Plain(PlainRequest::Browser) => "plain_http_browser",
+        RequestProblem::Plain(PlainRequest::UpgradeStripped { .. }) => "upgrade_stripped",
+        RequestProblem::Plain(PlainRequest::Proxied) => "plain_http_proxied",
+        RequestProblem::Plain(PlainRequest::Fetch) => "plain_http",
+        RequestProblem::BadUpgrade(_) => "upgrade",
+        RequestProblem::NoConnectionUpgrade(_) => "connection",
+        RequestProblem::NoKey => "no_key",
+        RequestProblem::BadKey(_) => "bad_key",
+        RequestProblem::Version(_) => "version",
+        RequestProblem::Busy { .. } => "max_clients",
+        RequestProblem::NotHttp { tls: true, .. } => "tls",
+        RequestProblem::NotHttp { .. } => "not_http",
+        RequestProblem::TooLarge { .. } => "too_large",
+        RequestProblem::TimedOut { .. } => "timeout",
+        RequestProblem::TlsFailed(_) => "tls_handshake",
+        RequestProblem::PlainOverTls => "plain_over_tls",
+        RequestProblem::ClosedEarly { .. } => "closed_early",
     }
 }
 
@@ -192,21 +227,9 @@ impl<O: Write> Emit for JsonPrinter<O> {
             }
             Event::ProxyRequestSent { raw } => self.proxy_request(raw),
             Event::ProxyResponseReceived { head, body } => self.proxy_response(head, body),
-            Event::SocksAuthenticated { user } => {
-                self.line("socks_auth", json!({"user": user}))
-            }
-            Event::SocksConnect { target, remote_dns } => self.line(
-                "socks_connect",
-                json!({"target": target, "remote_dns": remote_dns}),
-            ),
-            Event::TunnelOpen {
-                target,
-                proxy,
-                took,
-            } => self.line(
-                "tunnel",
-                json!({"target": target, "proxy": proxy, "ms": ms(took)}),
-            ),
+            Event::SocksAuthenticated { .. }
+            | Event::SocksConnect { .. }
+            | Event::TunnelOpen { .. } => self.tunnel_event(ev),
             Event::Redirect {
                 status,
                 url,
@@ -256,6 +279,15 @@ impl<O: Write> Emit for JsonPrinter<O> {
                 json!({"messages_sent": sent, "wait_ms": wait.map(ms)}),
             ),
             Event::Warning(msg) => self.line("warning", json!({"message": msg})),
+            Event::Client { .. }
+            | Event::Listening { .. }
+            | Event::Accepted { .. }
+            | Event::RequestReceived { .. }
+            | Event::ResponseSent { .. }
+            | Event::Refused { .. }
+            | Event::ClientOpen { .. }
+            | Event::FileServed { .. }
+            | Event::ClientEnded { .. } => self.listen_event(ev),
             Event::Retrying { .. } | Event::ExpectMet { .. } | Event::ExecEnded { .. } => {
                 self.script(ev)
             }
@@ -276,6 +308,128 @@ impl<O: Write> Emit for JsonPrinter<O> {
 
 /// The events whose objects take more than one expression to build.
 impl<O: Write> JsonPrinter<O> {
+    /// `socks_auth`, `socks_connect` and `tunnel`: the SOCKS5 exchange and
+    /// the open tunnel.
+    fn tunnel_event(&mut self, ev: &Event<'_>) -> io::Result<()> {
+        match *ev {
+            Event::SocksAuthenticated { user } => self.line("socks_auth", json!({"user": user})),
+            Event::SocksConnect { target, remote_dns } => self.line(
+                "socks_connect",
+                json!({"target": target, "remote_dns": remote_dns}),
+            ),
+            Event::TunnelOpen {
+                target,
+                proxy,
+                took,
+            } => self.line(
+                "tunnel",
+                json!({"target": target, "proxy": proxy, "ms": ms(took)}),
+            ),
+            _ => Ok(()),
+        }
+    }
+
+    /// Listen mode's events: `listening`, and per client (with `client`)
+    /// `accepted`, `request`, `response`, `refused`, `client_open` and
+    /// `client_end`.
+    fn listen_event(&mut self, ev: &Event<'_>) -> io::Result<()> {
+        match *ev {
+            Event::Client { id, event } => {
+                let outer = self.client.replace(id);
+                let written = self.emit(event);
+                self.client = outer;
+                written
+            }
+            Event::Listening { addr, secure } => {
+                let scheme = if secure { "wss" } else { "ws" };
+                self.line(
+                    "listening",
+                    json!({"address": addr.ip().to_string(), "port": addr.port(),
+                           "url": format!("{scheme}://{addr}/"), "secure": secure}),
+                )
+            }
+            Event::Accepted { addr } => self.line("accepted", json!({"address": addr.to_string()})),
+            Event::RequestReceived { raw } => self.request(raw),
+            Event::ResponseSent { raw } => {
+                let end = memchr::memmem::find(raw, b"\r\n\r\n").map_or(raw.len(), |i| i + 4);
+                let upgraded = raw.starts_with(b"HTTP/1.1 101 ");
+                self.response(&raw[..end], &raw[end..], upgraded)
+            }
+            Event::Refused {
+                addr,
+                status,
+                problem,
+            } => self.line(
+                "refused",
+                json!({"address": addr.to_string(), "status": status.map(|s| s.0),
+                       "rule": problem_token(problem),
+                       "message": super::listen::problem_words(problem, false)}),
+            ),
+            Event::ClientOpen {
+                addr,
+                path,
+                offered,
+                subprotocol,
+                extensions,
+            } => self.line(
+                "client_open",
+                json!({"address": addr.to_string(), "path": path,
+                       "subprotocols_offered": offered, "subprotocol": subprotocol,
+                       "extensions": extensions}),
+            ),
+            Event::FileServed {
+                addr,
+                path,
+                status,
+                outcome,
+            } => {
+                let (how, bytes, ct) = match outcome {
+                    StaticOutcome::Sent {
+                        bytes,
+                        content_type,
+                    } => ("sent", Some(*bytes), Some(*content_type)),
+                    StaticOutcome::NotFound => ("not_found", None, None),
+                    StaticOutcome::Outside => ("outside", None, None),
+                    StaticOutcome::BadPath => ("bad_path", None, None),
+                    StaticOutcome::Failed(_) => ("failed", None, None),
+                };
+                self.line(
+                    "file",
+                    json!({"address": addr.to_string(), "path": path, "status": status,
+                           "outcome": how, "length": bytes, "content_type": ct}),
+                )
+            }
+            Event::ClientEnded {
+                addr,
+                ref end,
+                after,
+                received,
+            } => {
+                let mut f = json!({"address": addr.to_string(), "ms": ms(after),
+                                   "messages_received": received});
+                let how = match end {
+                    ClientEnd::Closed {
+                        code,
+                        reason,
+                        by_client,
+                    } => json!({"how": "closed", "code": code, "reason": reason,
+                                "clean": matches!(code, 1000 | 1001 | 1005),
+                                "initiator": if *by_client { "client" } else { "server" }}),
+                    ClientEnd::Violation(v) => json!({"how": "protocol_error",
+                        "rule": v.seen_by(crate::protocol::frame::Role::Server).to_string(),
+                        "code": v.close_code()}),
+                    ClientEnd::Dropped(_) => json!({"how": "dropped", "code": 1006,
+                        "detail": super::listen::ended_line(addr, end, after, received, |_| String::new())}),
+                };
+                if let (Value::Object(m), Value::Object(h)) = (&mut f, how) {
+                    m.extend(h);
+                }
+                self.line("client_end", f)
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// `proxy_request`: the CONNECT request, credentials redacted.
     fn proxy_request(&mut self, raw: &[u8]) -> io::Result<()> {
         let raw = redact(raw, self.show_secrets);

@@ -19,6 +19,7 @@
 pub mod check;
 pub mod har;
 pub mod json;
+pub mod listen;
 pub mod plain;
 pub mod pretty;
 pub mod redact;

@@ -16,6 +16,10 @@ use std::io::{self, Write};
 use std::net::IpAddr;
 use std::time::Duration;
 
+mod clients;
+
+use clients::tag_lines;
+
 /// The --timestamps prefix: the seconds since `start`, as
 /// `[  0.001234] ` (always zero when `fixed`, for byte-exact tests).
 pub fn stamp(start: std::time::Instant, fixed: bool) -> String {
@@ -33,6 +37,8 @@ pub struct Printer<O: Write, E: Write> {
     stderr: E,
     spec: OutputSpec,
     start: std::time::Instant,
+    /// Listen mode: the client the event being shown is about.
+    client: Option<crate::event::ClientId>,
 }
 
 impl<O: Write, E: Write> Printer<O, E> {
@@ -44,6 +50,7 @@ impl<O: Write, E: Write> Printer<O, E> {
             stderr,
             spec,
             start: std::time::Instant::now(),
+            client: None,
         }
     }
 
@@ -51,6 +58,15 @@ impl<O: Write, E: Write> Printer<O, E> {
     /// start when --timestamps is on. Errors are ignored: a closed stderr
     /// must not end the session.
     fn trace(&mut self, text: &str) {
+        let tagged;
+        let text = match self.client {
+            // Listen mode: `#ID` follows each line's marker.
+            Some(id) => {
+                tagged = tag_lines(text, id);
+                tagged.as_str()
+            }
+            None => text,
+        };
         if !self.spec.timestamps && !self.spec.color {
             let _ = self.stderr.write_all(text.as_bytes());
             return;
@@ -84,6 +100,14 @@ impl<O: Write, E: Write> Printer<O, E> {
 
     fn write_message(&mut self, kind: MessageKind, data: &[u8]) -> io::Result<()> {
         let out = &mut self.stdout;
+        // Listen mode: on a terminal each message says whose it is; a pipe
+        // gets the payloads alone, as in client mode (--json has the id).
+        if let Some(id) = self.client
+            && self.spec.stdout_tty
+            && !(kind == MessageKind::Binary && self.spec.binary_raw)
+        {
+            write!(out, "#{id} ")?;
+        }
         match kind {
             MessageKind::Text => {
                 // --pretty re-indents JSON; its newlines are ours, so a
@@ -226,19 +250,9 @@ impl<O: Write, E: Write> Emit for Printer<O, E> {
             }
             Event::ProxyRequestSent { raw } => self.proxy_request(raw),
             Event::ProxyResponseReceived { head, body } => self.proxy_response(head, body),
-            Event::SocksAuthenticated { user } => match user {
-                Some(u) => self.info(1, format_args!("SOCKS5: authenticated as {u}")),
-                None => self.info(1, format_args!("SOCKS5: no authentication required")),
-            },
-            Event::SocksConnect { target, remote_dns } => self.socks_connect(target, remote_dns),
-            Event::TunnelOpen {
-                target,
-                proxy,
-                took,
-            } => self.info(
-                1,
-                format_args!("Tunnel to {target} open through {proxy} ({})", ms(took)),
-            ),
+            Event::SocksAuthenticated { .. }
+            | Event::SocksConnect { .. }
+            | Event::TunnelOpen { .. } => self.tunnel_event(ev),
             Event::Redirect {
                 status,
                 url,
@@ -299,6 +313,15 @@ impl<O: Write, E: Write> Emit for Printer<O, E> {
             | Event::ExecEnded { .. }
             | Event::Totals(_) => self.script(ev),
             Event::Warning(msg) => self.warn(msg),
+            Event::Client { .. }
+            | Event::Listening { .. }
+            | Event::Accepted { .. }
+            | Event::RequestReceived { .. }
+            | Event::ResponseSent { .. }
+            | Event::Refused { .. }
+            | Event::ClientOpen { .. }
+            | Event::FileServed { .. }
+            | Event::ClientEnded { .. } => return self.listen_event(ev),
         }
         Ok(())
     }
@@ -319,6 +342,28 @@ impl<O: Write, E: Write> Printer<O, E> {
                 deterministic: self.spec.deterministic,
             };
             self.trace(&trace::frame_lines(dir, frame, style));
+        }
+    }
+
+    /// `* SOCKS5: ...` and `* Tunnel to ... open through ...` (-v).
+    fn tunnel_event(&mut self, ev: &Event<'_>) {
+        match *ev {
+            Event::SocksAuthenticated { user: Some(u) } => {
+                self.info(1, format_args!("SOCKS5: authenticated as {u}"))
+            }
+            Event::SocksAuthenticated { user: None } => {
+                self.info(1, format_args!("SOCKS5: no authentication required"))
+            }
+            Event::SocksConnect { target, remote_dns } => self.socks_connect(target, remote_dns),
+            Event::TunnelOpen {
+                target,
+                proxy,
+                took,
+            } => self.info(
+                1,
+                format_args!("Tunnel to {target} open through {proxy} ({})", ms(took)),
+            ),
+            _ => {}
         }
     }
 
@@ -651,6 +696,57 @@ mod tests {
             p.emit(e).expect("emit");
         }
         (p.stdout, String::from_utf8(p.stderr).expect("utf8"))
+    }
+
+    #[test]
+    fn listen_mode_tags_lines_with_the_client_and_messages_on_a_terminal_only() {
+        let text = Event::Message {
+            kind: MessageKind::Text,
+            data: b"hi \x1b[2J",
+        };
+        let raw = Event::Message {
+            kind: MessageKind::Binary,
+            data: b"\x00\x01",
+        };
+        let close = Event::CloseReceived {
+            code: 1000,
+            reason: "",
+        };
+        let events = [
+            Event::Client {
+                id: 7,
+                event: &text,
+            },
+            Event::Client { id: 7, event: &raw },
+            Event::Client {
+                id: 7,
+                event: &close,
+            },
+        ];
+        let pipe = OutputSpec {
+            verbose: 1,
+            ..spec()
+        };
+        let (out, err) = render(pipe, &events);
+        assert_eq!(out, b"hi \x1b[2J\n0001\n", "a pipe gets the payloads alone");
+        assert_eq!(err, "* #7 Close received: 1000 Normal Closure\n");
+        let tty = OutputSpec {
+            stdout_tty: true,
+            ..pipe
+        };
+        let (out, _) = render(tty, &events);
+        let out = String::from_utf8(out).expect("utf8");
+        assert!(
+            out.starts_with("#7 hi \\x1b[2J\n#7 [binary 2 bytes]"),
+            "{out:?}"
+        );
+        let raw_tty = OutputSpec {
+            binary_raw: true,
+            ..tty
+        };
+        let (out, _) = render(raw_tty, &events[1..2]);
+        assert_eq!(out, b"\x00\x01", "-b writes bytes, never a prefix");
+        assert_eq!(tag_lines("<\n> x\n", 2), "< #2\n> #2 x\n");
     }
 
     #[test]

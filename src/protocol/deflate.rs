@@ -132,6 +132,66 @@ pub fn negotiate(values: &[&str], offered: bool) -> Result<Option<DeflateParams>
     Ok(agreed)
 }
 
+/// The server's side of the negotiation (RFC 7692 sections 5 and 7.1):
+/// take the first permessage-deflate offer in the client's
+/// Sec-WebSocket-Extensions values (all of them, in order) whose
+/// parameters we can honour, and return what we answer with. An offer
+/// with an unknown, repeated or invalid parameter is declined and the next
+/// one tried (section 5.1); None when no offer can be accepted.
+///
+/// The answer acknowledges `server_no_context_takeover`,
+/// `client_no_context_takeover` and `server_max_window_bits` as offered.
+/// A `client_max_window_bits` hint is not answered: our inflater decodes
+/// any window, so the client keeps the one it chose.
+pub fn accept_offer(values: &[&str]) -> Option<DeflateParams> {
+    values
+        .iter()
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .filter_map(|entry| {
+            let mut parts = entry.split(';').map(str::trim);
+            let name = parts.next().unwrap_or("");
+            if !name.eq_ignore_ascii_case("permessage-deflate") {
+                return None;
+            }
+            offer_params(parts)
+        })
+        .next()
+}
+
+/// The parameters of one offer, as the server answers them; None when the
+/// offer cannot be accepted.
+fn offer_params<'a>(parts: impl Iterator<Item = &'a str>) -> Option<DeflateParams> {
+    let mut p = DeflateParams::default();
+    let mut seen: Vec<String> = Vec::new();
+    for part in parts.filter(|p| !p.is_empty()) {
+        let (name, value) = match part.split_once('=') {
+            Some((n, v)) => (n.trim(), Some(unquote(v.trim()))),
+            None => (part, None),
+        };
+        let lower = name.to_ascii_lowercase();
+        if seen.contains(&lower) {
+            return None;
+        }
+        seen.push(lower.clone());
+        match (lower.as_str(), value) {
+            ("server_no_context_takeover", None) => p.server_no_context_takeover = true,
+            ("client_no_context_takeover", None) => p.client_no_context_takeover = true,
+            ("server_max_window_bits", Some(v)) => {
+                p.server_max_window_bits = Some(window_bits(name, v).ok()?);
+            }
+            // A hint that the client may be limited; with a value, the
+            // value must be valid (section 7.1.2.2).
+            ("client_max_window_bits", None) => {}
+            ("client_max_window_bits", Some(v)) => {
+                window_bits(name, v).ok()?;
+            }
+            _ => return None,
+        }
+    }
+    Some(p)
+}
+
 fn parse_params<'a>(parts: impl Iterator<Item = &'a str>) -> Result<DeflateParams, Refusal> {
     let mut p = DeflateParams::default();
     let mut seen: Vec<String> = Vec::new();
@@ -362,6 +422,39 @@ mod tests {
 
     fn neg(v: &str) -> Result<Option<DeflateParams>, Refusal> {
         negotiate(&[v], true)
+    }
+
+    #[test]
+    fn a_server_accepts_the_first_offer_it_can_honour() {
+        // What browsers send: the hint gets no answer.
+        let p = accept_offer(&["permessage-deflate; client_max_window_bits"]).expect("agreed");
+        assert_eq!(p, DeflateParams::default());
+        assert_eq!(p.to_string(), "permessage-deflate");
+        // Python websockets' default offer.
+        let p = accept_offer(&["permessage-deflate; server_max_window_bits=12; client_max_window_bits=12, permessage-deflate"])
+            .expect("agreed");
+        assert_eq!(p.server_max_window_bits, Some(12));
+        assert_eq!(
+            p.to_string(),
+            "permessage-deflate; server_max_window_bits=12"
+        );
+        // An unknown parameter, a bad window or a repeat declines that
+        // offer only; an unknown extension is skipped.
+        let p = accept_offer(&[
+            "x-webkit-deflate-frame",
+            "permessage-deflate; foo",
+            "permessage-deflate; server_max_window_bits=16",
+            "permessage-deflate; client_no_context_takeover; client_no_context_takeover",
+            "permessage-deflate; server_no_context_takeover; client_no_context_takeover",
+        ])
+        .expect("the last offer");
+        assert!(p.server_no_context_takeover && p.client_no_context_takeover);
+        assert_eq!(
+            accept_offer(&["permessage-deflate; client_max_window_bits=7"]),
+            None
+        );
+        assert_eq!(accept_offer(&[]), None);
+        assert_eq!(accept_offer(&["x-other"]), None);
     }
 
     #[test]

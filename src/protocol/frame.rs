@@ -439,6 +439,50 @@ impl Violation {
     }
 }
 
+impl Violation {
+    /// The rule in words as `role` (our end) sees it: the peer is "the
+    /// server" for a client and "the client" for a server. Plain
+    /// `Display` is the client's view, the words client mode has always
+    /// printed.
+    pub fn seen_by(&self, role: Role) -> SeenBy<'_> {
+        SeenBy {
+            violation: self,
+            role,
+        }
+    }
+}
+
+/// A [`Violation`] worded for one [`Role`]; see [`Violation::seen_by`].
+#[derive(Debug, Clone, Copy)]
+pub struct SeenBy<'a> {
+    violation: &'a Violation,
+    role: Role,
+}
+
+impl fmt::Display for SeenBy<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let peer = match self.role {
+            Role::Client => "server",
+            Role::Server => "client",
+        };
+        match self.violation {
+            Violation::Masked => write!(
+                f,
+                "the {peer} sent a masked frame (section 5.1: servers must not mask)"
+            ),
+            Violation::Unmasked => write!(
+                f,
+                "the {peer} sent an unmasked frame (section 5.1: clients must mask)"
+            ),
+            Violation::CloseCode(c) => write!(
+                f,
+                "the {peer}'s Close frame has code {c}, which may not be sent (section 7.4)"
+            ),
+            other => fmt::Display::fmt(other, f),
+        }
+    }
+}
+
 impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -600,6 +644,29 @@ mod tests {
         let h = read(&[0x82, 127, 0x80, 0, 0, 0, 0, 0, 0, 0]);
         assert_eq!(h.len, 1 << 63);
         assert_eq!(h.check_length(), Err(Violation::LengthMsbSet));
+    }
+
+    #[test]
+    fn violations_name_the_peer_of_the_role_and_display_is_the_clients_view() {
+        for v in [
+            Violation::Masked,
+            Violation::CloseCode(1005),
+            Violation::TextNotUtf8,
+        ] {
+            assert_eq!(v.seen_by(Role::Client).to_string(), v.to_string());
+        }
+        assert_eq!(
+            Violation::CloseCode(1005).seen_by(Role::Server).to_string(),
+            "the client's Close frame has code 1005, which may not be sent (section 7.4)"
+        );
+        assert_eq!(
+            Violation::Unmasked.seen_by(Role::Server).to_string(),
+            "the client sent an unmasked frame (section 5.1: clients must mask)"
+        );
+        assert_eq!(
+            Violation::CloseCode(1005).to_string(),
+            "the server's Close frame has code 1005, which may not be sent (section 7.4)"
+        );
     }
 
     #[test]

@@ -304,6 +304,12 @@ impl<S: Read + Write> Connection<S> {
         Ok(())
     }
 
+    /// Bytes queued and not yet written to the stream: what a peer that
+    /// does not read costs us (listen mode bounds it per client).
+    pub fn queued(&self) -> usize {
+        self.out.queued()
+    }
+
     /// How far the close handshake has gone.
     pub fn state(&self) -> State {
         self.state

@@ -6,7 +6,7 @@ use super::{Finish, Session};
 use crate::error::Error;
 use crate::event::Event;
 use crate::protocol::ReadError;
-use crate::protocol::frame::Violation;
+use crate::protocol::frame::{Role, Violation};
 use std::io;
 use tungstenite::error::ProtocolError;
 use tungstenite::protocol::CloseFrame;
@@ -23,6 +23,7 @@ impl Session<'_> {
                 reason: String::new(),
                 detail: detail.to_string(),
                 silence,
+                ours: Role::Client,
             })
         };
         match e {
@@ -68,6 +69,7 @@ impl Session<'_> {
         Finish::Failed(Error::Protocol {
             violation,
             sent_code: code,
+            ours: Role::Client,
         })
     }
 
@@ -85,6 +87,7 @@ impl Session<'_> {
                     reason: String::new(),
                     detail: "the connection was reset while sending".into(),
                     silence: None,
+                    ours: Role::Client,
                 }
             }
             W::ConnectionClosed
@@ -94,6 +97,7 @@ impl Session<'_> {
                 reason: String::new(),
                 detail: "the connection closed while sending".into(),
                 silence: None,
+                ours: Role::Client,
             },
             other => Error::Io {
                 context: "cannot send".into(),

@@ -16,6 +16,7 @@ mod exec;
 mod failures;
 mod generated;
 mod intermediaries;
+mod listen;
 mod peers;
 mod pipe;
 mod proxy;

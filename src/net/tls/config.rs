@@ -84,7 +84,7 @@ pub fn client_config(
         }));
     let mut config = match (&opts.cert, peer) {
         (Some(cert), Peer::Server) => {
-            let (chain, key) = client_identity(cert, opts.key.as_deref(), &provider)?;
+            let (chain, key) = identity(cert, opts.key.as_deref(), &provider, CLIENT_FLAGS)?;
             builder
                 .with_client_auth_cert(chain, key)
                 .map_err(setup_err)?
@@ -161,19 +161,45 @@ fn read(path: &Path, what: &'static str) -> Result<Vec<u8>> {
     })
 }
 
-/// Load --cert (a PEM chain, leaf first) and --key (PKCS#8, PKCS#1 or SEC1
-/// PEM; without --key, the key is looked for in the --cert file) and check
-/// that the key belongs to the certificate.
-fn client_identity(
+/// The flags that name an identity's certificate and key files.
+type IdentityFlags = (&'static str, &'static str);
+/// Client mode's: --cert and --key.
+const CLIENT_FLAGS: IdentityFlags = ("--cert", "--key");
+/// Listen mode's: --tls-cert and --tls-key.
+const SERVER_FLAGS: IdentityFlags = ("--tls-cert", "--tls-key");
+
+/// The rustls server configuration of listen mode (wss://): the
+/// certificate chain (PEM, leaf first) and its key, checked to belong
+/// together, HTTP/1.1 by ALPN, TLS 1.2 and 1.3. A bad file is a usage
+/// error here, before anything listens.
+pub fn server_config(cert: &Path, key: &Path) -> Result<Arc<rustls::ServerConfig>> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let (chain, key) = identity(cert, Some(key), &provider, SERVER_FLAGS)?;
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Error::Usage(format!("TLS set-up failed: {e}")))?
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .map_err(|e| Error::Usage(format!("TLS set-up failed: {e}")))?;
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(Arc::new(config))
+}
+
+/// Load a certificate file (a PEM chain, leaf first) and a key file
+/// (PKCS#8, PKCS#1 or SEC1 PEM; without one, the key is looked for in the
+/// certificate file) and check that the key belongs to the certificate.
+/// `flags` name the two files in errors.
+fn identity(
     cert_path: &Path,
     key_path: Option<&Path>,
     provider: &CryptoProvider,
+    flags: IdentityFlags,
 ) -> Result<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>)> {
     let bad = |path: &Path, detail: String| Error::BadCertificateFile {
         path: path.to_path_buf(),
         detail,
     };
-    let cert_bytes = read(cert_path, "--cert")?;
+    let cert_bytes = read(cert_path, flags.0)?;
     let chain = CertificateDer::pem_slice_iter(&cert_bytes)
         .collect::<std::result::Result<Vec<_>, _>>()
         .map_err(|e| bad(cert_path, format!("not a valid PEM file: {e}")))?;
@@ -184,7 +210,7 @@ fn client_identity(
         ));
     }
     let (key_bytes, key_file): (Vec<u8>, PathBuf) = match key_path {
-        Some(p) => (read(p, "--key")?, p.to_path_buf()),
+        Some(p) => (read(p, flags.1)?, p.to_path_buf()),
         None => (cert_bytes.clone(), cert_path.to_path_buf()),
     };
     let key = match PrivateKeyDer::from_pem_slice(&key_bytes) {
@@ -196,7 +222,10 @@ fn client_identity(
                  write a plain copy with: openssl pkey -in KEY -out plain-key.pem"
                     .to_string()
             } else if key_path.is_none() {
-                "holds no private key; give the key file with --key FILE".to_string()
+                format!(
+                    "holds no private key; give the key file with {} FILE",
+                    flags.1
+                )
             } else {
                 "holds no private key (PEM 'PRIVATE KEY', 'RSA PRIVATE KEY' or 'EC PRIVATE KEY')"
                     .to_string()

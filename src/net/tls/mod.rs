@@ -4,7 +4,9 @@
 //! --no-sni, SSLKEYLOGFILE), `verify` (the verifier and client-certificate
 //! resolver that record what the handshake showed), `handshake` (the
 //! handshake with a deadline and the facts `-v` shows about the session)
-//! and `stream` (the session as a byte stream).
+//! and `stream` (the session as a byte stream); `server` is listen mode's
+//! side: a client's handshake accepted with a deadline (`server_config`
+//! builds its configuration).
 //!
 //! The handshake is driven by hand (not `StreamOwned`) so that a deadline
 //! bounds it and the first bytes a non-TLS peer sends can be shown. The
@@ -15,11 +17,13 @@
 
 mod config;
 mod handshake;
+mod server;
 mod stream;
 mod verify;
 
-pub use config::{client_config, key_log};
+pub use config::{client_config, key_log, server_config};
 pub use handshake::handshake;
+pub use server::accept;
 pub use stream::{TlsStream, tls_failure};
 
 use super::certinfo;

@@ -1,4 +1,4 @@
-//! An established TLS client session as a byte stream over a
+//! An established TLS session (client, or server in listen mode) as a byte stream over a
 //! [`Stream`](crate::net::Stream), in blocking and non-blocking mode alike,
 //! and the rustls error inside an I/O error it returns.
 //!
@@ -8,14 +8,14 @@
 use super::Watch;
 use crate::error::Error;
 use crate::net::Stream;
-use rustls::ClientConnection;
 use std::io::{self, Read, Write};
 
-/// A TLS client session over a [`Stream`] that works in blocking and
-/// non-blocking mode alike: `WouldBlock` from the transport surfaces as
-/// `WouldBlock`, and a write is never reported as zero bytes.
+/// A TLS session (ours as the client, or in listen mode as the server)
+/// over a [`Stream`] that works in blocking and non-blocking mode alike:
+/// `WouldBlock` from the transport surfaces as `WouldBlock`, and a write
+/// is never reported as zero bytes.
 pub struct TlsStream {
-    conn: ClientConnection,
+    conn: rustls::Connection,
     sock: Stream,
     watch: Watch,
     name: String,
@@ -24,13 +24,13 @@ pub struct TlsStream {
 impl TlsStream {
     /// The session after a successful handshake.
     pub(super) fn new(
-        conn: ClientConnection,
+        conn: impl Into<rustls::Connection>,
         sock: Stream,
         watch: Watch,
         name: String,
     ) -> TlsStream {
         TlsStream {
-            conn,
+            conn: conn.into(),
             sock,
             watch,
             name,

@@ -27,6 +27,7 @@
 
 pub mod conformant;
 pub mod daemon;
+pub mod listen;
 pub mod node;
 pub mod proxy;
 pub mod python;
