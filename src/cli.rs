@@ -401,9 +401,6 @@ pub struct Cli {
     /// Repeatable; met in order with --expect.
     #[arg(long, value_name = "TEST", action = ArgAction::Append,
           help_heading = "Scripting")]
-    // The help text's jq path `[0]` is not a rustdoc link; the text is
-    // --help's, so it stays as it is.
-    #[allow(rustdoc::broken_intra_doc_links)]
     pub expect_json: Vec<String>,
 
     /// How long each --expect or --expect-json waits, from the moment the

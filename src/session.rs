@@ -22,6 +22,7 @@
 //! takes over (`--retry`).
 
 mod control;
+mod ending;
 mod exec;
 mod expect;
 mod failure;
@@ -287,47 +288,11 @@ impl<'a> Session<'a> {
                 let (sent, wait) = (self.sent, self.cfg.ending.wait);
                 self.emit(&Event::InputEnded { sent, wait });
             }
-            let mut deadline: Option<Instant> = keepalive_due;
-            if self.closing_since.is_none() {
-                if let Some(max) = max_deadline {
-                    if now >= max {
-                        self.after_close = Some(Error::Timeout {
-                            kind: crate::error::TimeoutKind::MaxTime,
-                            after: self.cfg.ending.max_time.unwrap_or_default(),
-                        });
-                        self.start_close();
-                        continue;
-                    }
-                    deadline = Some(deadline.map_or(max, |d| d.min(max)));
-                }
-                if self.expect_timed_out(now) {
-                    continue;
-                }
-                if let Some(due) = self.expect.as_ref().and_then(|w| w.deadline()) {
-                    deadline = Some(deadline.map_or(due, |d| d.min(due)));
-                }
-                if let (Some(done), Some(wait)) = (self.input_done_at, self.cfg.ending.wait)
-                    && !self.expecting()
-                {
-                    let quiet_until = done.max(self.last_rx) + wait;
-                    if now >= quiet_until {
-                        self.start_close();
-                        continue;
-                    }
-                    deadline = Some(deadline.map_or(quiet_until, |d| d.min(quiet_until)));
-                }
-            }
-            if let Some(since) = self.closing_since {
-                let limit = since + self.cfg.ending.close_timeout;
-                if now >= limit {
-                    let e = self.after_close.take().unwrap_or(Error::Timeout {
-                        kind: crate::error::TimeoutKind::Close,
-                        after: self.cfg.ending.close_timeout,
-                    });
-                    return Err(e);
-                }
-                deadline = Some(limit);
-            }
+            let deadline = match self.ending_due(now, keepalive_due, max_deadline) {
+                ending::Due::Again => continue,
+                ending::Due::At(d) => d,
+                ending::Due::End(e) => return Err(e),
+            };
 
             if let Err(e) = self.out.flush() {
                 if e.kind() == io::ErrorKind::BrokenPipe {
