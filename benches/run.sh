@@ -273,7 +273,9 @@ if [ -n "${WALL[t.wsprobe]:-}" ] && [ -n "${WALL[d.wsprobe]:-}" ]; then
     "$(ratio "${BEST[t.wsprobe]}" "${BEST[d.wsprobe]}")x"
 fi
 size=$(stat -c %s "$W")
-echo "  release binary $(fmt_mib $((size / 1024))) stripped (<5 MiB $(verdict "$size" $((5 << 20))))"
+# 6 MiB since the binary holds a server too (listen mode, rustls's server
+# side, static files) and the check mode; it was 5 MiB for the client alone.
+echo "  release binary $(fmt_mib $((size / 1024))) stripped (<6 MiB $(verdict "$size" $((6 << 20))))"
 
 # ---------------------------------------------------------------- 1 GiB, slow peers
 
