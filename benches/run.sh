@@ -346,7 +346,9 @@ for w in l1 l2; do
   fi
 done
 size=$(stat -c %s "$W")
-echo "  release binary $(fmt_mib $((size / 1024))) stripped (<5 MiB $(verdict "$size" $((5 << 20))))"
+# 6 MiB since the binary holds a server too (listen mode, rustls's server
+# side, static files) and the check mode; it was 5 MiB for the client alone.
+echo "  release binary $(fmt_mib $((size / 1024))) stripped (<6 MiB $(verdict "$size" $((6 << 20))))"
 
 # ---------------------------------------------------------------- 1 GiB, slow peers
 

