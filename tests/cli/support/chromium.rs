@@ -125,7 +125,7 @@ impl Chromium {
         let mut last = String::new();
         while Instant::now() < deadline {
             match self.page_socket(url_prefix) {
-                Ok(ws_url) => match evaluate(&ws_url, &wrapped) {
+                Ok(ws_url) => match evaluate(&ws_url, &wrapped, deadline) {
                     Ok(v) => return v,
                     Err(e) => last = e,
                 },
@@ -189,14 +189,19 @@ impl Chromium {
 }
 
 /// `Runtime.evaluate` of `expression` (awaited, by value) over the page's
-/// DevTools socket: the result's value, or why there is none.
-fn evaluate(ws_url: &str, expression: &str) -> Result<Value, String> {
+/// DevTools socket, waiting no later than `deadline`: the result's value,
+/// or why there is none.
+fn evaluate(ws_url: &str, expression: &str, deadline: Instant) -> Result<Value, String> {
     let addr = ws_url
         .strip_prefix("ws://")
         .and_then(|rest| rest.split('/').next())
         .ok_or_else(|| format!("odd DevTools URL {ws_url}"))?;
     let stream = TcpStream::connect(addr).map_err(|e| format!("DevTools socket: {e}"))?;
     super::configure_socket(&stream);
+    let left = deadline.saturating_duration_since(Instant::now());
+    stream
+        .set_read_timeout(Some(left.max(Duration::from_millis(1))))
+        .map_err(|e| e.to_string())?;
     let (mut ws, _) =
         tungstenite::client(ws_url, stream).map_err(|e| format!("DevTools handshake: {e}"))?;
     let call = json!({
