@@ -454,7 +454,11 @@ pub struct Cli {
     /// to 0 here), or the program's stdin closes when the server ends the
     /// session. A status other than 0, a signal, or messages it stopped
     /// taking make the exit status 12. The program sees WSPROBE_URL and, when
-    /// one was agreed, WSPROBE_SUBPROTOCOL.
+    /// one was agreed, WSPROBE_SUBPROTOCOL. With -l, one program per client
+    /// (a WebSocket server in one line, as websocketd): it talks to that
+    /// client alone, sees the request in the CGI variables (PATH_INFO,
+    /// QUERY_STRING, REMOTE_ADDR, REMOTE_PORT, HTTP_ORIGIN and every header
+    /// as HTTP_NAME), and its exit closes that client with 1000.
     #[arg(long, value_name = "COMMAND", conflicts_with_all = ["echo", "no_input", "retry", "interactive"],
           help_heading = "Scripting")]
     pub exec: Option<String>,

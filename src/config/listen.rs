@@ -96,7 +96,6 @@ fn client_only(cli: &Cli) -> Vec<&'static str> {
         ("--expect-json", !cli.expect_json.is_empty()),
         ("--write-out", cli.write_out.is_some()),
         ("--check", cli.check),
-        ("--exec", cli.exec.is_some()),
     ];
     given
         .iter()

@@ -49,6 +49,8 @@ pub struct Client {
     pub closing: Option<Instant>,
     /// What `--once` reports once the close handshake ends (--max-time).
     pub after_close: Option<Error>,
+    /// --exec: this client's program.
+    pub program: Option<super::exec::Attached>,
 }
 
 /// How a client's session ended, owned (the event borrows it).
@@ -191,6 +193,12 @@ impl Client {
             return Read::Idle;
         }
         for _ in 0..READ_BUDGET {
+            if self.program.as_ref().is_some_and(|p| p.waiting()) {
+                // Its program has not taken the last message: read no more
+                // until it does (the hub retries it each turn).
+                self.more_to_read = false;
+                return Read::Idle;
+            }
             if r.echo && self.ws.queued() > CLIENT_QUEUE {
                 // Echoes wait for a client that does not read them: read
                 // no more from it until they drain (the hub stops polling
@@ -297,6 +305,9 @@ impl Client {
             Ok(()) => {}
             Err(e) if e.kind() == io::ErrorKind::BrokenPipe => *r.output_gone = true,
             Err(e) => return Some(Ending::Dropped(Dropped::Failed(e.to_string()))),
+        }
+        if let Some(p) = &mut self.program {
+            p.deliver(data);
         }
         if r.echo && self.closing.is_none() {
             self.send(msg, r.out);

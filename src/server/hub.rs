@@ -16,6 +16,8 @@
 //! the server. A client whose queue passes [`CLIENT_QUEUE`] has stopped
 //! reading: it is disconnected ("too slow") and the others go on.
 
+mod programs;
+
 use super::client::{CLIENT_QUEUE, Client, Ending, Read, Reading};
 use super::handshake::{self, Handshaken, Policy};
 use crate::config::{Config, ListenSpec};
@@ -96,6 +98,10 @@ pub struct Hub<'a> {
     input_done_at: Option<Instant>,
     output_gone: bool,
     trace_messages: bool,
+    /// --exec: programs being finished, and how they ended.
+    reaping: usize,
+    reaped_tx: mpsc::Sender<super::exec::Reaped>,
+    reaped_rx: Receiver<super::exec::Reaped>,
 }
 
 impl<'a> Hub<'a> {
@@ -111,6 +117,7 @@ impl<'a> Hub<'a> {
             stop,
         } = w;
         let (done_tx, done_rx) = mpsc::channel();
+        let (reaped_tx, reaped_rx) = mpsc::channel();
         Hub {
             policy: Arc::new(Policy {
                 subprotocols: spec.accept_subprotocols.clone(),
@@ -142,6 +149,9 @@ impl<'a> Hub<'a> {
             input_done_at: None,
             output_gone: false,
             trace_messages: cfg.output.json,
+            reaping: 0,
+            reaped_tx,
+            reaped_rx,
         }
     }
 
@@ -173,7 +183,8 @@ impl<'a> Hub<'a> {
             if self.output_gone && !self.stopping {
                 self.stop_all(1001);
             }
-            let more_input = self.broadcast();
+            let more_output = self.service_programs();
+            let more_input = self.broadcast() || more_output;
             self.flush_clients();
             let deadline = self.deadlines(Instant::now());
             if let Some(done) = self.finished() {
@@ -218,7 +229,7 @@ impl<'a> Hub<'a> {
 
     /// The run is over: return how it ended.
     fn finished(&mut self) -> Option<Result<()>> {
-        if !self.clients.is_empty() {
+        if !self.clients.is_empty() || self.reaping > 0 {
             return None;
         }
         if self.spec.once
@@ -242,7 +253,9 @@ impl<'a> Hub<'a> {
             .modify(&self.listener, interest)
             .map_err(io_err("cannot poll the listener"))?;
         for c in self.clients.values() {
-            let read = !(self.cfg.echo && c.ws.queued() > CLIENT_QUEUE);
+            let echoes_wait = self.cfg.echo && c.ws.queued() > CLIENT_QUEUE;
+            let program_waits = c.program.as_ref().is_some_and(|p| p.waiting());
+            let read = !(echoes_wait || program_waits);
             let interest = polling::Event::new(c.id as usize, read, c.write_blocked);
             self.poller
                 .modify(c.ws.get_ref().get_ref(), interest)
@@ -366,7 +379,7 @@ impl<'a> Hub<'a> {
                     c.ws.get_mut().get_mut().shutdown();
                 }
                 Ok((stream, accepted, early)) => {
-                    let c = self.client(id, done.addr, stream, &accepted, early);
+                    let mut c = self.client(id, done.addr, stream, &accepted, early);
                     let extensions = accepted.deflate.map(|d| d.to_string());
                     let ev = Event::ClientOpen {
                         addr: done.addr,
@@ -376,6 +389,7 @@ impl<'a> Hub<'a> {
                         extensions: extensions.as_deref(),
                     };
                     emit(self.out, &ev);
+                    self.attach(&mut c, &done.request, &accepted.path);
                     self.join(c);
                 }
             }
@@ -406,6 +420,7 @@ impl<'a> Hub<'a> {
             more_to_read: true,
             closing: None,
             after_close: None,
+            program: None,
         }
     }
 
@@ -609,7 +624,8 @@ impl<'a> Hub<'a> {
         let Some(c) = self.clients.values_mut().next() else {
             return;
         };
-        if c.closing.is_some() || self.cfg.echo {
+        // With --echo the client ends the session; with --exec its program.
+        if c.closing.is_some() || self.cfg.echo || c.program.is_some() {
             return;
         }
         if self.input_done_at.is_none()
@@ -647,6 +663,7 @@ impl<'a> Hub<'a> {
             received: c.received,
         };
         c.emit(self.out, &ev);
+        self.detach(&mut c);
         let _ = self.poller.delete(c.ws.get_ref().get_ref());
         c.ws.get_mut().get_mut().shutdown();
         if self.spec.once && self.outcome.is_none() {

@@ -11,6 +11,7 @@
 //! only: everything observed goes out as events.
 
 pub mod client;
+pub mod exec;
 pub mod files;
 pub mod handshake;
 pub mod hub;

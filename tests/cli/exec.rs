@@ -179,3 +179,74 @@ fn a_program_that_never_reads_holds_the_server_back_not_memory() {
         "peak RSS {peak} KiB while 200 MiB were offered"
     );
 }
+
+// ------------------------------------------------ --exec in listen mode
+
+use crate::support::listen::Listening;
+
+#[test]
+fn listen_mode_runs_one_program_per_client_with_the_cgi_environment() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let handler = dir.path().join("handler.sh");
+    std::fs::write(
+        &handler,
+        "#!/bin/sh\n\
+         echo \"hello #$WSPROBE_CLIENT_ID $REMOTE_ADDR $PATH_INFO q=$QUERY_STRING origin=$HTTP_ORIGIN\"\n\
+         while read -r line; do echo \"you said: $line\"; done\n",
+    )
+    .expect("write the handler");
+    let mut perms = std::fs::metadata(&handler).expect("stat").permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
+    std::fs::set_permissions(&handler, perms).expect("chmod");
+    let server = Listening::start(&["-v", "--exec", &handler.display().to_string()], None);
+    // Two clients one after the other: each has its own program.
+    for (n, word) in [(1, "one"), (2, "two")] {
+        let (out, _) = succeeds(
+            wsprobe()
+                .args(["-H", "Origin: http://page", "-c", "2"])
+                .arg(server.url("/room?x=1"))
+                .write_stdin(format!("{word}\n")),
+        );
+        assert_eq!(
+            out,
+            format!("hello #{n} 127.0.0.1 /room q=x=1 origin=http://page\nyou said: {word}\n")
+        );
+    }
+    server.wait_stderr_n("exited with status 0", 2);
+    server.interrupt();
+    let ended = server.finish();
+    assert_eq!(ended.status.code(), Some(0), "{}", ended.stderr);
+    assert!(
+        ended.out().is_empty(),
+        "messages went to the programs: {:?}",
+        ended.out()
+    );
+}
+
+#[test]
+fn listen_once_exits_with_the_programs_failure() {
+    // A Python handler: answers in capitals, fails on "bye".
+    let program = r#"exec python3 -c '
+import sys
+for line in sys.stdin:
+    line = line.rstrip("\n")
+    if line == "bye":
+        sys.exit(3)
+    print(line.upper(), flush=True)
+'"#;
+    let server = Listening::start(&["--once", "--exec", program], None);
+    let (out, _) = succeeds(
+        wsprobe()
+            .args(["-w", "2"])
+            .arg(server.url("/"))
+            .write_stdin("hi\nbye\n"),
+    );
+    assert_eq!(out, "HI\n");
+    let ended = server.finish();
+    assert_eq!(ended.status.code(), Some(12), "{}", ended.stderr);
+    assert!(
+        ended.stderr.contains("exited with status 3"),
+        "{}",
+        ended.stderr
+    );
+}
