@@ -5,7 +5,8 @@
 # every run's output byte for byte, and prints medians of wall time, CPU
 # time and peak RSS with ratios against websocat from the same invocation.
 #
-#   bash benches/run.sh         five workloads, wss://, start-up, binary size
+#   bash benches/run.sh         five workloads, wss://, start-up, binary size,
+#                               and three of listen mode (l1 to l3)
 #   bash benches/run.sh --big   also 1 GiB through a slow server and through
 #                               a slow stdout reader, with RSS sampled
 #   BENCH_RUNS=N                measured runs per workload (default 7), each
@@ -13,6 +14,7 @@
 #                               get five times as many
 #   WEBSOCAT=PATH               the websocat to compare with (default: the one
 #                               on PATH; empty: none)
+#   BENCH_ONLY="l1 l2"          run only these workloads (default: all)
 #   BASELINE=PATH               another wsprobe binary (an older build) run
 #                               with the same arguments, taking turns with
 #                               this one: "vs baseline" shows the change
@@ -27,7 +29,7 @@ big=0
 for arg in "$@"; do
   case $arg in
     --big) big=1 ;;
-    -h | --help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "benches/run.sh: unknown argument $arg (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -74,6 +76,7 @@ echo "generating inputs..." >&2
 "$B" gen bytes $((64 << 20)) > "$tmp/c.in"
 printf 'hello\n' > "$tmp/d.in"
 cp "$tmp/a.in" "$tmp/e.expected" # the source sends the same lines
+"$B" gen lines 50000 100 > "$tmp/l3.in" # 50 clients x 1,000, numbered: sorted as made
 : > "$tmp/empty"
 "$W" --version > "$tmp/v.wsprobe"
 [ -n "$WEBSOCAT" ] && "$WEBSOCAT" --version > "$tmp/v.websocat"
@@ -87,7 +90,7 @@ start_server RAW_SOURCE raw-source --count 200000 --size 100
 start_server TLS echo --tls "$tmp/ca.pem"
 
 failed=0
-declare -A WALL CPU RSS BEST
+declare -A WALL CPU RSS BEST SORTED PEER_EXPECTED
 
 # Each workload is one array per tool: <workload>_wsprobe, <workload>_websocat,
 # <workload>_raw (a command, words as array elements).
@@ -100,6 +103,7 @@ declare -A WALL CPU RSS BEST
 bench() {
   local w=$1 n=$2 input=$3 expected=$4 i tool rc stats
   local tools=()
+  [ -z "${BENCH_ONLY:-}" ] || [[ " $BENCH_ONLY " == *" $w "* ]] || return 0
   for tool in wsprobe baseline websocat raw; do
     if declare -p "${w}_${tool}" > /dev/null 2>&1; then
       tools+=("$tool")
@@ -113,10 +117,28 @@ bench() {
       stats=$tmp/stats.$w.$tool
       [ "$i" -eq 0 ] && stats=$tmp/warmup
       rc=0
-      "$B" measure "$stats" 60 -- "${cmd[@]}" < "$input" > "$tmp/out" 2> "$tmp/err" || rc=$?
-      if [ "$rc" -ne 0 ] || ! cmp -s "$tmp/out" "${expected//%s/$tool}"; then
+      # A listening tool's clients: bench_server peer ..., started by
+      # measure once the tool runs; what they received goes to peer.out.
+      local peer=()
+      if declare -p "${w}_${tool}_peer" > /dev/null 2>&1; then
+        local -n peer_cmd="${w}_${tool}_peer"
+        peer=(--peer "${peer_cmd[@]}")
+        unset -n peer_cmd
+      fi
+      rm -f "$tmp/peer.out"
+      "$B" measure "$stats" 60 "${peer[@]}" -- "${cmd[@]}" < "$input" > "$tmp/out" 2> "$tmp/err" || rc=$?
+      local got=$tmp/out
+      if [ -n "${SORTED[$w]:-}" ]; then
+        # Several clients at once: their messages interleave, so the lines
+        # are compared as a set (each client's are numbered in order).
+        LC_ALL=C sort "$tmp/out" > "$tmp/out.sorted"
+        got=$tmp/out.sorted
+      fi
+      if [ "$rc" -ne 0 ] || ! cmp -s "$got" "${expected//%s/$tool}" ||
+        { [ -n "${PEER_EXPECTED[$w]:-}" ] && ! cmp -s "$tmp/peer.out" "${PEER_EXPECTED[$w]}"; }; then
         echo "FAILED $w $tool (exit $rc): ${cmd[*]}" >&2
-        [ "$rc" -ne 0 ] || cmp "$tmp/out" "${expected//%s/$tool}" >&2 || true
+        [ "$rc" -ne 0 ] || cmp "$got" "${expected//%s/$tool}" >&2 || true
+        [ -z "${PEER_EXPECTED[$w]:-}" ] || cmp "$tmp/peer.out" "${PEER_EXPECTED[$w]}" >&2 || true
         head -c 2000 "$tmp/err" >&2
         rm -f "$tmp/stats.$w.$tool"
         failed=1
@@ -150,13 +172,37 @@ t_wsprobe=("$W" --cacert "$tmp/ca.pem" -w 0 -c 1 "wss://127.0.0.1:$TLS/")
 # v: start-up
 v_wsprobe=("$W" --version)
 
+# Listen mode: the tool is the server, on a port taken now (each run
+# binds it anew), and bench_server's peer is the client, connecting as
+# soon as the tool listens.
+LPORT=$("$B" free-port)
+# l1: one client sends 200,000 x 100 B messages, printed on stdout
+l1_wsprobe=("$W" -l "127.0.0.1:$LPORT" --once)
+l1_wsprobe_peer=(peer "$LPORT" send "$tmp/a.in")
+# l2: 200,000 stdin lines sent to one client
+l2_wsprobe=("$W" -l "127.0.0.1:$LPORT" --once)
+l2_wsprobe_peer=(peer "$LPORT" recv 200000 "$tmp/peer.out")
+PEER_EXPECTED[l2]=$tmp/a.in
+# l3: 50 clients at once, 1,000 messages each; stopped with SIGINT once
+# every client has had the Close answered
+l3_wsprobe=("$W" -l "127.0.0.1:$LPORT" --max-clients 64)
+l3_wsprobe_peer=(peer "$LPORT" send "$tmp/l3.in" --clients 50 --interrupt)
+SORTED[l3]=1
+
 if [ -n "$BASELINE" ]; then
   # The same commands with the older binary in place of this one.
-  for w in a b c d e t v; do
+  for w in a b c d e t v l1 l2 l3; do
     declare -n from="${w}_wsprobe"
     declare -a "${w}_baseline=()"
     declare -n to="${w}_baseline"
     to=("$BASELINE" "${from[@]:1}")
+    unset -n from to
+  done
+  for w in l1 l2 l3; do
+    declare -n from="${w}_wsprobe_peer"
+    declare -a "${w}_baseline_peer=()"
+    declare -n to="${w}_baseline_peer"
+    to=("${from[@]}")
     unset -n from to
   done
 fi
@@ -175,6 +221,16 @@ if [ -n "$WEBSOCAT" ]; then
   e_websocat=("$WEBSOCAT" -U "$ws:$SOURCE/")
   t_websocat=(env "SSL_CERT_FILE=$tmp/ca.pem" "$WEBSOCAT" "wss://127.0.0.1:$TLS/")
   v_websocat=("$WEBSOCAT" --version)
+  # Listen mode: ws-l: serves (not -s, which exits at the end of stdin);
+  # --oneshot exits after one client; -u copies only client to stdout, -U
+  # only stdin to the client. No l3: websocat 1.13 serving 50 clients to
+  # one stdout (ws-l: ... broadcast:-; plain - serves only one of them)
+  # left the clients waiting for the end of the connection after their
+  # Close in two runs of three here.
+  l1_websocat=("$WEBSOCAT" -t -u --oneshot "ws-l:127.0.0.1:$LPORT" -)
+  l1_websocat_peer=("${l1_wsprobe_peer[@]}")
+  l2_websocat=("$WEBSOCAT" -t -U --oneshot "ws-l:127.0.0.1:$LPORT" -)
+  l2_websocat_peer=("${l2_wsprobe_peer[@]}")
 fi
 
 # The ceiling: the same bytes over plain TCP (the peer echoes or streams
@@ -184,6 +240,11 @@ b_raw=("$B" raw-client "$RAW_ECHO")
 c_raw=("$B" raw-client "$RAW_ECHO")
 d_raw=("$B" raw-client "$RAW_ECHO")
 e_raw=("$B" raw-client "$RAW_SOURCE")
+# Listen mode's ceiling: one TCP connection, stdin to it and it to stdout.
+l1_raw=("$B" raw-server "$LPORT")
+l1_raw_peer=(peer "$LPORT" raw-send "$tmp/a.in")
+l2_raw=("$B" raw-server "$LPORT")
+l2_raw_peer=(peer "$LPORT" raw-recv "$tmp/peer.out")
 # The floor of the start-up row: the harness starting a program that does
 # nothing.
 v_raw=("$(command -v true)")
@@ -196,6 +257,9 @@ bench d $((runs * 5)) "$tmp/d.in" "$tmp/d.in"
 bench e "$runs" "$tmp/empty" "$tmp/e.expected"
 bench t $((runs * 5)) "$tmp/d.in" "$tmp/d.in"
 bench v $((runs * 5)) "$tmp/empty" "$tmp/v.%s"
+bench l1 "$runs" "$tmp/empty" "$tmp/a.in"
+bench l2 "$runs" "$tmp/a.in" "$tmp/empty"
+bench l3 "$runs" "$tmp/empty" "$tmp/l3.in"
 
 # ---------------------------------------------------------------- report
 
@@ -215,9 +279,12 @@ declare -A TITLE=(
   [e]="e: server streams 200,000 x 100 B"
   [t]="t: d over wss:// (loopback TLS)"
   [v]="v: --version"
+  [l1]="l1: -l, client sends 200,000 x 100 B"
+  [l2]="l2: -l, 200,000 stdin lines to client"
+  [l3]="l3: -l, 50 clients x 1,000 messages"
 )
-declare -A WALL_TARGET=([a]=0.5 [b]=0.5 [c]=0.5 [d]=0.25 [e]=0.67)
-declare -A RSS_TARGET=([a]=0.5 [b]=0.5 [d]=0.5 [e]=0.5)
+declare -A WALL_TARGET=([a]=0.5 [b]=0.5 [c]=0.5 [d]=0.25 [e]=0.67 [l1]=0.5 [l2]=0.5 [l3]=0.5)
+declare -A RSS_TARGET=([a]=0.5 [b]=0.5 [d]=0.5 [e]=0.5 [l1]=0.5 [l2]=0.5 [l3]=0.5)
 
 echo
 echo "wsprobe benchmark: $(date -u +%Y-%m-%d), $(nproc) cores, $runs runs after a warm-up (x5 for d, t, v), medians"
@@ -226,7 +293,7 @@ echo "wsprobe: $(cat "$tmp/v.wsprobe")   websocat: $([ -n "$WEBSOCAT" ] && cat "
 echo
 printf '%-37s %-8s %9s %9s %10s  %-18s %-18s %s\n' workload tool wall cpu "peak RSS" "wall vs websocat" "RSS vs websocat" \
   "$([ -n "$BASELINE" ] && echo "wall, cpu, RSS vs baseline")"
-for w in a b c d e t v; do
+for w in a b c d e t v l1 l2 l3; do
   first=1
   for tool in wsprobe baseline websocat raw; do
     key=$w.$tool
@@ -272,6 +339,12 @@ if [ -n "${WALL[t.wsprobe]:-}" ] && [ -n "${WALL[d.wsprobe]:-}" ]; then
     "fastest runs: $(fmt_time "${BEST[t.wsprobe]}") and $(fmt_time "${BEST[d.wsprobe]}")," \
     "$(ratio "${BEST[t.wsprobe]}" "${BEST[d.wsprobe]}")x"
 fi
+for w in l1 l2; do
+  if [ -n "${WALL[$w.wsprobe]:-}" ] && [ -n "${WALL[$w.raw]:-}" ]; then
+    r=$(ratio "${WALL[$w.wsprobe]}" "${WALL[$w.raw]}")
+    echo "  $w wall ${r}x the raw-TCP one (<=2 $(verdict "$r" 2))"
+  fi
+done
 size=$(stat -c %s "$W")
 # 6 MiB since the binary holds a server too (listen mode, rustls's server
 # side, static files) and the check mode; it was 5 MiB for the client alone.

@@ -9,14 +9,21 @@
 //!     Listens on 127.0.0.1:0, prints the port on stdout, then serves one
 //!     connection after another, on one thread, until it is killed.
 //! bench_server raw-client PORT      stdin -> 127.0.0.1:PORT -> stdout
+//! bench_server peer PORT send FILE [--clients N] | recv COUNT OUT | raw-send FILE | raw-recv OUT
+//!     the clients of a tool listening on PORT (see `peer`)
+//! bench_server raw-server PORT      one TCP connection: stdin -> it -> stdout
+//! bench_server free-port            a port on 127.0.0.1 free a moment ago
 //! bench_server gen lines N SIZE     the lines `source` sends, one per line
 //! bench_server gen bytes N          N deterministic pseudo-random bytes
 //! bench_server sink [--rate BYTES_PER_SEC]   read stdin slowly, print "<bytes> <fnv64>"
 //! bench_server sum                  print "<bytes> <fnv64>" of stdin
-//! bench_server measure STATS TIMEOUT [--rss-log FILE] -- CMD ARGS...
+//! bench_server measure STATS TIMEOUT [--rss-log FILE] [--peer ARGS... [--interrupt]] -- CMD ARGS...
 //!     run CMD (stdio inherited), append "wall_s cpu_s maxrss_kib status"
 //!     to STATS, kill it after TIMEOUT seconds, exit with its status;
-//!     with --rss-log, write its VmRSS (KiB) to FILE every 20 ms.
+//!     with --rss-log, write its VmRSS (KiB) to FILE every 20 ms; with
+//!     --peer, also run `bench_server ARGS...` once CMD is started (its
+//!     cost is not CMD's), fail if it fails, and with --interrupt send
+//!     CMD SIGINT when the peer is done.
 //! ```
 //!
 //! The WebSocket echo streams each frame back as it arrives (the payload
@@ -40,12 +47,16 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("serve") => serve(rest),
         Some("raw-client") => raw_client(rest),
+        Some("peer") => peer(rest),
+        Some("raw-server") => raw_server(rest),
+        Some("free-port") => free_port(),
         Some("gen") => generate(rest),
         Some("sink") => sink(rest),
         Some("sum") => sink(&[]),
         Some("measure") => return measure(rest),
         _ => Err(io::Error::other(
-            "usage: bench_server serve|raw-client|gen|sink|sum|measure ... (see the source)",
+            "usage: bench_server serve|raw-client|peer|raw-server|free-port|gen|sink|sum|measure ... \
+             (see the source)",
         )),
     };
     match result {
@@ -599,6 +610,217 @@ fn copy(r: &mut impl Read, w: &mut impl Write) -> io::Result<()> {
     }
 }
 
+// ---------------------------------------------------------------- clients of a listening tool
+
+/// `peer PORT MODE ...`: the client side of the listen-mode workloads,
+/// connecting to 127.0.0.1:PORT (retrying for 10 s while the tool under
+/// test starts listening):
+///
+/// - `send FILE [--clients N]`: N WebSocket clients at once, each sending
+///   its share of FILE's lines (in order, one text message per line), then
+///   a Close, then reading until the server closes;
+/// - `recv COUNT OUT`: one WebSocket client that writes the first COUNT
+///   messages it receives to OUT, a line each (a message that ends in a
+///   newline is not given another), then closes;
+/// - `raw-send FILE`, `raw-recv OUT`: the same bytes over plain TCP (the
+///   tool's raw twin is `raw-server`).
+fn peer(args: &[String]) -> io::Result<()> {
+    let port = num(args.first(), "PORT")? as u16;
+    let arg = |i: usize, what: &str| args.get(i).ok_or_else(|| bad(format!("missing {what}")));
+    match args.get(1).map(String::as_str) {
+        Some("send") => {
+            let data = std::fs::read(arg(2, "FILE")?)?;
+            let clients = opt(args, "--clients").map_or(Ok(1), |n| num(Some(n), "N"))? as usize;
+            let lines: Vec<&[u8]> = data
+                .split(|b| *b == b'\n')
+                .filter(|l| !l.is_empty())
+                .collect();
+            let share = lines.len().div_ceil(clients.max(1)).max(1);
+            // Every client's frames are made before any connects.
+            let scripts: Vec<Vec<u8>> = lines.chunks(share).map(client_frames).collect();
+            let workers: Vec<_> = scripts
+                .into_iter()
+                .map(|script| thread::spawn(move || ws_send(port, &script)))
+                .collect();
+            for w in workers {
+                w.join().map_err(|_| io::Error::other("client thread"))??;
+            }
+            Ok(())
+        }
+        Some("recv") => ws_recv(port, num(args.get(2), "COUNT")?, arg(3, "OUT")?),
+        Some("raw-send") => {
+            let data = std::fs::read(arg(2, "FILE")?)?;
+            let mut s = connect_retry(port)?;
+            s.write_all(&data)?;
+            s.shutdown(Shutdown::Write)?;
+            copy(&mut s, &mut io::sink())
+        }
+        Some("raw-recv") => {
+            let mut s = connect_retry(port)?;
+            s.shutdown(Shutdown::Write)?;
+            let mut out = std::fs::File::create(arg(2, "OUT")?)?;
+            copy(&mut s, &mut out)
+        }
+        _ => Err(bad("usage: peer PORT send|recv|raw-send|raw-recv ...")),
+    }
+}
+
+/// The masked text frames of `lines`, then a masked Close 1000.
+fn client_frames(lines: &[&[u8]]) -> Vec<u8> {
+    const MASK: [u8; 4] = [0x37, 0xfa, 0x21, 0x3d];
+    let mut out = Vec::with_capacity(lines.iter().map(|l| l.len() + 14).sum::<usize>() + 8);
+    let masked = |out: &mut Vec<u8>, b0: u8, payload: &[u8]| {
+        let at = out.len();
+        frame_header(out, b0, payload.len());
+        out[at + 1] |= 0x80;
+        out.extend_from_slice(&MASK);
+        unmask_into(out, payload, MASK, 0);
+    };
+    for line in lines {
+        masked(&mut out, 0x81, line);
+    }
+    masked(&mut out, 0x88, &1000u16.to_be_bytes());
+    out
+}
+
+fn connect_retry(port: u16) -> io::Result<TcpStream> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        match TcpStream::connect(("127.0.0.1", port)) {
+            Ok(s) => {
+                s.set_nodelay(true)?;
+                s.set_read_timeout(Some(Duration::from_secs(60)))?;
+                return Ok(s);
+            }
+            Err(e) if Instant::now() >= deadline => return Err(e),
+            // A benchmark helper, not a test: poll while the tool starts.
+            Err(_) => thread::sleep(Duration::from_millis(1)),
+        }
+    }
+}
+
+/// Connect and upgrade; the 101's head is checked and consumed.
+fn ws_connect(port: u16, s: &mut TcpStream) -> io::Result<(Vec<u8>, usize, usize)> {
+    write!(
+        s,
+        "GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    )?;
+    let mut inb = vec![0u8; BUF];
+    let mut hi = 0;
+    loop {
+        if let Some(i) = inb[..hi].windows(4).position(|w| w == b"\r\n\r\n") {
+            if !inb.starts_with(b"HTTP/1.1 101 ") {
+                return Err(bad(format!(
+                    "no 101: {}",
+                    String::from_utf8_lossy(&inb[..i])
+                )));
+            }
+            return Ok((inb, i + 4, hi));
+        }
+        if hi == inb.len() {
+            return Err(bad("response head too long"));
+        }
+        let n = s.read(&mut inb[hi..])?;
+        if n == 0 {
+            return Err(io::ErrorKind::UnexpectedEof.into());
+        }
+        hi += n;
+    }
+}
+
+fn ws_send(port: u16, script: &[u8]) -> io::Result<()> {
+    let mut s = connect_retry(port)?;
+    let (inb, lo, hi) = ws_connect(port, &mut s)?;
+    for chunk in script.chunks(BUF) {
+        s.write_all(chunk)?;
+    }
+    let mut p = Peer {
+        s: &mut s,
+        inb,
+        lo,
+        hi,
+        out: Vec::new(),
+    };
+    drain(&mut p)
+}
+
+fn ws_recv(port: u16, count: u64, out: &str) -> io::Result<()> {
+    let mut s = connect_retry(port)?;
+    let (inb, lo, hi) = ws_connect(port, &mut s)?;
+    let mut file = io::BufWriter::with_capacity(BUF, std::fs::File::create(out)?);
+    let mut p = Peer {
+        s: &mut s,
+        inb,
+        lo,
+        hi,
+        out: Vec::new(),
+    };
+    let mut got = 0;
+    while got < count {
+        let Some((op, data)) = read_frame(&mut p)? else {
+            return Err(bad(format!(
+                "the server closed after {got} of {count} messages"
+            )));
+        };
+        match op {
+            // Messages of one frame each: what every tool here sends for a
+            // line; one that keeps its newline (websocat sends "line\n")
+            // is not given a second.
+            1 | 2 => {
+                file.write_all(&data)?;
+                if !data.ends_with(b"\n") {
+                    file.write_all(b"\n")?;
+                }
+                got += 1;
+            }
+            8 => return Err(bad(format!("Close after {got} of {count} messages"))),
+            _ => {}
+        }
+    }
+    file.flush()?;
+    p.out = client_frames(&[]);
+    p.flush()?;
+    drain(&mut p)
+}
+
+/// Read until the server closes, ignoring what it sends; a reset counts
+/// as closed (websocat --oneshot exits without waiting for our Close).
+fn drain<S: Read + Write>(p: &mut Peer<'_, S>) -> io::Result<()> {
+    loop {
+        match read_frame(p) {
+            Ok(Some(_)) => {}
+            Ok(None) => return Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::ConnectionReset => return Ok(()),
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// `raw-server PORT`: the raw-TCP twin of a listening tool: accept one
+/// connection on 127.0.0.1:PORT, copy stdin to it (then shut down the
+/// write side) and it to stdout, exit when both are done.
+fn raw_server(args: &[String]) -> io::Result<()> {
+    let port = num(args.first(), "PORT")? as u16;
+    let listener = TcpListener::bind(("127.0.0.1", port))?;
+    let (s, _) = listener.accept()?;
+    s.set_nodelay(true)?;
+    let mut w = s.try_clone()?;
+    let down = thread::spawn(move || -> io::Result<()> {
+        copy(&mut io::stdin().lock(), &mut w)?;
+        w.shutdown(Shutdown::Write)
+    });
+    copy(&mut &s, &mut io::stdout().lock())?;
+    down.join().map_err(|_| io::Error::other("stdin thread"))?
+}
+
+/// `free-port`: print a port on 127.0.0.1 that was free a moment ago.
+fn free_port() -> io::Result<()> {
+    let l = TcpListener::bind("127.0.0.1:0")?;
+    println!("{}", l.local_addr()?.port());
+    Ok(())
+}
+
 fn generate(args: &[String]) -> io::Result<()> {
     let mut out = io::BufWriter::with_capacity(BUF, io::stdout().lock());
     match args.first().map(String::as_str) {
@@ -664,12 +886,14 @@ fn sink(args: &[String]) -> io::Result<()> {
 
 /// Run a command and report its wall time, CPU time and peak RSS (wait4).
 fn measure(args: &[String]) -> ExitCode {
+    const USAGE: &str = "usage: measure STATS TIMEOUT_SECS [--rss-log FILE] \
+                         [--peer ARGS... [--interrupt]] -- CMD ARGS...";
     let fail = |msg: String| {
         eprintln!("bench_server measure: {msg}");
         ExitCode::from(125)
     };
     let Some(dashes) = args.iter().position(|a| a == "--") else {
-        return fail("usage: measure STATS TIMEOUT_SECS [--rss-log FILE] -- CMD ARGS...".into());
+        return fail(USAGE.into());
     };
     let (opts, cmd) = (&args[..dashes], &args[dashes + 1..]);
     let (Some(stats), Some(limit), Some(program)) = (
@@ -677,7 +901,7 @@ fn measure(args: &[String]) -> ExitCode {
         opts.get(1).and_then(|s| s.parse::<f64>().ok()),
         cmd.first(),
     ) else {
-        return fail("usage: measure STATS TIMEOUT_SECS [--rss-log FILE] -- CMD ARGS...".into());
+        return fail(USAGE.into());
     };
     let rss_log = opt(opts, "--rss-log").cloned();
     // The watchdog thread exists before the clock starts, so that starting
@@ -717,6 +941,30 @@ fn measure(args: &[String]) -> ExitCode {
     };
     let pid = child.id() as libc::pid_t;
     let _ = started.send((pid, start));
+    // The peer is waited for on its own thread, so that the tool's exit
+    // is timed by the wait4 below; --interrupt: the tool runs until told.
+    let peer = opts.iter().position(|a| a == "--peer").map(|at| {
+        let interrupt = opts.iter().any(|a| a == "--interrupt");
+        let peer_args: Vec<String> = opts[at + 1..]
+            .iter()
+            .filter(|a| *a != "--interrupt")
+            .cloned()
+            .collect();
+        thread::spawn(move || -> Result<(), String> {
+            let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+            let status = Command::new(exe).args(&peer_args).status();
+            if interrupt {
+                // SAFETY: kill(2) on the child we started; with --interrupt
+                // it does not exit before this signal, so it is not reaped.
+                unsafe { libc::kill(pid, libc::SIGINT) };
+            }
+            match status {
+                Ok(s) if s.success() => Ok(()),
+                Ok(s) => Err(format!("peer {} failed: {s}", peer_args.join(" "))),
+                Err(e) => Err(format!("peer: {e}")),
+            }
+        })
+    });
     let mut status = 0;
     // SAFETY: plain FFI calls with valid pointers to locals.
     let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
@@ -726,6 +974,13 @@ fn measure(args: &[String]) -> ExitCode {
     let _ = watchdog.join();
     if r != pid {
         return fail(format!("wait4: {}", io::Error::last_os_error()));
+    }
+    if let Some(peer) = peer {
+        match peer.join() {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => return fail(e),
+            Err(_) => return fail("the peer thread panicked".into()),
+        }
     }
     let tv = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
     let cpu = tv(ru.ru_utime) + tv(ru.ru_stime);

@@ -9,6 +9,7 @@ mod support;
 
 mod architecture;
 mod bounded;
+mod browser;
 mod check;
 mod conformance;
 mod diagnostics;

@@ -22,9 +22,11 @@
 //! [`unix`] (WebSocket server on a unix socket), [`tinyproxy`] (Debian's
 //! tinyproxy as a third-party CONNECT proxy), [`daemon`] (any other real
 //! program: nginx, HAProxy, Apache httpd, Caddy, Squid, Dante, a plain HTTP
-//! app).
+//! app), [`chromium`] (headless Chromium as a browser client, driven over
+//! DevTools).
 #![allow(dead_code, unused_imports)]
 
+pub mod chromium;
 pub mod conformant;
 pub mod daemon;
 pub mod listen;
