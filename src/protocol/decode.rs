@@ -142,6 +142,7 @@ impl Decoder {
     }
 
     /// Take header bytes; judge each as soon as it arrives.
+    #[inline(always)]
     fn header_bytes(&mut self, input: &[u8]) -> Result<(usize, Option<Incoming>), Violation> {
         let mut used = 0;
         while used < input.len() && self.have < self.need {
@@ -272,6 +273,7 @@ impl Decoder {
     }
 
     /// Take payload bytes of `frame`.
+    #[inline(always)]
     fn payload_bytes(
         &mut self,
         mut frame: Frame,
