@@ -105,6 +105,11 @@ pub fn problem_words(p: &RequestProblem, tty: bool) -> String {
         RequestProblem::PlainOverTls => "the client sent plain HTTP to this wss:// listener: \
             it connected with ws:// (or http://); answered in plain text"
             .into(),
+        // Browsers open a spare connection ahead of time and may close it
+        // unused: say so, since it is no fault of the page.
+        RequestProblem::ClosedEarly { received: 0 } => "closed the connection before sending a \
+            request (a browser's spare connection, closed unused, looks like this)"
+            .into(),
         RequestProblem::ClosedEarly { received } => {
             format!("closed the connection after {received} bytes, before a complete request head")
         }
