@@ -21,7 +21,7 @@ pub(super) fn check_spec(cli: &Cli, warnings: &mut Vec<String>) -> Result<Option
         }
         return Ok(None);
     }
-    let ignored: Vec<&str> = [
+    let ignored = super::given(&[
         ("-d", !cli.data.is_empty()),
         ("-c", cli.count.is_some()),
         ("--expect", !cli.expectations.is_empty()),
@@ -30,11 +30,7 @@ pub(super) fn check_spec(cli: &Cli, warnings: &mut Vec<String>) -> Result<Option
         ("--har", cli.har.is_some()),
         ("--ping-interval", cli.ping_interval.is_some()),
         ("-L", cli.location),
-    ]
-    .iter()
-    .filter(|(_, on)| *on)
-    .map(|(n, _)| *n)
-    .collect();
+    ]);
     if !ignored.is_empty() {
         warnings.push(format!(
             "{} do nothing with --check: it sends its own probes",

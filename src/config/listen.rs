@@ -97,11 +97,7 @@ fn client_only(cli: &Cli) -> Vec<&'static str> {
         ("--write-out", cli.write_out.is_some()),
         ("--check", cli.check),
     ];
-    given
-        .iter()
-        .filter(|(_, on)| *on)
-        .map(|(n, _)| *n)
-        .collect()
+    super::given(&given)
 }
 
 /// The listen spec when -l is given; None in client mode.
@@ -151,11 +147,7 @@ pub(super) fn listen_spec(cli: &Cli, warnings: &mut Vec<String>) -> Result<Optio
         response_headers.push((name, value));
     }
     if !cli.server.once {
-        let ignored: Vec<&str> = [("-c", cli.count.is_some()), ("-w", cli.wait.is_some())]
-            .iter()
-            .filter(|(_, on)| *on)
-            .map(|(n, _)| *n)
-            .collect();
+        let ignored = super::given(&[("-c", cli.count.is_some()), ("-w", cli.wait.is_some())]);
         if !ignored.is_empty() {
             warnings.push(format!(
                 "{} end one client's session: they do nothing with -l unless --once is given",

@@ -170,6 +170,16 @@ impl Config {
     }
 }
 
+/// The flags of `flags` (name, given?) that were given, in order: what the
+/// lints name.
+fn given<'f>(flags: &[(&'f str, bool)]) -> Vec<&'f str> {
+    flags
+        .iter()
+        .filter(|(_, on)| *on)
+        .map(|(n, _)| *n)
+        .collect()
+}
+
 /// A size limit of 0 would refuse every message.
 fn check_sizes(cli: &Cli) -> Result<()> {
     if cli.max_message_size == 0 || cli.max_frame_size == Some(0) {
@@ -197,11 +207,7 @@ fn lint(cli: &Cli, target: &Target, proxy: Option<&Proxy>, repl: bool, warnings:
         ("--sni", cli.sni.is_some()),
         ("--no-sni", cli.no_sni),
     ];
-    let given: Vec<&str> = server_only
-        .iter()
-        .filter(|(_, on)| *on)
-        .map(|(n, _)| *n)
-        .collect();
+    let given = given(&server_only);
     if !target.secure && !cli.location && !given.is_empty() {
         warnings.push(format!(
             "{} only apply to wss:// URLs; this one is ws://",
