@@ -72,7 +72,7 @@ set edit:completion:arg-completer[wsprobe] = {|@words|
             cand --retry-max-time 'Start no retry once SECS have passed since the first attempt'
             cand --exec 'Run COMMAND (with sh -c) on the connection: each line it writes (or record, with -0, --whole, -b) is sent as a message, and each message received is written to its stdin, followed by a newline (NUL with -0, nothing with --whole). Its stderr is wsprobe''s'
             cand --ping-interval 'Send a ping every SECS seconds, to keep the connection alive and to notice a dead peer [REPL default: 20, with --ping-timeout 20]'
-            cand --ping-timeout 'Fail (exit status 10) when a keepalive ping has no pong after SECS seconds (default: the ping interval)'
+            cand --ping-timeout 'Fail (exit status 10) when a keepalive ping has no pong after SECS seconds (default: the ping interval); with -l, that client is disconnected'
             cand --idle 'With --check, also measure how long a silent connection lives (up to SECS) and who ends it: a Close with a code, or a drop (often a proxy''s idle timeout)'
             cand --har 'Write the session to FILE as HAR 1.2: the upgrade request and response, timings, and every message in _webSocketMessages (as browsers export them)'
             cand --color 'When to use colour on stderr'

@@ -45,7 +45,7 @@ complete -c wsprobe -l retry-delay -d 'The wait before the first retry; it doubl
 complete -c wsprobe -l retry-max-time -d 'Start no retry once SECS have passed since the first attempt' -r
 complete -c wsprobe -l exec -d 'Run COMMAND (with sh -c) on the connection: each line it writes (or record, with -0, --whole, -b) is sent as a message, and each message received is written to its stdin, followed by a newline (NUL with -0, nothing with --whole). Its stderr is wsprobe\'s' -r
 complete -c wsprobe -l ping-interval -d 'Send a ping every SECS seconds, to keep the connection alive and to notice a dead peer [REPL default: 20, with --ping-timeout 20]' -r
-complete -c wsprobe -l ping-timeout -d 'Fail (exit status 10) when a keepalive ping has no pong after SECS seconds (default: the ping interval)' -r
+complete -c wsprobe -l ping-timeout -d 'Fail (exit status 10) when a keepalive ping has no pong after SECS seconds (default: the ping interval); with -l, that client is disconnected' -r
 complete -c wsprobe -l idle -d 'With --check, also measure how long a silent connection lives (up to SECS) and who ends it: a Close with a code, or a drop (often a proxy\'s idle timeout)' -r
 complete -c wsprobe -l har -d 'Write the session to FILE as HAR 1.2: the upgrade request and response, timings, and every message in _webSocketMessages (as browsers export them)' -r -F
 complete -c wsprobe -l color -d 'When to use colour on stderr' -r -f -a "auto\t'Colour when stderr is a terminal and NO_COLOR is not set'

@@ -475,12 +475,14 @@ pub struct Cli {
     ///
     /// Pipe mode sends no pings unless asked, so that what it measures is
     /// the path as it is: a proxy's idle timeout shows as a drop after a
-    /// silence, which wsprobe names.
+    /// silence, which wsprobe names. With -l, each client is pinged, and
+    /// one that stops answering is disconnected (the others go on).
     #[arg(long, value_name = "SECS", value_parser = parse_secs, help_heading = "Liveness")]
     pub ping_interval: Option<f64>,
 
     /// Fail (exit status 10) when a keepalive ping has no pong after SECS
-    /// seconds (default: the ping interval).
+    /// seconds (default: the ping interval); with -l, that client is
+    /// disconnected.
     #[arg(long, value_name = "SECS", value_parser = parse_secs, requires = "ping_interval",
           help_heading = "Liveness")]
     pub ping_timeout: Option<f64>,

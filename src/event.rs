@@ -11,7 +11,10 @@ use std::time::Duration;
 
 mod listen;
 
-pub use listen::{ClientEnd, ClientId, Dropped, PlainRequest, RequestProblem, StaticOutcome};
+pub use listen::{
+    ClientEnd, ClientId, ClientRow, Dropped, PlainRequest, RequestProblem, ServerStats,
+    StaticOutcome,
+};
 
 /// Which way a frame went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -174,6 +177,32 @@ pub struct Stats {
     pub rtt: Option<(Duration, Duration, Duration)>,
     /// Time since the connection opened.
     pub uptime: Duration,
+}
+
+impl Stats {
+    /// Add `other`'s counters to these (listen mode's totals): round trips
+    /// merge by minimum, maximum and the mean weighted by pongs; uptime is
+    /// left as it is.
+    pub fn add(&mut self, other: &Stats) {
+        self.rtt = match (self.rtt, other.rtt) {
+            (None, r) | (r, None) => r,
+            (Some((amin, aavg, amax)), Some((bmin, bavg, bmax))) => {
+                let (a, b) = (self.pongs_matched as f64, other.pongs_matched as f64);
+                let avg = if a + b > 0.0 {
+                    aavg.mul_f64(a / (a + b)) + bavg.mul_f64(b / (a + b))
+                } else {
+                    aavg
+                };
+                Some((amin.min(bmin), avg, amax.max(bmax)))
+            }
+        };
+        self.sent_messages += other.sent_messages;
+        self.sent_bytes += other.sent_bytes;
+        self.received_messages += other.received_messages;
+        self.received_bytes += other.received_bytes;
+        self.pings_sent += other.pings_sent;
+        self.pongs_matched += other.pongs_matched;
+    }
 }
 
 /// Something that happened, for output to render.
@@ -569,6 +598,10 @@ pub enum Event<'a> {
         /// Data messages received from it.
         received: u64,
     },
+    /// Listen mode's `/clients`: the open clients, by id.
+    ClientList(&'a [ClientRow]),
+    /// Listen mode's `/stats`.
+    ServerStats(&'a ServerStats),
 }
 
 /// A sink for events. Output implements it; tests collect into a `Vec`.
@@ -580,5 +613,49 @@ pub trait Emit {
     /// Flush buffered output: called when the event loop goes idle.
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Stats;
+    use std::time::Duration;
+
+    #[test]
+    fn stats_add_up_with_round_trips_weighted_by_pongs() {
+        let ms = Duration::from_millis;
+        let mut a = Stats {
+            sent_messages: 1,
+            sent_bytes: 10,
+            pings_sent: 3,
+            pongs_matched: 3,
+            rtt: Some((ms(1), ms(2), ms(3))),
+            uptime: ms(100),
+            ..Stats::default()
+        };
+        let b = Stats {
+            received_messages: 2,
+            received_bytes: 7,
+            pings_sent: 1,
+            pongs_matched: 1,
+            rtt: Some((ms(6), ms(6), ms(6))),
+            uptime: ms(5),
+            ..Stats::default()
+        };
+        a.add(&b);
+        assert_eq!(a.rtt, Some((ms(1), ms(3), ms(6))));
+        assert_eq!(
+            (
+                a.sent_messages,
+                a.sent_bytes,
+                a.received_messages,
+                a.received_bytes
+            ),
+            (1, 10, 2, 7)
+        );
+        assert_eq!((a.pings_sent, a.pongs_matched, a.uptime), (4, 4, ms(100)));
+        let mut none = Stats::default();
+        none.add(&Stats::default());
+        assert_eq!(none.rtt, None);
     }
 }

@@ -261,7 +261,11 @@ pub fn run_repl(cfg: &Config) -> (Result<()>, ReplEnd) {
         ));
     };
     let mut warnings = cfg.warnings.clone();
-    let mut repl = match input::repl::Repl::new(spec, o.color, &mut warnings) {
+    let role = match cfg.mode {
+        config::Mode::Listen(_) => protocol::frame::Role::Server,
+        config::Mode::Client => protocol::frame::Role::Client,
+    };
+    let mut repl = match input::repl::Repl::new(spec, o.color, role, &mut warnings) {
         Ok(r) => r,
         Err(e) => {
             return early(error::Error::Io {
@@ -324,13 +328,49 @@ impl output::report::Finish for ReplEnd {
     }
 }
 
-/// Connect, start the editor thread, run the session, stop the editor.
+/// Connect (or, with -l, bind), start the editor thread, run the session
+/// (or serve), stop the editor.
 fn repl_session(
     cfg: &Config,
     repl: input::repl::Repl,
     printer: &mut output::repl::ReplPrinter,
 ) -> Result<()> {
+    if let config::Mode::Listen(spec) = &cfg.mode {
+        let bound = server::bind(spec, printer)?;
+        let host = bound.addr.to_string();
+        let data = data_messages(cfg)?;
+        return with_repl(cfg, repl, printer, host, Vec::new(), |out, poller, rx| {
+            bound.serve(cfg, spec, out, poller, Some(rx), data, true)
+        });
+    }
     let up = open(cfg, printer)?;
+    let host = cfg.target.host_header.clone();
+    with_repl(
+        cfg,
+        repl,
+        printer,
+        host,
+        data_messages(cfg)?,
+        |out, poller, rx| {
+            session::Session::new(up.ws, cfg, out, poller, Some(rx), Vec::new(), up.via).run()
+        },
+    )
+}
+
+/// Start the editor thread (prompting with `host`; `first` are the -d
+/// messages it sends first), run `serve` on its input, and stop it.
+fn with_repl(
+    cfg: &Config,
+    repl: input::repl::Repl,
+    printer: &mut output::repl::ReplPrinter,
+    host: String,
+    first: Vec<Message>,
+    serve: impl FnOnce(
+        &mut output::repl::ReplPrinter,
+        Arc<Poller>,
+        mpsc::Receiver<input::Input>,
+    ) -> Result<()>,
+) -> Result<()> {
     let poller = new_poller()?;
     let (tx, rx) = mpsc::sync_channel(INPUT_QUEUE);
     let waker = poller.clone();
@@ -340,10 +380,10 @@ fn repl_session(
             let _ = waker.notify();
         }),
         out: printer.output(),
-        host: cfg.target.host_header.clone(),
+        host,
         binary: cfg.input.binary,
         close: (cfg.ending.close_code, cfg.ending.close_reason.clone()),
-        first: data_messages(cfg)?,
+        first,
     };
     // The trace so far and the banner come before the first prompt.
     let _ = printer.flush();
@@ -353,8 +393,7 @@ fn repl_session(
         context: "cannot start the REPL thread".into(),
         source,
     })?;
-    let result =
-        session::Session::new(up.ws, cfg, printer, poller, Some(rx), Vec::new(), up.via).run();
+    let result = serve(printer, poller, rx);
     // Let the editor show what is left above its prompt, then take the
     // terminal back from it; the error report comes after.
     let _ = printer.flush();

@@ -16,7 +16,8 @@
 //! permessage-deflate); with --echo every message received is queued back
 //! to the server, and reading pauses while echoes wait for a blocked socket.
 //!
-//! REPL commands, ping timing, keepalive and `/stats` live in `control.rs`;
+//! REPL commands, keepalive and `/stats` live in `control.rs` (ping timing
+//! and the counters in `pings.rs`, which listen mode shares);
 //! `--expect` in `expect.rs`; what read and write errors become in
 //! `failure.rs`. [`Session::run_to_end`] gives back what a new connection
 //! takes over (`--retry`).
@@ -27,6 +28,7 @@ mod exec;
 mod expect;
 mod failure;
 mod idle;
+pub mod pings;
 
 use crate::config::Config;
 use crate::error::{Error, Result};
@@ -79,7 +81,7 @@ pub struct Session<'a> {
     /// Emit an event for every message sent (--json, --har).
     trace_messages: bool,
     /// REPL commands, pings and statistics (control.rs).
-    ctl: control::Control,
+    ctl: pings::Pings,
     /// When a frame last went each way (idle.rs).
     quiet: idle::Quiet,
     /// --expect: what is still to arrive (expect.rs).
@@ -188,7 +190,7 @@ impl<'a> Session<'a> {
             after_close: None,
             output_gone: false,
             trace_messages: cfg.output.json || cfg.har.is_some(),
-            ctl: control::Control::new(now, cfg.keepalive.map(|k| k.interval)),
+            ctl: pings::Pings::new(now, cfg.keepalive.map(|k| k.interval)),
             quiet: idle::Quiet::new(now, via),
             server_closed: None,
             exec: None,

@@ -1,5 +1,6 @@
 //! The REPL's slash-command parser (src/input/command.rs) on arbitrary
-//! lines: never a panic; what it accepts respects the protocol's limits, and
+//! lines, on both sides (the client's commands and listen mode's): never a
+//! panic; what it accepts respects the protocol's limits, and
 //! a raw `/frame` encodes (as the session would send it) without a panic.
 #![no_main]
 
@@ -9,14 +10,22 @@ use tungstenite::protocol::frame::coding::OpCode;
 use tungstenite::protocol::frame::{Frame, FrameHeader};
 use wsprobe::input::command::{Command, Line, complete, help, is_secret, parse};
 use wsprobe::protocol::encode::Encoder;
-use wsprobe::protocol::frame::{MAX_CLOSE_REASON, MAX_CONTROL_PAYLOAD, Opcode, close_code_on_wire};
+use wsprobe::protocol::frame::{
+    MAX_CLOSE_REASON, MAX_CONTROL_PAYLOAD, Opcode, Role, close_code_on_wire,
+};
 
 fuzz_target!(|data: &[u8]| {
     let line = String::from_utf8_lossy(data);
     let _ = is_secret(&line);
-    let _ = complete(&line);
-    let _ = help(Some(&line));
-    let Ok(parsed) = parse(&line) else {
+    for role in [Role::Client, Role::Server] {
+        let _ = complete(&line, role);
+        let _ = help(Some(&line), role);
+        check(&line, role);
+    }
+});
+
+fn check(line: &str, role: Role) {
+    let Ok(parsed) = parse(line, role) else {
         return;
     };
     let Line::Command(cmd) = parsed else {
@@ -24,7 +33,13 @@ fuzz_target!(|data: &[u8]| {
     };
     match cmd {
         Command::Ping(p) | Command::Pong(p) => assert!(p.len() <= MAX_CONTROL_PAYLOAD),
-        Command::Close { code, reason } => {
+        Command::Close {
+            client,
+            code,
+            reason,
+        } => {
+            assert!(role == Role::Server || client.is_none());
+            assert!(client != Some(0), "client ids start at 1");
             assert!(reason.len() <= MAX_CLOSE_REASON);
             if let Some(c) = code {
                 assert!(close_code_on_wire(c));
@@ -46,6 +61,11 @@ fuzz_target!(|data: &[u8]| {
                 .encode(&frame, Some([1, 2, 3, 4]), &mut out)
                 .expect("a raw frame encodes");
         }
+        Command::To { client, .. } => {
+            assert_eq!(role, Role::Server, "/to is listen mode's");
+            assert!(client >= 1);
+        }
+        Command::Clients => assert_eq!(role, Role::Server, "/clients is listen mode's"),
         _ => {}
     }
-});
+}

@@ -130,13 +130,10 @@ impl Config {
         let input = session::input_spec(cli)?;
         check_sizes(cli)?;
         let ending = session::ending(cli)?;
-        // No REPL in listen mode (yet): typed lines go to the clients as
-        // piped ones do.
-        let repl = match &listen {
-            Some(_) => None,
-            None => session::repl_spec(cli, env, input.framing, &mut warnings)?,
-        };
-        let keepalive = session::keepalive(cli, repl.is_some())?;
+        // The REPL runs in either mode; it pings by default only as the
+        // client (a server's clients are pinged when --ping-interval asks).
+        let repl = session::repl_spec(cli, env, input.framing, &mut warnings)?;
+        let keepalive = session::keepalive(cli, repl.is_some() && listen.is_none())?;
         let script = script::script_spec(cli)?;
         let check = check::check_spec(cli, &mut warnings)?;
         let output = session::output_spec(cli, env, repl.as_ref());

@@ -261,6 +261,9 @@ fn timeout_hints(kind: TimeoutKind) -> Vec<String> {
         TimeoutKind::Keepalive => vec![
             "raise --ping-timeout if the server is slow to answer pings (-vv shows them)".into(),
         ],
+        TimeoutKind::ClientKeepalive => vec![
+            "raise --ping-timeout if the client is slow to answer pings (-vv shows them)".into(),
+        ],
         TimeoutKind::HandshakeRequest
         | TimeoutKind::HandshakeResponse
         | TimeoutKind::HandshakeHead => {

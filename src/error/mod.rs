@@ -259,6 +259,8 @@ pub enum TimeoutKind {
     Close,
     /// A client's answer to our Close, in listen mode (--close-timeout).
     ClientClose,
+    /// A client's pong for a keepalive ping, in listen mode (--ping-timeout).
+    ClientKeepalive,
 }
 
 /// Every failure class a user can meet, each with a documented exit status.

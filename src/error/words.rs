@@ -114,6 +114,10 @@ impl fmt::Display for TimeoutKind {
             TimeoutKind::MaxTime => "--max-time reached",
             TimeoutKind::Close => "the server did not answer our Close",
             TimeoutKind::ClientClose => "the client did not answer our Close",
+            TimeoutKind::ClientKeepalive => {
+                "the client answered no keepalive ping (--ping-timeout): \
+                 it, or the path to it, stopped responding"
+            }
         })
     }
 }

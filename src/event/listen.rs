@@ -1,9 +1,12 @@
 //! The data listen mode's events carry: client ids, why a request was
 //! refused ([`RequestProblem`]), what `--static` did ([`StaticOutcome`]),
-//! how a client's session ended ([`ClientEnd`], [`Dropped`]). Data only,
-//! as the rest of `event`.
+//! how a client's session ended ([`ClientEnd`], [`Dropped`]), and what the
+//! REPL's `/clients` and `/stats` show ([`ClientRow`], [`ServerStats`]).
+//! Data only, as the rest of `event`.
 
+use super::Stats;
 use crate::protocol::frame::Violation;
+use std::net::SocketAddr;
 use std::time::Duration;
 
 /// A client of listen mode: numbered from 1 in the order they connected.
@@ -118,6 +121,8 @@ pub enum Dropped {
     CloseUnanswered(Duration),
     /// The client stopped reading: this many bytes waited for it.
     TooSlow(usize),
+    /// The client answered no keepalive ping within --ping-timeout.
+    NoPong(Duration),
     /// Reading or writing failed otherwise (the error in words).
     Failed(String),
 }
@@ -138,4 +143,39 @@ pub enum ClientEnd<'a> {
     Violation(&'a Violation),
     /// The connection ended otherwise.
     Dropped(&'a Dropped),
+}
+
+/// One open client, as `/clients` lists it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClientRow {
+    /// Its id.
+    pub id: ClientId,
+    /// Its address.
+    pub addr: SocketAddr,
+    /// The request target it connected to.
+    pub path: String,
+    /// Its Origin header (browsers send one).
+    pub origin: Option<String>,
+    /// The subprotocol chosen.
+    pub subprotocol: Option<String>,
+    /// Its counters and ping times; `uptime` is the time since its 101.
+    pub stats: Stats,
+    /// We sent Close and wait for its answer.
+    pub closing: bool,
+}
+
+/// Listen mode's `/stats`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ServerStats {
+    /// Clients open now.
+    pub open: usize,
+    /// Clients upgraded since the start.
+    pub served: u64,
+    /// Connections refused before the 101.
+    pub refused: u64,
+    /// Plain GET requests answered by --static.
+    pub files: u64,
+    /// Every client's counters added up, those that ended included;
+    /// `uptime` is the time since listening began.
+    pub totals: Stats,
 }

@@ -7,12 +7,19 @@
 //! however malformed, gives a [`Line`] or a one-line [`ParseError`]; the
 //! parser never panics (it is a fuzz target).
 //!
+//! The REPL runs on either side: as the client ([`Role::Client`], the
+//! [`COMMANDS`] table) or in listen mode as the server ([`Role::Server`],
+//! `listen.rs`: `/clients`, `/to`, and `/close` naming a client).
+//!
 //! Syntax: a line whose first character is `/` is a command; anything else
 //! is a text message, sent as typed. The command name ends at the first
 //! whitespace; exactly one whitespace character separates it from its
 //! argument, so payloads keep any further spaces.
 
-use crate::protocol::frame::{MAX_CLOSE_REASON, MAX_CONTROL_PAYLOAD, Opcode};
+mod listen;
+
+use crate::event::ClientId;
+use crate::protocol::frame::{MAX_CLOSE_REASON, MAX_CONTROL_PAYLOAD, Opcode, Role};
 use base64::Engine as _;
 use std::fmt;
 use std::path::PathBuf;
@@ -41,8 +48,11 @@ pub enum Command {
     Ping(Vec<u8>),
     /// `/pong [TEXT]`.
     Pong(Vec<u8>),
-    /// `/close [CODE [REASON]]`; no code means the configured one.
+    /// `/close [CODE [REASON]]`; no code means the configured one. In
+    /// listen mode `/close [ID] [CODE [REASON]]`.
     Close {
+        /// Listen mode: the one client to close (None: every client).
+        client: Option<ClientId>,
         /// The close code, already checked against RFC 6455 section 7.4.
         code: Option<u16>,
         /// The reason (at most 123 bytes).
@@ -58,6 +68,15 @@ pub enum Command {
     Help(Option<&'static str>),
     /// `/quit`.
     Quit,
+    /// Listen mode: `/clients`.
+    Clients,
+    /// Listen mode: `/to ID TEXT`.
+    To {
+        /// The client.
+        client: ClientId,
+        /// The text message.
+        text: String,
+    },
 }
 
 /// A frame as `/frame` describes it. The client masks it when sending
@@ -97,69 +116,87 @@ pub struct Spec {
     pub summary: &'static str,
 }
 
-/// Every command, in the order `/help` lists them.
+const PING: Spec = Spec {
+    name: "ping",
+    args: "[TEXT]",
+    summary: "send a ping; the pong's round-trip time is shown",
+};
+const PONG: Spec = Spec {
+    name: "pong",
+    args: "[TEXT]",
+    summary: "send an unsolicited pong",
+};
+const BINARY: Spec = Spec {
+    name: "binary",
+    args: "HEX",
+    summary: "send a binary message, e.g. /binary 01 02 ff",
+};
+const BASE64: Spec = Spec {
+    name: "base64",
+    args: "B64",
+    summary: "send a binary message given in base64",
+};
+const FILE: Spec = Spec {
+    name: "file",
+    args: "PATH",
+    summary: "send a file as one binary message",
+};
+const TEXT: Spec = Spec {
+    name: "text",
+    args: "TEXT",
+    summary: "send TEXT as a text message, even when it starts with /",
+};
+const FRAME: Spec = Spec {
+    name: "frame",
+    args: "OPCODE[,FLAG...] [PAYLOAD]",
+    summary: "send one raw frame (/help frame explains)",
+};
+const VERBOSE: Spec = Spec {
+    name: "verbose",
+    args: "N",
+    summary: "set the trace level, 0 to 3 (like -v, -vv, -vvv)",
+};
+const HELP: Spec = Spec {
+    name: "help",
+    args: "[COMMAND]",
+    summary: "list the commands, or explain one",
+};
+
+/// Every command of the client's REPL, in the order `/help` lists them.
 pub const COMMANDS: &[Spec] = &[
-    Spec {
-        name: "ping",
-        args: "[TEXT]",
-        summary: "send a ping; the pong's round-trip time is shown",
-    },
-    Spec {
-        name: "pong",
-        args: "[TEXT]",
-        summary: "send an unsolicited pong",
-    },
+    PING,
+    PONG,
     Spec {
         name: "close",
         args: "[CODE [REASON]]",
         summary: "start the close handshake (default: --close-code, 1000)",
     },
-    Spec {
-        name: "binary",
-        args: "HEX",
-        summary: "send a binary message, e.g. /binary 01 02 ff",
-    },
-    Spec {
-        name: "base64",
-        args: "B64",
-        summary: "send a binary message given in base64",
-    },
-    Spec {
-        name: "file",
-        args: "PATH",
-        summary: "send a file as one binary message",
-    },
-    Spec {
-        name: "text",
-        args: "TEXT",
-        summary: "send TEXT as a text message, even when it starts with /",
-    },
-    Spec {
-        name: "frame",
-        args: "OPCODE[,FLAG...] [PAYLOAD]",
-        summary: "send one raw frame (/help frame explains)",
-    },
-    Spec {
-        name: "verbose",
-        args: "N",
-        summary: "set the trace level, 0 to 3 (like -v, -vv, -vvv)",
-    },
+    BINARY,
+    BASE64,
+    FILE,
+    TEXT,
+    FRAME,
+    VERBOSE,
     Spec {
         name: "stats",
         args: "",
         summary: "messages and bytes each way, ping round trips, uptime",
     },
-    Spec {
-        name: "help",
-        args: "[COMMAND]",
-        summary: "list the commands, or explain one",
-    },
+    HELP,
     Spec {
         name: "quit",
         args: "",
         summary: "close the connection and exit (Ctrl-D does the same)",
     },
 ];
+
+/// The commands of `role`'s REPL: the client's, or listen mode's.
+pub fn commands(role: Role) -> &'static [Spec] {
+    match role {
+        Role::Client => COMMANDS,
+        Role::Server => listen::COMMANDS,
+    }
+}
 
 /// The long help of `/frame`.
 pub const FRAME_HELP: &str = "\
@@ -174,12 +211,13 @@ Examples:
   /frame binary,rsv1,hex 00ff       RSV1 set with no extension negotiated
   /frame close,hex 03e8             a Close frame with code 1000
   /frame 0xb                        a reserved control opcode
-The frame is masked as RFC 6455 requires; nothing else is checked, so it
-can break the protocol on purpose (wsprobe's own state is not changed).";
+Nothing but the masking is checked, so it can break the protocol on
+purpose (wsprobe's own state is not changed).";
 
-/// The help text: every command, or one of them.
-pub fn help(topic: Option<&str>) -> String {
-    let width = COMMANDS
+/// The help text of `role`'s REPL: every command, or one of them.
+pub fn help(topic: Option<&str>, role: Role) -> String {
+    let table = commands(role);
+    let width = table
         .iter()
         .map(|c| c.name.len() + 2 + c.args.len())
         .max()
@@ -194,34 +232,47 @@ pub fn help(topic: Option<&str>) -> String {
     };
     if let Some(name) = topic {
         if name == "frame" {
-            return FRAME_HELP.to_string();
+            let masking = match role {
+                Role::Client => "The frame is masked, as a client's frames must be.",
+                Role::Server => {
+                    "The frame goes to every client, unmasked, as a server's frames are."
+                }
+            };
+            return format!("{FRAME_HELP}\n{masking}");
         }
-        if let Some(c) = COMMANDS.iter().find(|c| c.name == name) {
+        if let Some(c) = table.iter().find(|c| c.name == name) {
             return line(c);
         }
     }
     let mut s = String::from("Commands:\n");
-    for c in COMMANDS {
+    for c in table {
         s.push_str("  ");
         s.push_str(&line(c));
         s.push('\n');
     }
-    s.push_str(
-        "Any other line is sent as a text message; an empty line sends nothing.\n\
-         Keys: Ctrl-D closes, Ctrl-C clears the line (twice on an empty line closes),\n\
-         Ctrl-R searches the history, Tab completes commands.",
-    );
+    s.push_str(match role {
+        Role::Client => {
+            "Any other line is sent as a text message; an empty line sends nothing.\n\
+             Keys: Ctrl-D closes, Ctrl-C clears the line (twice on an empty line closes),\n\
+             Ctrl-R searches the history, Tab completes commands."
+        }
+        Role::Server => {
+            "Any other line is sent to every client as a text message; an empty line sends\n\
+             nothing. Keys: Ctrl-D stops the server, Ctrl-C clears the line (twice on an\n\
+             empty line stops it), Ctrl-R searches the history, Tab completes commands."
+        }
+    });
     s
 }
 
-/// Command names (with the slash) that start with `prefix` (which starts
-/// with a slash), in table order.
-pub fn complete(prefix: &str) -> Vec<String> {
+/// Command names (with the slash) of `role`'s REPL that start with
+/// `prefix` (which starts with a slash), in table order.
+pub fn complete(prefix: &str, role: Role) -> Vec<String> {
     let Some(p) = prefix.strip_prefix('/') else {
         return Vec::new();
     };
     let p = p.to_ascii_lowercase();
-    COMMANDS
+    commands(role)
         .iter()
         .filter(|c| c.name.starts_with(&p))
         .map(|c| format!("/{}", c.name))
@@ -231,21 +282,15 @@ pub fn complete(prefix: &str) -> Vec<String> {
 /// The names of the opcodes `/frame` accepts, for completion.
 pub const OPCODE_NAMES: &[&str] = &["text", "binary", "cont", "close", "ping", "pong"];
 
-/// Parse one typed line.
-pub fn parse(line: &str) -> Result<Line, ParseError> {
+/// Parse one line typed at `role`'s REPL.
+pub fn parse(line: &str, role: Role) -> Result<Line, ParseError> {
     if line.is_empty() {
         return Ok(Line::Empty);
     }
     let Some(rest) = line.strip_prefix('/') else {
         return Ok(Line::Message(line.to_string()));
     };
-    let (name, arg) = match rest.find(char::is_whitespace) {
-        Some(i) => {
-            let sep = rest[i..].chars().next().map_or(1, char::len_utf8);
-            (&rest[..i], Some(&rest[i + sep..]))
-        }
-        None => (rest, None),
-    };
+    let (name, arg) = split_arg(rest);
     if name.is_empty() {
         return Err(err(
             "a line starting with / is a command, and the command name is missing; \
@@ -253,6 +298,11 @@ pub fn parse(line: &str) -> Result<Line, ParseError> {
         ));
     }
     let lower = name.to_ascii_lowercase();
+    if role == Role::Server
+        && let Some(cmd) = listen::parse(&lower, arg)?
+    {
+        return Ok(Line::Command(cmd));
+    }
     let cmd = match lower.as_str() {
         "text" => Command::Text(arg.unwrap_or("").to_string()),
         "binary" => Command::Binary(parse_hex(arg.unwrap_or(""))?),
@@ -279,7 +329,7 @@ pub fn parse(line: &str) -> Result<Line, ParseError> {
                 Command::Pong(payload)
             }
         }
-        "close" => parse_close(arg.unwrap_or(""))?,
+        "close" => parse_close(arg.unwrap_or(""), None)?,
         "frame" => Command::Frame(parse_frame(arg.unwrap_or(""))?),
         "verbose" => {
             let n = arg.map(str::trim).unwrap_or("");
@@ -308,7 +358,7 @@ pub fn parse(line: &str) -> Result<Line, ParseError> {
             if topic.is_empty() {
                 Command::Help(None)
             } else {
-                match COMMANDS.iter().find(|c| c.name == topic) {
+                match commands(role).iter().find(|c| c.name == topic) {
                     Some(c) => Command::Help(Some(c.name)),
                     None => {
                         return Err(err(&format!(
@@ -321,8 +371,11 @@ pub fn parse(line: &str) -> Result<Line, ParseError> {
         _ => {
             let shown: String = name.chars().take(40).collect();
             let start: String = lower.chars().take(2).collect();
-            let guess = complete(&format!("/{start}"));
+            let guess = complete(&format!("/{start}"), role);
             let hint = match guess.first() {
+                _ if role == Role::Client && listen::only_here(&lower) => {
+                    " (it is a listen-mode command)".to_string()
+                }
                 Some(g) if start.chars().count() == 2 => format!(" (did you mean {g}?)"),
                 _ => String::new(),
             };
@@ -351,6 +404,19 @@ fn unescape(s: &str) -> String {
 
 fn err(msg: &str) -> ParseError {
     ParseError(msg.to_string())
+}
+
+/// `s` cut at its first whitespace character, which is dropped (one
+/// character only, so what follows keeps its spaces): the first word and
+/// the rest, None when there is no whitespace.
+fn split_arg(s: &str) -> (&str, Option<&str>) {
+    match s.find(char::is_whitespace) {
+        Some(i) => {
+            let sep = s[i..].chars().next().map_or(1, char::len_utf8);
+            (&s[..i], Some(&s[i + sep..]))
+        }
+        None => (s, None),
+    }
 }
 
 /// Hex digits, whitespace between them ignored, an optional `0x` prefix.
@@ -395,22 +461,18 @@ fn parse_base64(s: &str) -> Result<Vec<u8>, ParseError> {
         .map_err(|e| err(&format!("not valid base64: {e}")))
 }
 
-/// `[CODE [REASON]]`.
-fn parse_close(arg: &str) -> Result<Command, ParseError> {
+/// `[CODE [REASON]]`, for `client` (listen mode) or the connection.
+fn parse_close(arg: &str, client: Option<ClientId>) -> Result<Command, ParseError> {
     let arg = arg.trim_start();
     if arg.trim().is_empty() {
         return Ok(Command::Close {
+            client,
             code: None,
             reason: String::new(),
         });
     }
-    let (code, reason) = match arg.find(char::is_whitespace) {
-        Some(i) => {
-            let sep = arg[i..].chars().next().map_or(1, char::len_utf8);
-            (&arg[..i], &arg[i + sep..])
-        }
-        None => (arg, ""),
-    };
+    let (code, reason) = split_arg(arg);
+    let reason = reason.unwrap_or("");
     let code =
         crate::cli::parse_close_code(code).map_err(|e| ParseError(format!("/close: {e}")))?;
     if reason.len() > MAX_CLOSE_REASON {
@@ -421,6 +483,7 @@ fn parse_close(arg: &str) -> Result<Command, ParseError> {
         )));
     }
     Ok(Command::Close {
+        client,
         code: Some(code),
         reason: reason.to_string(),
     })
@@ -428,13 +491,8 @@ fn parse_close(arg: &str) -> Result<Command, ParseError> {
 
 /// `OPCODE[,FLAG...] [PAYLOAD]`.
 fn parse_frame(arg: &str) -> Result<RawFrame, ParseError> {
-    let (spec, payload) = match arg.find(char::is_whitespace) {
-        Some(i) => {
-            let sep = arg[i..].chars().next().map_or(1, char::len_utf8);
-            (&arg[..i], &arg[i + sep..])
-        }
-        None => (arg, ""),
-    };
+    let (spec, payload) = split_arg(arg);
+    let payload = payload.unwrap_or("");
     if spec.is_empty() {
         return Err(err(
             "/frame needs an opcode: /frame OPCODE[,FLAG...] [PAYLOAD] (/help frame)",
@@ -543,6 +601,18 @@ pub fn is_secret(line: &str) -> bool {
 mod tests {
     use super::*;
 
+    fn parse(line: &str) -> Result<Line, ParseError> {
+        super::parse(line, Role::Client)
+    }
+
+    fn help(topic: Option<&str>) -> String {
+        super::help(topic, Role::Client)
+    }
+
+    fn complete(prefix: &str) -> Vec<String> {
+        super::complete(prefix, Role::Client)
+    }
+
     fn cmd(line: &str) -> Command {
         match parse(line) {
             Ok(Line::Command(c)) => c,
@@ -636,6 +706,7 @@ mod tests {
         assert_eq!(
             cmd("/close"),
             Command::Close {
+                client: None,
                 code: None,
                 reason: String::new()
             }
@@ -643,6 +714,7 @@ mod tests {
         assert_eq!(
             cmd("/close 4000"),
             Command::Close {
+                client: None,
                 code: Some(4000),
                 reason: String::new()
             }
@@ -650,6 +722,7 @@ mod tests {
         assert_eq!(
             cmd("/close 1001 going  away "),
             Command::Close {
+                client: None,
                 code: Some(1001),
                 reason: "going  away ".into()
             }
@@ -664,6 +737,7 @@ mod tests {
         assert!(matches!(
             cmd(&max),
             Command::Close {
+                client: None,
                 code: Some(1000),
                 ..
             }

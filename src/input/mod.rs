@@ -11,6 +11,7 @@ pub mod pipe;
 pub mod repl;
 
 use crate::error::Error;
+use crate::event::ClientId;
 use tungstenite::Message;
 use tungstenite::protocol::frame::Frame;
 
@@ -38,18 +39,32 @@ pub enum Command {
     Ping(Vec<u8>),
     /// Send an unsolicited pong.
     Pong(Vec<u8>),
-    /// Start the close handshake with this code and reason.
+    /// Start the close handshake with this code and reason (listen mode:
+    /// with one client, or every client).
     Close {
+        /// Listen mode: the client (None: every client).
+        client: Option<ClientId>,
         /// The close code.
         code: u16,
         /// The reason.
         reason: String,
     },
-    /// Send one frame as given (masked by the protocol engine as every
-    /// frame a client sends; nothing else checked).
+    /// Send one frame as given (masked by the protocol engine when it is
+    /// the client's; nothing else checked).
     Frame(Frame),
     /// Change the trace level.
     Verbose(u8),
     /// Report the session statistics.
     Stats,
+    /// Listen mode: list the clients.
+    Clients,
+    /// Listen mode: send a data message to one client.
+    To {
+        /// The client.
+        client: ClientId,
+        /// The message.
+        message: Message,
+    },
+    /// Listen mode: close every client as going away and stop serving.
+    Stop,
 }

@@ -34,17 +34,14 @@ use super::{Command, Input};
 use crate::config::ReplSpec;
 use crate::output::repl::{ReplOutput, Screen};
 use crate::output::style;
-use rustyline::completion::{Completer, FilenameCompleter, Pair};
+use crate::protocol::frame::Role;
+use rustyline::completion::FilenameCompleter;
 use rustyline::error::ReadlineError;
-use rustyline::highlight::Highlighter;
-use rustyline::hint::Hinter;
 use rustyline::history::FileHistory;
-use rustyline::validate::Validator;
 use rustyline::{
     Behavior, Cmd, ColorMode, CompletionType, ConditionalEventHandler, EditMode, EventContext,
     EventHandler, KeyEvent, Movement, RepeatCount,
 };
-use std::borrow::Cow;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -57,106 +54,11 @@ use tungstenite::protocol::frame::{Frame, FrameHeader};
 /// How many lines the history keeps.
 const HISTORY_SIZE: usize = 1000;
 
+mod helper;
+
+use helper::Helper;
+
 type Editor = rustyline::Editor<Helper, FileHistory>;
-
-/// Completion, hints and their colour.
-struct Helper {
-    files: FilenameCompleter,
-    color: bool,
-}
-
-impl Completer for Helper {
-    type Candidate = Pair;
-
-    fn complete(
-        &self,
-        line: &str,
-        pos: usize,
-        ctx: &rustyline::Context<'_>,
-    ) -> rustyline::Result<(usize, Vec<Pair>)> {
-        let head = line.get(..pos).unwrap_or(line);
-        if !head.starts_with('/') {
-            return Ok((0, Vec::new()));
-        }
-        let Some(space) = head.find(char::is_whitespace) else {
-            let names = command::complete(head)
-                .into_iter()
-                .map(|name| {
-                    let takes_args = command::COMMANDS
-                        .iter()
-                        .any(|c| c.name == &name[1..] && !c.args.is_empty());
-                    Pair {
-                        replacement: if takes_args {
-                            format!("{name} ")
-                        } else {
-                            name.clone()
-                        },
-                        display: name,
-                    }
-                })
-                .collect();
-            return Ok((0, names));
-        };
-        let start = space + 1;
-        let word = head.get(start..).unwrap_or("");
-        let words = |list: &mut dyn Iterator<Item = &str>| -> Vec<Pair> {
-            list.filter(|w| w.starts_with(word))
-                .map(|w| Pair {
-                    display: w.to_string(),
-                    replacement: w.to_string(),
-                })
-                .collect()
-        };
-        match &head[1..space] {
-            "file" => self.files.complete(line, pos, ctx),
-            "frame" if !word.contains([',', ' ']) => {
-                Ok((start, words(&mut command::OPCODE_NAMES.iter().copied())))
-            }
-            "help" => Ok((start, words(&mut command::COMMANDS.iter().map(|c| c.name)))),
-            _ => Ok((pos, Vec::new())),
-        }
-    }
-}
-
-impl Hinter for Helper {
-    type Hint = String;
-
-    /// The arguments a command takes, while only its name is typed.
-    fn hint(&self, line: &str, pos: usize, _: &rustyline::Context<'_>) -> Option<String> {
-        if pos < line.len() {
-            return None;
-        }
-        let (name, spaced) = match line.strip_suffix(' ') {
-            Some(n) => (n, true),
-            None => (line, false),
-        };
-        let spec = command::COMMANDS
-            .iter()
-            .find(|c| name.strip_prefix('/') == Some(c.name))?;
-        if spec.args.is_empty() {
-            return None;
-        }
-        Some(if spaced {
-            spec.args.to_string()
-        } else {
-            format!(" {}", spec.args)
-        })
-    }
-}
-
-impl Highlighter for Helper {
-    fn highlight_hint<'h>(&self, hint: &'h str) -> Cow<'h, str> {
-        if self.color {
-            Cow::Owned(style::paint(true, style::TYPING_HINT, hint))
-        } else {
-            Cow::Borrowed(hint)
-        }
-    }
-}
-
-impl Validator for Helper {}
-
-impl rustyline::Helper for Helper {}
 
 /// Ctrl-C: clear a line that has text (arming the next Ctrl-C), or end
 /// `readline` as interrupted when the line is empty.
@@ -190,6 +92,8 @@ pub struct Repl {
     editing: bool,
     color: bool,
     use_dev_tty: bool,
+    /// The client's REPL, or listen mode's (the server's).
+    role: Role,
 }
 
 /// What the REPL thread needs from the session's side.
@@ -200,7 +104,7 @@ pub struct Wiring {
     pub wake: Box<dyn Fn() + Send>,
     /// The REPL printer's handle for notes and errors.
     pub out: ReplOutput,
-    /// The host shown in the prompt.
+    /// The host shown in the prompt (listen mode: the address listened on).
     pub host: String,
     /// -b: typed lines are binary messages.
     pub binary: bool,
@@ -216,6 +120,7 @@ impl Repl {
     pub fn new(
         spec: &ReplSpec,
         color: bool,
+        role: Role,
         warnings: &mut Vec<String>,
     ) -> rustyline::Result<Repl> {
         let config = rustyline::Config::builder()
@@ -244,6 +149,7 @@ impl Repl {
         editor.set_helper(Some(Helper {
             files: FilenameCompleter::new(),
             color,
+            role,
         }));
         let armed = Arc::new(AtomicBool::new(false));
         editor.bind_sequence(
@@ -277,6 +183,7 @@ impl Repl {
             editing,
             color,
             use_dev_tty: spec.use_dev_tty,
+            role,
         })
     }
 
@@ -485,9 +392,12 @@ impl ReplThread {
                     } else if self.repl.armed.swap(true, Ordering::SeqCst) {
                         self.close_default()
                     } else {
-                        self.w
-                            .out
-                            .note("(To close the connection, press Ctrl-C again, or Ctrl-D.)");
+                        self.w.out.note(match self.repl.role {
+                            Role::Client => {
+                                "(To close the connection, press Ctrl-C again, or Ctrl-D.)"
+                            }
+                            Role::Server => "(To stop the server, press Ctrl-C again, or Ctrl-D.)",
+                        });
                         true
                     }
                 }
@@ -506,10 +416,11 @@ impl ReplThread {
 
     /// `host open> `, with the state coloured.
     fn prompt(&self) -> (String, String) {
-        let (state, color) = if self.closing {
-            ("closing", style::PROMPT_CLOSING)
-        } else {
-            ("open", style::PROMPT_OPEN)
+        let (state, color) = match (self.closing, self.repl.role) {
+            (true, Role::Client) => ("closing", style::PROMPT_CLOSING),
+            (false, Role::Client) => ("open", style::PROMPT_OPEN),
+            (true, Role::Server) => ("stopping", style::PROMPT_CLOSING),
+            (false, Role::Server) => ("listening", style::PROMPT_OPEN),
         };
         let raw = format!("{} {state}> ", self.w.host);
         let styled = if self.repl.color {
@@ -554,13 +465,14 @@ impl ReplThread {
     fn line(&mut self, line: &str) -> bool {
         if self.closing {
             if !line.is_empty() {
-                self.w
-                    .out
-                    .error("the connection is closing: nothing more is sent");
+                self.w.out.error(match self.repl.role {
+                    Role::Client => "the connection is closing: nothing more is sent",
+                    Role::Server => "the server is stopping: nothing more is sent",
+                });
             }
             return true;
         }
-        match command::parse(line) {
+        match command::parse(line, self.repl.role) {
             Ok(Line::Empty) => true,
             Ok(Line::Message(text)) => {
                 let msg = if self.w.binary {
@@ -596,11 +508,36 @@ impl ReplThread {
             },
             C::Ping(p) => Command::Ping(p),
             C::Pong(p) => Command::Pong(p),
-            C::Close { code: None, .. } | C::Quit => return self.close_default(),
+            C::Quit => return self.close_default(),
             C::Close {
+                client: None,
+                code: None,
+                ..
+            } if self.repl.role == Role::Client => return self.close_default(),
+            C::Close {
+                client: None,
                 code: Some(code),
                 reason,
-            } => return self.close(code, reason),
+            } if self.repl.role == Role::Client => return self.close(code, reason),
+            // Listen mode: one client or all of them; the server goes on.
+            C::Close {
+                client,
+                code,
+                reason,
+            } => Command::Close {
+                client,
+                code: code.unwrap_or(self.w.close.0),
+                reason: if code.is_some() {
+                    reason
+                } else {
+                    self.w.close.1.clone()
+                },
+            },
+            C::Clients => Command::Clients,
+            C::To { client, text } => Command::To {
+                client,
+                message: Message::Text(text.into()),
+            },
             C::Frame(f) => {
                 let header = FrameHeader {
                     is_final: f.fin,
@@ -615,21 +552,31 @@ impl ReplThread {
             C::Verbose(n) => Command::Verbose(n),
             C::Stats => Command::Stats,
             C::Help(topic) => {
-                self.w.out.note(&command::help(topic));
+                self.w.out.note(&command::help(topic, self.repl.role));
                 return true;
             }
         };
         self.send(Input::Command(cmd))
     }
 
+    /// Ctrl-D, /quit, a bare /close: the client closes with --close-code;
+    /// listen mode stops the server.
     fn close_default(&mut self) -> bool {
+        if self.repl.role == Role::Server {
+            self.closing = true;
+            return self.send(Input::Command(Command::Stop));
+        }
         let (code, reason) = self.w.close.clone();
         self.close(code, reason)
     }
 
     fn close(&mut self, code: u16, reason: String) -> bool {
         self.closing = true;
-        self.send(Input::Command(Command::Close { code, reason }))
+        self.send(Input::Command(Command::Close {
+            client: None,
+            code,
+            reason,
+        }))
     }
 
     /// Hand input to the session and wake it. False when it is gone.
@@ -659,49 +606,4 @@ fn create_private_dir(dir: &std::path::Path) -> std::io::Result<()> {
         .recursive(true)
         .mode(0o700)
         .create(dir)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use rustyline::history::DefaultHistory;
-
-    fn helper() -> Helper {
-        Helper {
-            files: FilenameCompleter::new(),
-            color: false,
-        }
-    }
-
-    fn complete(line: &str) -> (usize, Vec<String>) {
-        let history = DefaultHistory::new();
-        let ctx = rustyline::Context::new(&history);
-        let (start, pairs) = helper().complete(line, line.len(), &ctx).expect("complete");
-        (start, pairs.into_iter().map(|p| p.replacement).collect())
-    }
-
-    #[test]
-    fn command_names_complete_with_a_space_when_they_take_arguments() {
-        assert_eq!(complete("/pi"), (0, vec!["/ping ".to_string()]));
-        assert_eq!(complete("/st"), (0, vec!["/stats".to_string()]));
-        assert_eq!(complete("hello"), (0, vec![]));
-        assert_eq!(complete("/frame te"), (7, vec!["text".to_string()]));
-        assert_eq!(complete("/help cl"), (6, vec!["close".to_string()]));
-        assert_eq!(complete("/ping x"), (7, vec![]));
-    }
-
-    #[test]
-    fn hints_show_the_arguments_of_a_typed_command() {
-        let history = DefaultHistory::new();
-        let ctx = rustyline::Context::new(&history);
-        let h = helper();
-        assert_eq!(
-            h.hint("/close", 6, &ctx).as_deref(),
-            Some(" [CODE [REASON]]")
-        );
-        assert_eq!(h.hint("/ping ", 6, &ctx).as_deref(), Some("[TEXT]"));
-        assert_eq!(h.hint("/stats", 6, &ctx), None);
-        assert_eq!(h.hint("/ping x", 7, &ctx), None);
-        assert_eq!(h.hint("/close", 2, &ctx), None);
-    }
 }

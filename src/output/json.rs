@@ -297,6 +297,8 @@ impl<O: Write> Emit for JsonPrinter<O> {
             | Event::RawFrameSent { .. }
             | Event::Verbosity { .. }
             | Event::Stats(_)
+            | Event::ClientList(_)
+            | Event::ServerStats(_)
             | Event::Totals(_) => Ok(()),
         }
     }

@@ -225,6 +225,10 @@ pub fn ended_line(
                     "stopped reading: {n} bytes waited for it; disconnected as too slow, \
                      the other clients go on"
                 ),
+                Dropped::NoPong(t) => format!(
+                    "answered no ping within {} (--ping-timeout); disconnected",
+                    secs(*t)
+                ),
                 Dropped::Failed(e) => format!("failed: {e}"),
             };
             format!("Dropped {addr}: {what} {tail}")

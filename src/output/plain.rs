@@ -296,7 +296,9 @@ impl<O: Write, E: Write> Emit for Printer<O, E> {
             Event::PongSent { .. }
             | Event::ReplMessageSent { .. }
             | Event::RawFrameSent { .. }
-            | Event::Stats(_) => {}
+            | Event::Stats(_)
+            | Event::ClientList(_)
+            | Event::ServerStats(_) => {}
             Event::Verbosity { level } => self.spec.verbose = level,
             Event::CloseSent { code, reason } => self.close_frame("sent", code, reason),
             Event::CloseReceived { code, reason } => self.close_frame("received", code, reason),

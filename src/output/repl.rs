@@ -14,16 +14,20 @@
 //! (coloured on a terminal unless colour is off). Trace lines are rendered by
 //! the plain [`Printer`] and passed through unchanged.
 
+mod blocks;
+mod listen;
+
+use blocks::raw_frame_line;
+pub use blocks::stats_block;
+
 use super::plain::{Printer, binary_line, closed_line, quoted, stamp};
 use super::pretty;
 use super::report::report_error;
 use super::style::{self, paint};
 use crate::config::OutputSpec;
 use crate::error::Error;
-use crate::event::{Emit, Event, MessageKind, Stats};
-use crate::format::{close_code_name, ms, sanitize, secs};
-use crate::protocol::frame::Opcode;
-use std::borrow::Cow;
+use crate::event::{ClientId, Emit, Event, MessageKind};
+use crate::format::{close_code_name, ms, sanitize};
 use std::io::{self, Write};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
@@ -138,44 +142,6 @@ fn close_line(dir: Dir, code: u16, reason: &str, color: bool) -> String {
         close_code_name(code),
         quoted(reason.as_bytes(), true)
     )
-}
-
-/// The name of an opcode as the REPL writes it: the trace's names, and a
-/// reserved opcode as the number it was typed as (`/frame 0xb ...`).
-fn opcode_name(op: Opcode) -> Cow<'static, str> {
-    match op {
-        op if op.is_reserved() => format!("0x{:x}", op.bits()).into(),
-        known => known.name(),
-    }
-}
-
-/// The `/stats` report.
-pub fn stats_block(s: &Stats) -> String {
-    let plural = |n: u64| if n == 1 { "" } else { "s" };
-    let mut out = format!(
-        "* up {}; sent {} message{} ({} bytes), received {} message{} ({} bytes)\n",
-        secs(s.uptime),
-        s.sent_messages,
-        plural(s.sent_messages),
-        s.sent_bytes,
-        s.received_messages,
-        plural(s.received_messages),
-        s.received_bytes
-    );
-    out.push_str(&format!(
-        "* pings: {} sent, {} answered",
-        s.pings_sent, s.pongs_matched
-    ));
-    match s.rtt {
-        Some((min, avg, max)) => out.push_str(&format!(
-            "; rtt min {}, avg {}, max {}\n",
-            ms(min),
-            ms(avg),
-            ms(max)
-        )),
-        None => out.push('\n'),
-    }
-    out
 }
 
 /// Where the printer thread puts text.
@@ -381,6 +347,9 @@ pub struct ReplPrinter {
     thread: Option<JoinHandle<()>>,
     /// After [`ReplPrinter::take_over`]: the terminal, written directly.
     direct: Option<Box<dyn Write + Send>>,
+    /// Listen mode: the client whose event is being rendered (its lines
+    /// are tagged with its id).
+    client: Option<ClientId>,
 }
 
 impl ReplPrinter {
@@ -407,6 +376,7 @@ impl ReplPrinter {
             queue,
             thread: Some(thread),
             direct: None,
+            client: None,
         })
     }
 
@@ -481,6 +451,14 @@ impl ReplPrinter {
         if text.is_empty() {
             return;
         }
+        let tagged;
+        let text = match self.client {
+            Some(id) => {
+                tagged = listen::tag(text, id);
+                &tagged
+            }
+            None => text,
+        };
         if self.spec.timestamps {
             let stamp = stamp(self.start, self.fixed_clock);
             for line in text.split_inclusive('\n') {
@@ -495,6 +473,22 @@ impl ReplPrinter {
     fn info(&mut self, text: &str) {
         let line = format!("{} {text}\n", paint(self.spec.color, style::REPL_INFO, "*"));
         self.push(&line);
+    }
+
+    /// Listen mode's own REPL lines: the banner, `/clients`, `/stats`.
+    fn listen_event(&mut self, ev: &Event<'_>) {
+        let text = match *ev {
+            Event::Listening { addr, secure } => {
+                let scheme = if secure { "wss" } else { "ws" };
+                return self.info(&format!(
+                    "Listening on {scheme}://{addr}/. /help lists the commands; Ctrl-D stops the server."
+                ));
+            }
+            Event::ClientList(rows) => listen::clients_block(rows),
+            Event::ServerStats(s) => listen::server_stats_block(s),
+            _ => return,
+        };
+        self.push(&text);
     }
 
     /// Let the plain printer render a trace event, and take its lines.
@@ -566,28 +560,7 @@ impl Emit for ReplPrinter {
                 rsv,
                 data,
             } => {
-                let mut flags = String::new();
-                for (on, word) in [
-                    (fin, " fin"),
-                    (rsv[0], " rsv1"),
-                    (rsv[1], " rsv2"),
-                    (rsv[2], " rsv3"),
-                ] {
-                    if on {
-                        flags.push_str(word);
-                    }
-                }
-                let preview = if data.is_empty() {
-                    String::new()
-                } else {
-                    format!(" \"{}\"", sanitize::escape_preview(data, 64))
-                };
-                let line = format!(
-                    "{} frame {}{flags} len={}{preview}\n",
-                    marker(Dir::Out, color),
-                    opcode_name(opcode),
-                    data.len()
-                );
+                let line = raw_frame_line(opcode, fin, rsv, data, color);
                 self.push(&line);
             }
             Event::CloseSent { code, reason } => {
@@ -628,6 +601,15 @@ impl Emit for ReplPrinter {
                 self.push(&block);
             }
             Event::InputEnded { .. } => {}
+            Event::Client { id, event } => {
+                let outer = self.client.replace(id);
+                let shown = self.emit(event);
+                self.client = outer;
+                return shown;
+            }
+            Event::Listening { .. } | Event::ClientList(_) | Event::ServerStats(_) => {
+                self.listen_event(ev)
+            }
             _ => self.delegate(ev),
         }
         Ok(())
@@ -663,6 +645,8 @@ impl Drop for ReplPrinter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::event::Stats;
+    use crate::protocol::frame::Opcode;
 
     fn spec() -> OutputSpec {
         OutputSpec {

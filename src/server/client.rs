@@ -7,12 +7,14 @@
 //! Only the hub calls it, on the network thread; it emits through the
 //! hub's sink, every event inside `Event::Client`, and never prints.
 
+use crate::config::Keepalive;
 use crate::error::{Error, TimeoutKind};
 use crate::event::{ClientEnd, ClientId, Direction, Dropped, Emit, Event, MessageKind};
 use crate::net::Stream;
 use crate::net::tap::Tap;
 use crate::protocol::frame::{Role, Violation};
 use crate::protocol::{Connection, ReadError};
+use crate::session::pings::Pings;
 use std::io;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -39,8 +41,15 @@ pub struct Client {
     pub opened: Instant,
     /// When its last data message arrived.
     pub last_rx: Instant,
-    /// Data messages received.
-    pub received: u64,
+    /// The request target, its Origin and the subprotocol chosen, for
+    /// `/clients`.
+    pub path: String,
+    /// Its Origin header.
+    pub origin: Option<String>,
+    /// The subprotocol chosen.
+    pub subprotocol: Option<String>,
+    /// Its pings (timed, and --ping-interval's) and counters.
+    pub pings: Pings,
     /// The socket would block: wait for writability.
     pub write_blocked: bool,
     /// The socket may have bytes to read.
@@ -135,6 +144,10 @@ impl Ending {
             Ending::Dropped(Dropped::CloseUnanswered(_)) => Error::Timeout {
                 kind: TimeoutKind::ClientClose,
                 after: close_timeout,
+            },
+            Ending::Dropped(Dropped::NoPong(after)) => Error::Timeout {
+                kind: TimeoutKind::ClientKeepalive,
+                after,
             },
             Ending::Dropped(Dropped::TooSlow(_)) => abnormal(
                 1006,
@@ -253,12 +266,13 @@ impl Client {
                 return None;
             }
             Message::Pong(p) => {
+                let matched = self.pings.match_pong(p, Instant::now());
                 self.emit(
                     r.out,
                     &Event::PongReceived {
                         data: p,
-                        rtt: None,
-                        keepalive: false,
+                        rtt: matched.map(|(rtt, _)| rtt),
+                        keepalive: matched.is_some_and(|(_, k)| k),
                     },
                 );
                 return None;
@@ -296,7 +310,7 @@ impl Client {
             Message::Frame(_) => return None,
         };
         self.last_rx = Instant::now();
-        self.received += 1;
+        self.pings.count_received(data.len());
         let shown = r.out.emit(&Event::Client {
             id: self.id,
             event: &Event::Message { kind, data },
@@ -315,8 +329,58 @@ impl Client {
         None
     }
 
+    /// Data messages received.
+    pub fn received(&self) -> u64 {
+        self.pings.received()
+    }
+
     /// Queue a data message for this client (its type kept).
     pub fn send(&mut self, msg: Message, out: &mut dyn Emit) {
+        self.pings.count_sent(&msg);
+        self.write(msg);
+        self.emit_compression(out, Direction::Sent);
+    }
+
+    /// Queue a ping (recorded unless it is a keepalive one, which
+    /// [`Pings::tick`] recorded) and say so.
+    pub fn ping(&mut self, payload: Vec<u8>, keepalive: bool, out: &mut dyn Emit) {
+        if !keepalive {
+            self.pings.pinged(payload.clone(), false, Instant::now());
+        }
+        self.write(Message::Ping(payload.clone().into()));
+        self.emit(
+            out,
+            &Event::PingSent {
+                data: &payload,
+                keepalive,
+            },
+        );
+    }
+
+    /// --ping-interval: send the ping that is due; the ending when a
+    /// keepalive ping has gone unanswered past --ping-timeout. Returns when this
+    /// needs to run next (nothing while closing).
+    pub fn keepalive(
+        &mut self,
+        now: Instant,
+        ka: Keepalive,
+        out: &mut dyn Emit,
+    ) -> Result<Option<Instant>, Ending> {
+        if self.closing.is_some() {
+            return Ok(None);
+        }
+        let tick = self.pings.tick(now, ka);
+        if let Some(payload) = tick.ping {
+            self.ping(payload, true, out);
+        }
+        if tick.overdue {
+            return Err(Ending::Dropped(Dropped::NoPong(ka.timeout)));
+        }
+        Ok(tick.next)
+    }
+
+    /// Queue any frame; a full socket means it waits in the engine.
+    pub fn write(&mut self, msg: Message) {
         match self.ws.write(msg) {
             Ok(()) => {}
             // Queued in the engine: never resend it.
@@ -326,7 +390,6 @@ impl Client {
             // The failure shows at the next flush or read.
             Err(_) => self.write_blocked = true,
         }
-        self.emit_compression(out, Direction::Sent);
     }
 
     /// Write what is queued, unless the socket is full.

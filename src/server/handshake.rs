@@ -50,6 +50,8 @@ pub struct Accepted {
     pub subprotocol: Option<String>,
     /// permessage-deflate, when agreed.
     pub deflate: Option<DeflateParams>,
+    /// The Origin header, if any (for `/clients`).
+    pub origin: Option<String>,
 }
 
 /// Judge a request head by RFC 6455 section 4.2.1, in the order a person
@@ -106,6 +108,7 @@ pub fn judge(head: &RequestHead, policy: &Policy) -> Result<Accepted, RequestPro
         offered,
         subprotocol,
         deflate,
+        origin: head.header("Origin").map(str::to_string),
     })
 }
 

@@ -16,25 +16,27 @@
 //! the server. A client whose queue passes [`CLIENT_QUEUE`] has stopped
 //! reading: it is disconnected ("too slow") and the others go on.
 
+mod input;
 mod programs;
 
 use super::client::{CLIENT_QUEUE, Client, Ending, Read, Reading};
 use super::handshake::{self, Handshaken, Policy};
 use crate::config::{Config, ListenSpec};
 use crate::error::{Error, Result, TimeoutKind};
-use crate::event::{ClientId, Dropped, Emit, Event, MessageKind, RequestProblem};
+use crate::event::{ClientId, Dropped, Emit, Event, RequestProblem, Stats};
 use crate::input::Input;
 use crate::net::Stream;
 use crate::net::tap::Tap;
 use crate::protocol::Connection;
 use crate::protocol::frame::Role;
+use crate::session::pings::Pings;
 use polling::Poller;
 use std::collections::{BTreeMap, VecDeque};
 use std::io;
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{self, Receiver, TryRecvError};
+use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant};
 use tungstenite::Message;
 
@@ -60,8 +62,10 @@ pub struct Wiring {
     pub poller: Arc<Poller>,
     /// The bound, non-blocking listener.
     pub listener: TcpListener,
-    /// Batches from standard input.
+    /// Batches from standard input, or the REPL's lines and commands.
     pub input: Option<Receiver<Input>>,
+    /// The input is the REPL's (see `input.rs`).
+    pub interactive: bool,
     /// The -d messages, sent first.
     pub data: Vec<Message>,
     /// Set on Ctrl-C.
@@ -102,6 +106,20 @@ pub struct Hub<'a> {
     reaping: usize,
     reaped_tx: mpsc::Sender<super::exec::Reaped>,
     reaped_rx: Receiver<super::exec::Reaped>,
+    /// The input is the REPL's.
+    interactive: bool,
+    /// Connections served, refused and answered with files, for `/stats`.
+    counts: Counts,
+    /// The counters of the clients that have ended, for `/stats`.
+    ended_totals: Stats,
+}
+
+/// What `/stats` counts besides the clients' own counters.
+#[derive(Default)]
+struct Counts {
+    served: u64,
+    refused: u64,
+    files: u64,
 }
 
 impl<'a> Hub<'a> {
@@ -113,6 +131,7 @@ impl<'a> Hub<'a> {
             poller,
             listener,
             input,
+            interactive,
             data,
             stop,
         } = w;
@@ -152,6 +171,9 @@ impl<'a> Hub<'a> {
             reaping: 0,
             reaped_tx,
             reaped_rx,
+            interactive,
+            counts: Counts::default(),
+            ended_totals: Stats::default(),
         }
     }
 
@@ -184,9 +206,12 @@ impl<'a> Hub<'a> {
                 self.stop_all(1001);
             }
             let more_output = self.service_programs();
+            self.take_commands();
             let more_input = self.broadcast() || more_output;
-            self.flush_clients();
+            // Deadlines first: what they queue (keepalive pings, a Close)
+            // goes out with this turn's flush.
             let deadline = self.deadlines(Instant::now());
+            self.flush_clients();
             if let Some(done) = self.finished() {
                 return done;
             }
@@ -293,6 +318,7 @@ impl<'a> Hub<'a> {
                     problem: &problem,
                 };
                 let _ = self.out.emit(&Event::Client { id, event: &ev });
+                self.counts.refused += 1;
                 continue;
             }
             let (tx, waker, policy) = (
@@ -347,6 +373,7 @@ impl<'a> Hub<'a> {
                 );
             }
             if let Some((status, outcome)) = &done.file {
+                self.counts.files += 1;
                 let ev = Event::FileServed {
                     addr: done.addr,
                     path: &done.target,
@@ -358,6 +385,7 @@ impl<'a> Hub<'a> {
             }
             match done.outcome {
                 Err(problem) => {
+                    self.counts.refused += 1;
                     let status = (!done.response.is_empty())
                         .then(|| handshake::answer(&problem).map(|a| (a.status, a.reason)))
                         .flatten();
@@ -415,7 +443,10 @@ impl<'a> Hub<'a> {
             ws: Connection::new(tap, early, settings),
             opened: now,
             last_rx: now,
-            received: 0,
+            path: accepted.path.clone(),
+            origin: accepted.origin.clone(),
+            subprotocol: accepted.subprotocol.clone(),
+            pings: Pings::new(now, self.cfg.keepalive.map(|k| k.interval)),
             write_blocked: false,
             more_to_read: true,
             closing: None,
@@ -442,6 +473,7 @@ impl<'a> Hub<'a> {
             return;
         }
         self.served = true;
+        self.counts.served += 1;
         self.clients.insert(c.id, c);
     }
 
@@ -459,7 +491,7 @@ impl<'a> Hub<'a> {
             let read = c.read(&mut reading);
             let count_reached = self.spec.once
                 && c.closing.is_none()
-                && self.cfg.ending.count.is_some_and(|n| c.received >= n);
+                && self.cfg.ending.count.is_some_and(|n| c.received() >= n);
             match read {
                 Read::Ended(ending) => self.end(id, ending),
                 Read::Idle if count_reached => {
@@ -493,11 +525,7 @@ impl<'a> Hub<'a> {
                 break;
             };
             if self.trace_messages {
-                let (kind, data): (MessageKind, &[u8]) = match &msg {
-                    Message::Text(t) => (MessageKind::Text, t.as_bytes()),
-                    Message::Binary(b) => (MessageKind::Binary, b),
-                    _ => (MessageKind::Binary, &[]),
-                };
+                let (kind, data) = input::kind_and_data(&msg);
                 let _ = self.out.emit(&Event::MessageSent { kind, data });
             }
             for c in self.clients.values_mut().filter(|c| c.closing.is_none()) {
@@ -515,34 +543,6 @@ impl<'a> Hub<'a> {
             self.end(id, Ending::Dropped(Dropped::TooSlow(queued)));
         }
         budget == 0
-    }
-
-    /// The next message from the input channel, if one waits.
-    fn take_input(&mut self) -> Option<Message> {
-        loop {
-            let rx = self.input.as_ref()?;
-            match rx.try_recv() {
-                Ok(Input::Batch(b)) => {
-                    self.pending.extend(b);
-                    if let Some(m) = self.pending.pop_front() {
-                        return Some(m);
-                    }
-                }
-                // The REPL is not wired to listen mode: nothing sends these.
-                Ok(Input::Command(_)) => {}
-                Ok(Input::End) | Err(TryRecvError::Disconnected) => {
-                    self.input = None;
-                    return None;
-                }
-                Ok(Input::Failed(e)) => {
-                    self.input = None;
-                    self.failure = Some(e);
-                    self.stop_all(1001);
-                    return None;
-                }
-                Err(TryRecvError::Empty) => return None,
-            }
-        }
     }
 
     fn flush_clients(&mut self) {
@@ -598,6 +598,18 @@ impl<'a> Hub<'a> {
         }
         if self.spec.once {
             self.once_quiet(now, &mut at);
+        }
+        if let Some(ka) = cfg.keepalive {
+            let mut silent = Vec::new();
+            for c in self.clients.values_mut() {
+                match c.keepalive(now, ka, self.out) {
+                    Ok(next) => next.into_iter().for_each(&mut at),
+                    Err(ending) => silent.push((c.id, ending)),
+                }
+            }
+            for (id, ending) in silent {
+                self.end(id, ending);
+            }
         }
         let mut unanswered = Vec::new();
         for c in self.clients.values() {
@@ -660,9 +672,10 @@ impl<'a> Hub<'a> {
             addr: c.addr,
             end: ending.as_event(),
             after: c.opened.elapsed(),
-            received: c.received,
+            received: c.received(),
         };
         c.emit(self.out, &ev);
+        self.ended_totals.add(&c.pings.stats(c.opened.elapsed()));
         self.detach(&mut c);
         let _ = self.poller.delete(c.ws.get_ref().get_ref());
         c.ws.get_mut().get_mut().shutdown();

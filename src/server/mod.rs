@@ -39,6 +39,21 @@ pub fn run(
     for w in &cfg.warnings {
         let _ = out.emit(&Event::Warning(w));
     }
+    bind(spec, out)?.serve(cfg, spec, out, poller, input, data, false)
+}
+
+/// A listener bound, with what serving needs; [`bind`] makes it.
+pub struct Bound {
+    tls: Option<Arc<rustls::ServerConfig>>,
+    static_root: Option<std::path::PathBuf>,
+    listener: TcpListener,
+    /// The address bound (the port the OS picked for port 0).
+    pub addr: std::net::SocketAddr,
+}
+
+/// Check the TLS files and --static DIR, bind, and say where (the
+/// `Listening` event).
+pub fn bind(spec: &ListenSpec, out: &mut dyn Emit) -> Result<Bound> {
     let listen_err = |source| Error::Io {
         context: format!("cannot listen on {}", spec.addr),
         source,
@@ -55,23 +70,49 @@ pub fn run(
     let listener = TcpListener::bind(spec.addr).map_err(listen_err)?;
     listener.set_nonblocking(true).map_err(listen_err)?;
     let addr = listener.local_addr().map_err(listen_err)?;
-    let stop = Arc::new(AtomicBool::new(false));
-    interrupt_on_sigint(&stop, &poller)?;
     let _ = out.emit(&Event::Listening {
         addr,
         secure: tls.is_some(),
     });
     let _ = out.flush();
-    let wiring = hub::Wiring {
+    Ok(Bound {
         tls,
         static_root,
-        poller,
         listener,
-        input,
-        data,
-        stop,
-    };
-    hub::Hub::new(cfg, spec, out, wiring).run()
+        addr,
+    })
+}
+
+impl Bound {
+    /// Serve until the run ends. `interactive`: the input is the REPL's,
+    /// which reads Ctrl-C as a key (no SIGINT handler is installed).
+    #[allow(clippy::too_many_arguments)]
+    pub fn serve(
+        self,
+        cfg: &Config,
+        spec: &ListenSpec,
+        out: &mut dyn Emit,
+        poller: Arc<Poller>,
+        input: Option<Receiver<Input>>,
+        data: Vec<Message>,
+        interactive: bool,
+    ) -> Result<()> {
+        let stop = Arc::new(AtomicBool::new(false));
+        if !interactive {
+            interrupt_on_sigint(&stop, &poller)?;
+        }
+        let wiring = hub::Wiring {
+            tls: self.tls,
+            static_root: self.static_root,
+            poller,
+            listener: self.listener,
+            input,
+            interactive,
+            data,
+            stop,
+        };
+        hub::Hub::new(cfg, spec, out, wiring).run()
+    }
 }
 
 /// --static DIR made canonical (paths are compared with it); a usage error

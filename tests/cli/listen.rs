@@ -11,14 +11,14 @@ use serde_json::Value;
 use std::path::PathBuf;
 use std::process::Command;
 
-fn peer(name: &str) -> PathBuf {
+pub(crate) fn peer(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/peers")
         .join(name)
 }
 
 /// The JSON line a client script printed.
-fn script_result(out: std::process::Output, what: &str) -> Value {
+pub(crate) fn script_result(out: std::process::Output, what: &str) -> Value {
     assert!(
         out.status.success(),
         "{what} failed: {}",
@@ -628,6 +628,57 @@ fn once_exits_with_the_sessions_status() {
     // No client before --max-time: 10.
     let l = Listening::start(&["--once", "--max-time", "0.2"], None);
     assert_eq!(l.finish().status.code(), Some(10));
+}
+
+#[test]
+fn ping_interval_pings_each_client_and_drops_one_that_never_answers() {
+    // A client that answers: pinged, its pongs timed, the session goes on
+    // until it closes.
+    let l = Listening::start(&["--once", "-v", "--ping-interval", "0.05"], None);
+    let (mut c, _) = RawClient::upgraded(&l.addr());
+    let ping = read_frame(&mut c.s);
+    assert_eq!(ping.opcode, 0x9, "a ping first: {ping:?}");
+    c.send(&masked(0x8a, &ping.payload, Some(KEY)));
+    l.wait_stderr("#1 Pong received");
+    c.send(&masked(0x88, &1000u16.to_be_bytes(), Some(KEY)));
+    let ended = l.finish();
+    assert_eq!(ended.status.code(), Some(0), "{}", ended.stderr);
+    assert!(ended.stderr.contains("#1 Ping sent"), "{}", ended.stderr);
+    // One that never answers: disconnected after --ping-timeout (10 with
+    // --once); the others are not.
+    let l = Listening::start(&["--ping-interval", "0.05", "--ping-timeout", "0.2"], None);
+    let (_silent, _) = RawClient::upgraded(&l.addr());
+    let (mut good, _) = RawClient::upgraded(&l.addr());
+    l.wait_stderr("#2 Open");
+    for _ in 0..6 {
+        let ping = read_frame(&mut good.s);
+        assert_eq!(ping.opcode, 0x9, "{ping:?}");
+        good.send(&masked(0x8a, &ping.payload, Some(KEY)));
+    }
+    let dropped = l.wait_stderr("(--ping-timeout); disconnected");
+    assert!(
+        dropped.contains("#1 Dropped 127.0.0.1:")
+            && dropped.contains("answered no ping within 200.0 ms"),
+        "{dropped}"
+    );
+    assert!(!dropped.contains("#2 Dropped"), "{dropped}");
+    l.interrupt();
+    let ended = l.finish();
+    assert_eq!(ended.status.code(), Some(0), "{}", ended.stderr);
+    let l = Listening::start(
+        &["--once", "--ping-interval", "0.05", "--ping-timeout", "0.1"],
+        None,
+    );
+    let (_silent, _) = RawClient::upgraded(&l.addr());
+    let ended = l.finish();
+    assert_eq!(ended.status.code(), Some(10), "{}", ended.stderr);
+    assert!(
+        ended
+            .stderr
+            .contains("the client answered no keepalive ping (--ping-timeout)"),
+        "{}",
+        ended.stderr
+    );
 }
 
 #[test]

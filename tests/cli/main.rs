@@ -18,6 +18,7 @@ mod failures;
 mod generated;
 mod intermediaries;
 mod listen;
+mod listen_repl;
 mod peers;
 mod pipe;
 mod proxy;

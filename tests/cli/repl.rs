@@ -22,7 +22,7 @@ const EXPECT: Duration = Duration::from_secs(10);
 const EXIT: Duration = Duration::from_secs(10);
 
 /// `wsprobe` in a pseudo-terminal, with a transcript of everything it drew.
-struct Pty {
+pub(crate) struct Pty {
     session: expectrl::session::OsSession,
     /// Everything read so far, escape sequences removed.
     seen: String,
@@ -48,8 +48,23 @@ impl Pty {
     /// Start `wsprobe ARGS URL` with XDG_STATE_HOME=`state` and this
     /// readline init file.
     fn spawn_with(state: &Path, url: &str, args: &[&str], inputrc: &Path) -> Pty {
+        let mut argv = args.to_vec();
+        argv.push(url);
+        Pty::spawn_argv(state, &argv, inputrc)
+    }
+
+    /// Start `wsprobe ARGV` (listen mode has no URL) in a history
+    /// directory of its own.
+    pub(crate) fn spawn_listen(argv: &[&str]) -> Pty {
+        let state = tempfile::tempdir().expect("tempdir");
+        let mut pty = Pty::spawn_argv(state.path(), argv, Path::new("/dev/null"));
+        pty._state = Some(state);
+        pty
+    }
+
+    fn spawn_argv(state: &Path, argv: &[&str], inputrc: &Path) -> Pty {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_wsprobe"));
-        cmd.args(args).arg(url);
+        cmd.args(argv);
         for var in SCRUBBED_ENV {
             cmd.env_remove(var);
         }
@@ -90,7 +105,7 @@ impl Pty {
 
     /// Wait for `needle` after the previous match; return the text up to
     /// and including it.
-    fn expect(&mut self, needle: &str) -> String {
+    pub(crate) fn expect(&mut self, needle: &str) -> String {
         let end = Instant::now() + EXPECT;
         loop {
             if let Some(i) = self.seen[self.cursor..].find(needle) {
@@ -126,18 +141,18 @@ impl Pty {
     }
 
     /// Keys, as typed.
-    fn keys(&mut self, keys: &str) {
+    pub(crate) fn keys(&mut self, keys: &str) {
         self.session.write_all(keys.as_bytes()).expect("type");
         self.session.flush().expect("flush");
     }
 
     /// A line and Enter.
-    fn line(&mut self, line: &str) {
+    pub(crate) fn line(&mut self, line: &str) {
         self.keys(&format!("{line}\r"));
     }
 
     /// Wait for wsprobe to exit and return its status.
-    fn exit_code(&mut self) -> i32 {
+    pub(crate) fn exit_code(&mut self) -> i32 {
         let end = Instant::now() + EXIT;
         while self.pump() {
             assert!(
@@ -160,7 +175,7 @@ impl Pty {
     /// wsprobe gave the terminal back in the mode it found it: cooked, with
     /// CR read as LF and signal keys (the pty's master reads the settings
     /// of its slave, even after wsprobe has exited).
-    fn assert_terminal_restored(&self) {
+    pub(crate) fn assert_terminal_restored(&self) {
         use std::os::fd::AsRawFd;
         let fd = self.session.get_stream().as_raw_fd();
         // SAFETY: termios is plain data; tcgetattr fills it.
