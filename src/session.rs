@@ -66,7 +66,6 @@ pub struct Session<'a> {
     /// sleeping.
     more_to_read: bool,
     opened: Instant,
-    last_rx: Instant,
     input_done_at: Option<Instant>,
     received: u64,
     sent: u64,
@@ -180,7 +179,6 @@ impl<'a> Session<'a> {
             write_blocked: false,
             more_to_read: true,
             opened: now,
-            last_rx: now,
             input_done_at: None,
             received: 0,
             sent: 0,
@@ -433,7 +431,7 @@ impl<'a> Session<'a> {
             }
             Message::Frame(_) => return None,
         };
-        self.last_rx = Instant::now();
+        self.quiet.message();
         if let Some(n) = self.cfg.ending.count
             && self.received >= n
         {
