@@ -122,6 +122,9 @@ impl Pending {
         }
     }
 
+    // Inlined into the write loop: out of line it cost 3% of the echo
+    // workload's instructions (cachegrind), a call per message.
+    #[inline(always)]
     fn pop_front(&mut self) -> Option<Message> {
         let front = self.0.front_mut()?;
         let msg = front.next();
