@@ -313,7 +313,15 @@ proptest! {
         // short way (`whole_frame`); a byte at a time it never can. Both
         // ways give the same messages and the same violation, for frames
         // that are nearly the short way's.
-        let bytes: Vec<u8> = frames.concat();
+        // Not compressed frames when deflate is agreed: corrupt ones fail
+        // in the inflater or the UTF-8 check first depending on how the
+        // bytes are cut, and neither way is the short way's.
+        let bytes: Vec<u8> = frames
+            .iter()
+            .filter(|f| deflate.is_none() || f.first().is_none_or(|b| b & 0x40 == 0))
+            .flatten()
+            .copied()
+            .collect();
         let role = if server { Role::Server } else { Role::Client };
         let limits = Limits { max_message, max_frame };
         let run = |sizes: &[usize]| {
