@@ -68,7 +68,6 @@ pub struct Session<'a> {
     /// sleeping.
     more_to_read: bool,
     opened: Instant,
-    last_rx: Instant,
     input_done_at: Option<Instant>,
     received: u64,
     sent: u64,
@@ -125,6 +124,9 @@ impl Pending {
         }
     }
 
+    // Inlined into the write loop: out of line it cost 3% of the echo
+    // workload's instructions (cachegrind), a call per message.
+    #[inline(always)]
     fn pop_front(&mut self) -> Option<Message> {
         let front = self.0.front_mut()?;
         let msg = front.next();
@@ -182,7 +184,6 @@ impl<'a> Session<'a> {
             write_blocked: false,
             more_to_read: true,
             opened: now,
-            last_rx: now,
             input_done_at: None,
             received: 0,
             sent: 0,
@@ -435,7 +436,7 @@ impl<'a> Session<'a> {
             }
             Message::Frame(_) => return None,
         };
-        self.last_rx = Instant::now();
+        self.quiet.message();
         if let Some(n) = self.cfg.ending.count
             && self.received >= n
         {

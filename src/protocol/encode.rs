@@ -129,9 +129,13 @@ pub fn write_header(opcode: Opcode, len: usize, mask: Option<[u8; 4]>, out: &mut
 
 fn write_frame(first: FirstByte, payload: &[u8], mask: Option<[u8; 4]>, out: &mut Vec<u8>) {
     let (h, n) = Header::encode(first, payload.len() as u64, mask);
-    out.reserve(n + payload.len());
-    out.extend_from_slice(&h[..n]);
-    let at = out.len();
+    // The whole array, then cut to the header: a copy of a fixed size is
+    // two moves, one of `n` bytes a call to memcpy (1% of the echo
+    // workload's instructions, cachegrind).
+    let at = out.len() + n;
+    out.reserve(h.len() + payload.len());
+    out.extend_from_slice(&h);
+    out.truncate(at);
     out.extend_from_slice(payload);
     if let Some(key) = mask {
         apply_mask(&mut out[at..], key);

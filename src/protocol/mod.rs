@@ -186,7 +186,23 @@ impl<S: Read + Write> Connection<S> {
         Ok(())
     }
 
+    /// What a message read asks of the connection: nothing but clearing
+    /// the last compression for an uncompressed data message (inlined:
+    /// a call per message cost 3% of the streaming workload, cachegrind).
+    #[inline(always)]
     fn received(&mut self, incoming: Incoming) -> Message {
+        match (&incoming.message, incoming.compressed) {
+            (Message::Text(_) | Message::Binary(_), None) => {
+                self.compression = None;
+                incoming.message
+            }
+            _ => self.received_other(incoming),
+        }
+    }
+
+    /// A compressed message, or a control message: the compression noted,
+    /// a ping answered, a Close answered or the close handshake ended.
+    fn received_other(&mut self, incoming: Incoming) -> Message {
         self.compression = incoming.compressed.map(|wire| Compression {
             size: match &incoming.message {
                 Message::Text(t) => t.len() as u64,

@@ -51,7 +51,7 @@ impl Session<'_> {
             if let (Some(done), Some(wait)) = (self.input_done_at, self.cfg.ending.wait)
                 && !self.expecting()
             {
-                let quiet_until = done.max(self.last_rx) + wait;
+                let quiet_until = done.max(self.quiet.last_message()) + wait;
                 if now >= quiet_until {
                     self.start_close();
                     return Due::Again;
