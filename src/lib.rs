@@ -82,7 +82,13 @@ pub fn run(cfg: &Config, out: &mut dyn output::report::Sink) -> Result<()> {
     };
     let data = data_messages(cfg)?;
     if let config::Mode::Listen(spec) = &cfg.mode {
-        return server::run(cfg, spec, out, poller, input, data);
+        let feed = server::Feed {
+            poller,
+            input,
+            data,
+            interactive: false,
+        };
+        return server::run(cfg, spec, out, feed);
     }
     if let Some(command) = &cfg.script.exec {
         return run_exec(cfg, out, poller, data, command);
@@ -340,7 +346,13 @@ fn repl_session(
         let host = bound.addr.to_string();
         let data = data_messages(cfg)?;
         return with_repl(cfg, repl, printer, host, Vec::new(), |out, poller, rx| {
-            bound.serve(cfg, spec, out, poller, Some(rx), data, true)
+            let feed = server::Feed {
+                poller,
+                input: Some(rx),
+                data,
+                interactive: true,
+            };
+            bound.serve(cfg, spec, out, feed)
         });
     }
     let up = open(cfg, printer)?;

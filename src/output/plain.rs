@@ -18,7 +18,7 @@ use std::time::Duration;
 
 mod clients;
 
-use clients::tag_lines;
+pub(super) use clients::tag_lines;
 
 /// The --timestamps prefix: the seconds since `start`, as
 /// `[  0.001234] ` (always zero when `fixed`, for byte-exact tests).
@@ -751,6 +751,11 @@ mod tests {
         let (out, _) = render(raw_tty, &events[1..2]);
         assert_eq!(out, b"\x00\x01", "-b writes bytes, never a prefix");
         assert_eq!(tag_lines("<\n> x\n", 2), "< #2\n> #2 x\n");
+        assert_eq!(
+            tag_lines("< hi\n  more\n* Open\n", 3),
+            "< #3 hi\n  more\n* #3 Open\n"
+        );
+        assert_eq!(tag_lines(">\n", 12), "> #12\n");
     }
 
     #[test]

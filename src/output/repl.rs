@@ -454,7 +454,7 @@ impl ReplPrinter {
         let tagged;
         let text = match self.client {
             Some(id) => {
-                tagged = listen::tag(text, id);
+                tagged = super::plain::tag_lines(text, id);
                 &tagged
             }
             None => text,

@@ -58,16 +58,10 @@ pub struct Wiring {
     pub tls: Option<Arc<rustls::ServerConfig>>,
     /// --static DIR, canonical.
     pub static_root: Option<std::path::PathBuf>,
-    /// The poller (input threads wake it).
-    pub poller: Arc<Poller>,
     /// The bound, non-blocking listener.
     pub listener: TcpListener,
-    /// Batches from standard input, or the REPL's lines and commands.
-    pub input: Option<Receiver<Input>>,
-    /// The input is the REPL's (see `input.rs`).
-    pub interactive: bool,
-    /// The -d messages, sent first.
-    pub data: Vec<Message>,
+    /// The input, the -d messages and the poller (see `input.rs`).
+    pub feed: super::Feed,
     /// Set on Ctrl-C.
     pub stop: Arc<AtomicBool>,
 }
@@ -128,13 +122,16 @@ impl<'a> Hub<'a> {
         let Wiring {
             tls,
             static_root,
-            poller,
             listener,
-            input,
-            interactive,
-            data,
+            feed,
             stop,
         } = w;
+        let super::Feed {
+            poller,
+            input,
+            data,
+            interactive,
+        } = feed;
         let (done_tx, done_rx) = mpsc::channel();
         let (reaped_tx, reaped_rx) = mpsc::channel();
         Hub {

@@ -27,19 +27,25 @@ use std::sync::atomic::AtomicBool;
 use std::sync::mpsc::Receiver;
 use tungstenite::Message;
 
+/// What the server is fed: where input comes from and what wakes it.
+pub struct Feed {
+    /// The poller (input threads wake it).
+    pub poller: Arc<Poller>,
+    /// Batches from standard input, or the REPL's lines and commands.
+    pub input: Option<Receiver<Input>>,
+    /// The -d messages, sent first.
+    pub data: Vec<Message>,
+    /// The input is the REPL's, which reads Ctrl-C as a key (no SIGINT
+    /// handler is installed).
+    pub interactive: bool,
+}
+
 /// Listen on `spec.addr` and serve until the run ends (see [`hub`]).
-pub fn run(
-    cfg: &Config,
-    spec: &ListenSpec,
-    out: &mut dyn Emit,
-    poller: Arc<Poller>,
-    input: Option<Receiver<Input>>,
-    data: Vec<Message>,
-) -> Result<()> {
+pub fn run(cfg: &Config, spec: &ListenSpec, out: &mut dyn Emit, feed: Feed) -> Result<()> {
     for w in &cfg.warnings {
         let _ = out.emit(&Event::Warning(w));
     }
-    bind(spec, out)?.serve(cfg, spec, out, poller, input, data, false)
+    bind(spec, out)?.serve(cfg, spec, out, feed)
 }
 
 /// A listener bound, with what serving needs; [`bind`] makes it.
@@ -84,31 +90,23 @@ pub fn bind(spec: &ListenSpec, out: &mut dyn Emit) -> Result<Bound> {
 }
 
 impl Bound {
-    /// Serve until the run ends. `interactive`: the input is the REPL's,
-    /// which reads Ctrl-C as a key (no SIGINT handler is installed).
-    #[allow(clippy::too_many_arguments)]
+    /// Serve until the run ends.
     pub fn serve(
         self,
         cfg: &Config,
         spec: &ListenSpec,
         out: &mut dyn Emit,
-        poller: Arc<Poller>,
-        input: Option<Receiver<Input>>,
-        data: Vec<Message>,
-        interactive: bool,
+        feed: Feed,
     ) -> Result<()> {
         let stop = Arc::new(AtomicBool::new(false));
-        if !interactive {
-            interrupt_on_sigint(&stop, &poller)?;
+        if !feed.interactive {
+            interrupt_on_sigint(&stop, &feed.poller)?;
         }
         let wiring = hub::Wiring {
             tls: self.tls,
             static_root: self.static_root,
-            poller,
             listener: self.listener,
-            input,
-            interactive,
-            data,
+            feed,
             stop,
         };
         hub::Hub::new(cfg, spec, out, wiring).run()

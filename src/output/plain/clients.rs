@@ -8,13 +8,15 @@ use crate::event::{Emit, Event};
 use crate::output::redact::redact;
 use std::io::{self, Write};
 
-/// `text` with ` #ID` after the marker of each line (`* #2 Open: ...`).
-pub(super) fn tag_lines(text: &str, id: crate::event::ClientId) -> String {
+/// `text` with ` #ID` after the marker of each line (`* #2 Open: ...`);
+/// an indented line continues the one before it and is left as it is.
+/// The REPL printer tags its lines with it too.
+pub(in crate::output) fn tag_lines(text: &str, id: crate::event::ClientId) -> String {
     let mut out = String::with_capacity(text.len() + 8);
     for line in text.split_inclusive('\n') {
         let mut chars = line.chars();
         match chars.next() {
-            Some(marker) => {
+            Some(marker) if !marker.is_whitespace() => {
                 let rest = chars.as_str();
                 out.push(marker);
                 out.push_str(&format!(" #{id}"));
@@ -23,7 +25,7 @@ pub(super) fn tag_lines(text: &str, id: crate::event::ClientId) -> String {
                 }
                 out.push_str(rest);
             }
-            None => out.push_str(line),
+            _ => out.push_str(line),
         }
     }
     out

@@ -1,32 +1,10 @@
-//! Listen mode in the REPL: each client's lines tagged with its id
-//! ([`tag`]), the `/clients` table and the `/stats` report of a server.
+//! Listen mode in the REPL: the `/clients` table and the `/stats` report
+//! of a server (each client's lines are tagged by `plain`'s `tag_lines`).
 //! Everything a client chose (path, Origin, subprotocol) is escaped.
 
 use super::stats_block;
-use crate::event::{ClientId, ClientRow, ServerStats};
+use crate::event::{ClientRow, ServerStats};
 use crate::format::{ms, sanitize, secs};
-
-/// `text` with `#ID` after the marker of each line that starts with one
-/// (`< #2 hello`); continuation lines (indented) are left as they are.
-pub fn tag(text: &str, id: ClientId) -> String {
-    let mut out = String::with_capacity(text.len() + 8);
-    for line in text.split_inclusive('\n') {
-        let mut chars = line.chars();
-        match chars.next() {
-            Some(marker) if !marker.is_whitespace() => {
-                out.push(marker);
-                out.push_str(&format!(" #{id}"));
-                let rest = chars.as_str();
-                if !rest.starts_with([' ', '\n']) && !rest.is_empty() {
-                    out.push(' ');
-                }
-                out.push_str(rest);
-            }
-            _ => out.push_str(line),
-        }
-    }
-    out
-}
 
 /// The `/clients` table: one row per open client, in id order.
 pub fn clients_block(rows: &[ClientRow]) -> String {
@@ -122,15 +100,6 @@ mod tests {
     use super::*;
     use crate::event::Stats;
     use std::time::Duration;
-
-    #[test]
-    fn lines_are_tagged_after_their_marker() {
-        assert_eq!(
-            tag("< hi\n  more\n* Open\n", 3),
-            "< #3 hi\n  more\n* #3 Open\n"
-        );
-        assert_eq!(tag(">\n", 12), "> #12\n");
-    }
 
     #[test]
     fn the_clients_table_aligns_and_escapes() {
